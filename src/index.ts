@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { startApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './log.ts';
+
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\nSee README.md, "Configuration".\n`);
+  process.exit(1);
+}
+
+const log = createLogger({
+  level: config.logLevel,
+  format: config.logFormat,
+  secrets: [config.slackBotToken, config.slackSigningSecret, config.omicallApiKey, config.webhookSecret],
+});
+
+try {
+  const app = await startApp(config, log);
+  const shutdown = (signal: string) => {
+    log.info('shutting down', { signal });
+    app.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error('shutdown failed', { error: (err as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+} catch (err) {
+  log.error('could not start', { error: (err as Error).message });
+  process.exit(1);
+}

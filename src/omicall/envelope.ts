@@ -1,0 +1,28 @@
+/** What OMICall answered: success, or a failure with its error name. */
+export type OmicallResult = { ok: true; payload: unknown } | { ok: false; error: string; message?: string; retryable: boolean };
+
+/**
+ * Reads an answer in OMICall's envelope (`status_code` 9999 or -9999, often with HTTP 200).
+ * 5xx is retryable; 4xx and -9999 are not. A 2xx answer without an envelope counts as success,
+ * since the speech_to_text page documents only "200 OK".
+ */
+export function readEnvelope(status: number, body: string): OmicallResult {
+  let json: unknown;
+  try {
+    json = body.trim() === '' ? undefined : JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  const envelope = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : undefined;
+  const payload = envelope?.payload;
+  const named = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+  const error = typeof named.error === 'string' ? named.error : undefined;
+  const message = typeof named.message === 'string' ? named.message : undefined;
+
+  if (status >= 500) return { ok: false, error: error ?? `http_${status}`, message, retryable: true };
+  if (status >= 300) return { ok: false, error: error ?? `http_${status}`, message, retryable: false };
+  if (envelope && Number(envelope.status_code) === -9999) {
+    return { ok: false, error: error ?? 'unknown_error', message, retryable: false };
+  }
+  return { ok: true, payload };
+}

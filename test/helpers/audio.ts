@@ -1,0 +1,49 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ffmpegBinary } from '../../src/audio/convert.ts';
+
+/** Real speech fixtures: espeak-ng speaks, ffmpeg puts it in each container. Made once, cached. */
+const dir = join(tmpdir(), 'omicall-transcriber-fixtures');
+
+export type Fixture = 'wav' | 'mp3' | 'm4a' | 'webm' | 'ogg' | 'flac' | 'aac' | 'amr' | 'mp4' | 'mov';
+
+const ENCODE: Record<Exclude<Fixture, 'wav'>, string[]> = {
+  mp3: ['-c:a', 'libmp3lame', '-b:a', '64k'],
+  m4a: ['-c:a', 'aac', '-b:a', '64k'],
+  webm: ['-c:a', 'libopus', '-b:a', '32k'],
+  ogg: ['-c:a', 'libvorbis'],
+  flac: ['-c:a', 'flac'],
+  aac: ['-c:a', 'aac', '-f', 'adts'],
+  amr: ['-ar', '8000', '-ac', '1', '-c:a', 'libopencore_amrnb', '-b:a', '12.2k'],
+  mp4: ['-f', 'lavfi', '-i', 'color=c=blue:s=160x120:r=10', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
+  mov: ['-f', 'lavfi', '-i', 'color=c=red:s=160x120:r=10', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
+};
+
+export const SPOKEN = 'Xin chào. Đây là một tin nhắn thoại để thử nghiệm.';
+
+/** A path to real speech in the given container. */
+export function speech(kind: Fixture, text = SPOKEN): string {
+  mkdirSync(dir, { recursive: true });
+  const tag = Buffer.from(text).toString('base64url').slice(0, 24);
+  const wav = join(dir, `speech-${tag}.wav`);
+  if (!existsSync(wav)) execFileSync('espeak-ng', ['-v', 'vi', '-s', '150', '-w', wav, text]);
+  if (kind === 'wav') return wav;
+  const out = join(dir, `speech-${tag}.${kind}`);
+  if (!existsSync(out)) {
+    const args = ENCODE[kind];
+    const video = kind === 'mp4' || kind === 'mov';
+    const input = video ? [...args.slice(0, 4), '-i', wav] : ['-i', wav];
+    const rest = video ? args.slice(4) : args;
+    execFileSync(ffmpegBinary(), ['-hide_banner', '-loglevel', 'error', '-y', ...input, ...rest, out]);
+  }
+  return out;
+}
+
+/** Duration in seconds of an audio file, by ffmpeg's reading of it. */
+export function durationOf(path: string): number {
+  const out = spawnSync(ffmpegBinary(), ['-hide_banner', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
+  const m = /Duration: (\d+):(\d+):([\d.]+)/.exec(out);
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : NaN;
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { startApp, type RunningApp, type Tuning } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+import { API_KEY, OmicallStandIn } from '../stand-ins/omicall.ts';
+import { BOT_TOKEN, SlackStandIn, type HostedFile } from '../stand-ins/slack.ts';
+import { fileShareEvent, postEvent, SIGNING_SECRET } from './slack-requests.ts';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+
+export interface HarnessOptions {
+  redis?: boolean;
+  /** Shares stand-ins and a key prefix with another harness (a second instance, a restart). */
+  with?: Harness;
+  env?: Record<string, string>;
+  tuning?: Tuning;
+}
+
+/** The real app on a real port, wired to local Slack and OMICall stand-ins. */
+export class Harness {
+  slack!: SlackStandIn;
+  omicall!: OmicallStandIn;
+  app!: RunningApp;
+  config!: Config;
+  prefix!: string;
+  readonly logs: string[] = [];
+  #ownsStandIns = false;
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const h = new Harness();
+    if (options.with) {
+      h.slack = options.with.slack;
+      h.omicall = options.with.omicall;
+      h.prefix = options.with.prefix;
+    } else {
+      h.slack = await new SlackStandIn().start();
+      h.omicall = await new OmicallStandIn().start();
+      h.prefix = `test-${randomUUID()}:`;
+      h.#ownsStandIns = true;
+    }
+    h.config = loadConfig({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      OMICALL_API_KEY: API_KEY,
+      SLACK_API_URL: h.slack.apiUrl,
+      OMICALL_API_URL: h.omicall.apiUrl,
+      PUBLIC_URL: 'https://transcriber.example.com',
+      PORT: '0',
+      REDIS_PREFIX: h.prefix,
+      LOG_LEVEL: 'debug',
+      ...(options.redis ? { REDIS_URL: REDIS_URL } : {}),
+      ...options.env,
+    });
+    const log = createLogger({
+      level: 'debug',
+      format: 'json',
+      secrets: [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret],
+      write: (line) => h.logs.push(line),
+    });
+    h.app = await startApp(h.config, log, { retryDelaysMs: [50, 100, 150], coalesceMs: 50, drainMs: 5000, ...options.tuning });
+    return h;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.app.port}`;
+  }
+
+  /** The webhook URL of this instance (OMICall would reach it through PUBLIC_URL). */
+  get webhookUrl(): string {
+    return `${this.url}/omicall/webhook/${this.config.webhookSecret}`;
+  }
+
+  /** Someone shares files in a channel: hosts them on the file host and sends the event. */
+  async share(files: HostedFile[], where: { channel?: string; thread_ts?: string; ts?: string; retryNum?: number; eventId?: string } = {}) {
+    const channel = where.channel ?? 'C0SALES01';
+    const ts = where.ts ?? this.slack.nextTs();
+    this.slack.addUserMessage({ channel, ts, user: 'UALICE01', files, ...(where.thread_ts ? { thread_ts: where.thread_ts } : {}) });
+    const res = await postEvent(this.url, fileShareEvent({ channel, ts, files, thread_ts: where.thread_ts }), {
+      retryNum: where.retryNum,
+      eventId: where.eventId,
+    });
+    return { channel, ts, res };
+  }
+
+  /** Sends OMICall's callback to this instance. */
+  callBack(body: unknown) {
+    return this.omicall.callBack(body, this.webhookUrl);
+  }
+
+  async stop(): Promise<void> {
+    await this.app.stop();
+    if (this.#ownsStandIns) {
+      await this.slack.close();
+      await this.omicall.close();
+    }
+  }
+}
+
+/** Polls until check returns a value other than undefined/false, or fails after timeoutMs. */
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function visibleText(message: { text: string }): string {
+  return message.text;
+}

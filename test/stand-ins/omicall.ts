@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import busboy from 'busboy';
+import { request } from 'undici';
+
+/**
+ * A local OMICall: `register_webhook_ai` and `speech_to_text` behind the `apiKey` header, answering
+ * in OMICall's envelope (`status_code` 9999 / -9999, failures often with HTTP 200). Uploads are read
+ * as a stream and recorded by hash, so large files cost it no memory. It can call the webhook back.
+ */
+
+export const API_KEY = 'omi-test-key-123456';
+
+export interface ReceivedUpload {
+  trackingId?: string;
+  fileName?: string;
+  contentType?: string;
+  size: number;
+  sha256: string;
+  /** The file's bytes, kept when small. */
+  bytes?: Buffer;
+  headers: IncomingMessage['headers'];
+  /** Order of the multipart fields. */
+  fields: string[];
+}
+
+/** How to answer the next upload; the default is success. */
+export type UploadAnswer =
+  | { kind: 'ok' }
+  | { kind: 'fail'; error: string; message?: string; http?: number }
+  | { kind: 'http'; status: number; body?: string }
+  | { kind: 'hang'; ms: number }
+  | { kind: 'reset' };
+
+const KEEP_BYTES = 4 * 1024 * 1024;
+
+export class OmicallStandIn {
+  readonly uploads: ReceivedUpload[] = [];
+  /** Upload attempts, including refused ones. */
+  attempts = 0;
+  readonly registrations: { url: string; apiKey?: string }[] = [];
+  readonly answers: UploadAnswer[] = [];
+  /** Uploads being received right now, and the most at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Delay before answering an upload, to hold relays in flight. */
+  uploadDelayMs = 0;
+  webhookUrl?: string;
+  #server: Server;
+  url = '';
+
+  constructor() {
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  get apiUrl(): string {
+    return `${this.url}/api/ai`;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  /** POSTs a body to the registered webhook, as OMICall does with results. */
+  async callBack(body: unknown, url = this.webhookUrl): Promise<{ status: number; body: string }> {
+    if (!url) throw new Error('no webhook registered');
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.statusCode, body: await res.body.text() };
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', this.url).pathname;
+    const apiKey = req.headers.apikey as string | undefined;
+    if (req.method !== 'POST') return envelope(res, 404, -9999, { status: 'fail', error: 'not_found' });
+    if (!apiKey) return drain(req, () => envelope(res, 200, -9999, { status: 'fail', error: 'api_key_is_required' }));
+    if (apiKey !== API_KEY) return drain(req, () => envelope(res, 200, -9999, { status: 'fail', error: 'api_key_invalid', message: 'API key is invalid' }));
+    if (path === '/api/ai/register_webhook_ai') {
+      let raw = '';
+      for await (const chunk of req) raw += chunk;
+      const url = (JSON.parse(raw || '{}') as { url?: string }).url;
+      if (!url) return envelope(res, 200, -9999, { status: 'fail', error: 'request_body_required' });
+      this.registrations.push({ url, apiKey });
+      this.webhookUrl = url;
+      return envelope(res, 200, 9999, { status: 'success' });
+    }
+    if (path === '/api/ai/speech_to_text') return this.#upload(req, res);
+    envelope(res, 404, -9999, { status: 'fail', error: 'not_found' });
+  }
+
+  async #upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.attempts += 1;
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const answer = this.answers.shift() ?? { kind: 'ok' };
+    try {
+      if (answer.kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      const upload = await readMultipart(req);
+      if (this.uploadDelayMs) await new Promise((r) => setTimeout(r, this.uploadDelayMs));
+      if (answer.kind === 'hang') {
+        await new Promise((r) => setTimeout(r, answer.ms));
+        if (!res.writable) return;
+      }
+      if (answer.kind === 'http') {
+        res.writeHead(answer.status, { 'content-type': 'text/html' });
+        res.end(answer.body ?? '<html><body>Bad Gateway</body></html>');
+        return;
+      }
+      if (answer.kind === 'fail') return envelope(res, answer.http ?? 200, -9999, { status: 'fail', error: answer.error, message: answer.message });
+      if (!upload.trackingId || !upload.fileName) return envelope(res, 200, -9999, { status: 'fail', error: 'data_is_required', message: 'Please check your input param' });
+      this.uploads.push(upload);
+      envelope(res, 200, 9999, { status: 'success', tracking_id: upload.trackingId });
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+}
+
+function envelope(res: ServerResponse, http: number, status_code: number, payload: Record<string, unknown>): void {
+  res.writeHead(http, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ status_code, instance_id: 'stand-in', instance_version: 'test', key_enabled: true, payload }));
+}
+
+async function drain(req: IncomingMessage, then: () => void): Promise<void> {
+  for await (const _ of req);
+  then();
+}
+
+function readMultipart(req: IncomingMessage): Promise<ReceivedUpload> {
+  return new Promise((resolve, reject) => {
+    const upload: ReceivedUpload = { size: 0, sha256: '', headers: req.headers, fields: [] };
+    const parser = busboy({ headers: req.headers, limits: { fileSize: Number.MAX_SAFE_INTEGER } });
+    parser.on('field', (name, value) => {
+      upload.fields.push(name);
+      if (name === 'tracking_id') upload.trackingId = value;
+    });
+    parser.on('file', (name, stream, info) => {
+      upload.fields.push(name);
+      if (name !== 'file') return stream.resume();
+      upload.fileName = info.filename;
+      upload.contentType = info.mimeType;
+      const hash = createHash('sha256');
+      const kept: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        upload.size += chunk.length;
+        if (upload.size <= KEEP_BYTES) kept.push(chunk);
+      });
+      stream.on('end', () => {
+        upload.sha256 = hash.digest('hex');
+        if (upload.size <= KEEP_BYTES) upload.bytes = Buffer.concat(kept);
+      });
+    });
+    parser.on('close', () => resolve(upload));
+    parser.on('error', reject);
+    req.pipe(parser);
+  });
+}

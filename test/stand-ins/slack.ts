@@ -1,0 +1,288 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local Slack: the Web API methods the app calls (form or JSON bodies, `{ok, error}` envelopes,
+ * 429 with Retry-After), and the file host (Bearer token; a bad one gets the HTML sign-in page).
+ * Records every call and keeps channels' messages so tests can read a thread as a user sees it.
+ */
+
+export const BOT_TOKEN = 'xoxb-test-0000-bot-token';
+export const BOT_USER_ID = 'UBOT0001';
+export const BOT_ID = 'BBOT0001';
+export const ALL_SCOPES = [
+  'files:read', 'chat:write', 'channels:history', 'groups:history', 'im:history', 'mpim:history', 'reactions:write', 'commands',
+];
+
+export interface ApiCall {
+  method: string;
+  args: Record<string, unknown>;
+  token?: string;
+  at: number;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks?: unknown[];
+  user: string;
+  bot_id?: string;
+  files?: unknown[];
+  /** Every version it had, oldest first. */
+  history: string[];
+}
+
+export interface HostedFile {
+  id: string;
+  name: string;
+  mimetype?: string;
+  filetype?: string;
+  subtype?: string;
+  size: number;
+  url_private_download: string;
+  url_private: string;
+  [key: string]: unknown;
+}
+
+type Responder = (call: ApiCall, res: ServerResponse) => boolean;
+
+export const SIGN_IN_PAGE = `<!DOCTYPE html><html lang="en-US"><head><title>Slack</title></head><body>
+<div class="p-signin">Sign in to your workspace</div></body></html>`;
+
+export class SlackStandIn {
+  readonly calls: ApiCall[] = [];
+  readonly messages: PostedMessage[] = [];
+  readonly reactions = new Map<string, Set<string>>();
+  readonly files = new Map<string, { file: HostedFile; path?: string; bytes?: Buffer }>();
+  /** Authorization headers the file host saw. */
+  readonly downloads: { path: string; authorization?: string }[] = [];
+  scopes = [...ALL_SCOPES];
+  /** Channels the bot cannot read (conversations.* answer not_in_channel). */
+  readonly privateChannels = new Set<string>();
+  #overrides: Responder[] = [];
+  #server: Server;
+  #seq = 0;
+  #clock = 1_700_000_000;
+  url = '';
+
+  constructor() {
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  /** A fresh message ts, increasing. */
+  nextTs(): string {
+    this.#clock += 1;
+    return `${this.#clock}.${String(++this.#seq).padStart(6, '0')}`;
+  }
+
+  /** Hosts a file; content from a path on disk (streamed) or bytes. */
+  addFile(spec: { id?: string; name: string; mimetype?: string; filetype?: string; subtype?: string; path?: string; bytes?: Buffer; size?: number; [k: string]: unknown }): HostedFile {
+    const { path, bytes, ...rest } = spec;
+    const id = spec.id ?? `F${String(++this.#seq).padStart(8, '0')}`;
+    const size = spec.size ?? (path ? statSync(path).size : (bytes?.length ?? 0));
+    const download = `${this.url}/files-pri/T0001-${id}/download/${encodeURIComponent(spec.name)}`;
+    const file: HostedFile = { ...rest, id, size, url_private_download: download, url_private: download.replace('/download/', '/') };
+    this.files.set(id, { file, path, bytes });
+    return file;
+  }
+
+  /** Answers the next calls of a method with something else (an error, a 429). */
+  override(responder: Responder): void {
+    this.#overrides.push(responder);
+  }
+
+  callsOf(method: string): ApiCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** The replies in a thread, as a user sees them now (bot messages only). */
+  thread(channel: string, threadTs: string): PostedMessage[] {
+    return this.messages.filter((m) => m.channel === channel && m.thread_ts === threadTs);
+  }
+
+  /** Reactions on a message. */
+  reactionsOn(channel: string, ts: string): string[] {
+    return [...(this.reactions.get(`${channel}/${ts}`) ?? [])];
+  }
+
+  /** A user message in the channel's history (for conversations.history / replies). */
+  addUserMessage(message: Omit<PostedMessage, 'history' | 'text'> & { text?: string }): PostedMessage {
+    const m: PostedMessage = { text: '', ...message, history: [message.text ?? ''] };
+    this.messages.push(m);
+    return m;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    if (url.pathname.startsWith('/files-pri/')) return this.#serveFile(url, req, res);
+    if (url.pathname.startsWith('/upload/')) {
+      for await (const _ of req);
+      return json(res, 200, { ok: true });
+    }
+    if (!url.pathname.startsWith('/api/')) return json(res, 404, { ok: false, error: 'unknown_path' });
+    const method = url.pathname.slice('/api/'.length);
+    const args = await readArgs(req);
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || (args.token as string | undefined);
+    const call: ApiCall = { method, args, token, at: Date.now() };
+    this.calls.push(call);
+    for (const [i, responder] of this.#overrides.entries()) {
+      if (responder(call, res)) {
+        this.#overrides.splice(i, 1);
+        return;
+      }
+    }
+    if (token !== BOT_TOKEN) return json(res, 200, { ok: false, error: 'invalid_auth' });
+    res.setHeader('x-oauth-scopes', this.scopes.join(','));
+    json(res, 200, this.#api(method, args));
+  }
+
+  #api(method: string, a: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(a.channel ?? a.channel_id ?? '');
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: `${this.url}/`, team: 'Test', user: 'transcriber', team_id: 'T0001', user_id: BOT_USER_ID, bot_id: BOT_ID };
+      case 'chat.postMessage': {
+        if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
+        const text = String(a.text ?? '');
+        if (text.length > 40_000) return { ok: false, error: 'msg_too_long' };
+        const blocksError = checkBlocks(a.blocks);
+        if (blocksError) return { ok: false, error: blocksError };
+        const m: PostedMessage = {
+          channel, ts: this.nextTs(), text, blocks: a.blocks as unknown[], user: BOT_USER_ID, bot_id: BOT_ID, history: [text],
+          ...(a.thread_ts ? { thread_ts: String(a.thread_ts) } : {}),
+        };
+        this.messages.push(m);
+        return { ok: true, channel, ts: m.ts, message: m };
+      }
+      case 'chat.update': {
+        const m = this.messages.find((x) => x.channel === channel && x.ts === a.ts);
+        if (!m) return { ok: false, error: 'message_not_found' };
+        const text = String(a.text ?? '');
+        if (text.length > 40_000) return { ok: false, error: 'msg_too_long' };
+        const blocksError = checkBlocks(a.blocks);
+        if (blocksError) return { ok: false, error: blocksError };
+        m.text = text;
+        m.blocks = a.blocks as unknown[];
+        m.history.push(text);
+        return { ok: true, channel, ts: m.ts };
+      }
+      case 'chat.getPermalink':
+        return { ok: true, permalink: `${this.url}/archives/${channel}/p${String(a.message_ts).replace('.', '')}` };
+      case 'reactions.add': {
+        const key = `${channel}/${a.timestamp}`;
+        const set = this.reactions.get(key) ?? new Set();
+        this.reactions.set(key, set);
+        if (set.has(String(a.name))) return { ok: false, error: 'already_reacted' };
+        set.add(String(a.name));
+        return { ok: true };
+      }
+      case 'reactions.remove': {
+        const set = this.reactions.get(`${channel}/${a.timestamp}`);
+        if (!set?.delete(String(a.name))) return { ok: false, error: 'no_reaction' };
+        return { ok: true };
+      }
+      case 'files.info': {
+        const hosted = this.files.get(String(a.file));
+        return hosted ? { ok: true, file: hosted.file } : { ok: false, error: 'file_not_found' };
+      }
+      case 'conversations.history': {
+        if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
+        const inChannel = this.messages.filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts));
+        const messages = inChannel.sort((x, y) => Number(y.ts) - Number(x.ts)).slice(0, Number(a.limit ?? 100));
+        return { ok: true, messages: messages.map(({ history, ...m }) => m), has_more: false };
+      }
+      case 'conversations.replies': {
+        if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
+        const ts = String(a.ts);
+        const messages = this.messages.filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts));
+        if (messages.length === 0) return { ok: false, error: 'thread_not_found' };
+        const parentFirst = messages.sort((x, y) => Number(x.ts) - Number(y.ts));
+        const wanted = a.latest && a.inclusive ? parentFirst.filter((m) => m.ts === a.latest) : parentFirst;
+        return { ok: true, messages: wanted.map(({ history, ...m }) => m), has_more: false };
+      }
+      case 'files.getUploadURLExternal':
+        return { ok: true, upload_url: `${this.url}/upload/${this.nextTs()}`, file_id: `F${++this.#seq}` };
+      case 'files.completeUploadExternal':
+        return { ok: true, files: [{ id: 'F0' }] };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  #serveFile(url: URL, req: IncomingMessage, res: ServerResponse): void {
+    this.downloads.push({ path: url.pathname, authorization: req.headers.authorization });
+    if (req.headers.authorization !== `Bearer ${BOT_TOKEN}` || !this.scopes.includes('files:read')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(SIGN_IN_PAGE);
+      return;
+    }
+    const id = /T0001-([A-Z0-9]+)\//.exec(url.pathname)?.[1] ?? '';
+    const hosted = this.files.get(id);
+    if (!hosted) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    const size = hosted.path ? statSync(hosted.path).size : (hosted.bytes?.length ?? 0);
+    res.writeHead(200, { 'content-type': hosted.file.mimetype || 'application/octet-stream', 'content-length': size });
+    if (hosted.path) createReadStream(hosted.path).pipe(res);
+    else res.end(hosted.bytes);
+  }
+}
+
+export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+async function readArgs(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let raw = '';
+  for await (const chunk of req) raw += chunk;
+  if ((req.headers['content-type'] ?? '').includes('application/json')) return raw ? JSON.parse(raw) : {};
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    args[k] = /^[[{]/.test(v) ? safeJson(v) : v;
+  }
+  return args;
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** Slack's documented limits on blocks. */
+function checkBlocks(blocks: unknown): string | undefined {
+  if (blocks === undefined) return undefined;
+  if (!Array.isArray(blocks)) return 'invalid_blocks';
+  if (blocks.length > 50) return 'invalid_blocks';
+  let total = 0;
+  for (const b of blocks as { type: string; text?: { text: string }; elements?: { text?: string }[] }[]) {
+    const text = b.text?.text ?? '';
+    if (b.type === 'section' && (text.length === 0 || text.length > 3000)) return 'invalid_blocks';
+    total += text.length + (b.elements ?? []).reduce((n, e) => n + (e.text?.length ?? 0), 0);
+  }
+  return total > 13_000 ? 'msg_blocks_too_long' : undefined;
+}
