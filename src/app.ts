@@ -8,6 +8,7 @@ import { boltLogger, type Logger } from './log.ts';
 import { createOmicallClient, type OmicallClient } from './omicall/client.ts';
 import { webhookRoute } from './omicall/webhook.ts';
 import { slackHosts } from './slack/download.ts';
+import { listenForCommands } from './slack/commands.ts';
 import { listenForFileShares } from './slack/file-share.ts';
 import { createStore, type Store } from './store/store.ts';
 import { ReplyWriter } from './transcripts/replies.ts';
@@ -73,6 +74,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
     deferInitialization: true,
   });
   listenForFileShares(app, { transcriber, store, log });
+  listenForCommands(app, { transcriber, store, log });
   await app.init();
 
   const server = (await app.start(config.port)) as Server;

@@ -14,7 +14,7 @@ import type { OmicallResult } from '../omicall/envelope.ts';
 import { DownloadError, openDownload, type Download } from '../slack/download.ts';
 import { classifyFile, displayName, isStub, planUpload, type SlackFile } from '../slack/files.ts';
 import type { Store } from '../store/store.ts';
-import { JOB_TTL_MS, keys, saveJob, type JobRecord } from '../transcripts/jobs.ts';
+import { JOB_TTL_MS, keys, listChannelJob, saveJob, unlistChannelJob, type JobRecord } from '../transcripts/jobs.ts';
 import type { ReplyWriter } from '../transcripts/replies.ts';
 import { slackError } from '../transcripts/replies.ts';
 import { signTrackingId, type MemoRef } from '../transcripts/tracking-id.ts';
@@ -95,6 +95,7 @@ export class Transcriber {
     log.info('received', { channel: ref.channel, fileId: file.id, size: file.size, mimetype: file.mimetype, kind });
     this.#open.set(trackingId, job);
     await saveJob(this.#o.store, job);
+    await listChannelJob(this.#o.store, job);
     if (kind === 'audio') this.#o.replies.refresh(trackingId, ref, 0);
     void this.#run(job, file, kind === 'maybe-audio', log);
     return { status: 'started', trackingId };
@@ -149,6 +150,7 @@ export class Transcriber {
       if (uploaded === NOT_AUDIO) {
         log.info('ignored: not audio');
         await this.#o.store.delete(keys.claim(job.trackingId));
+        await unlistChannelJob(this.#o.store, job);
         return;
       }
       await this.#setState(job, { state: 'waiting' });
@@ -232,6 +234,7 @@ export class Transcriber {
       await this.#setState(job, { state: 'failed', failure: reason });
       // Released so that asking again (shortcut, /transcribe) can start over.
       await this.#o.store.delete(keys.claim(job.trackingId));
+      await unlistChannelJob(this.#o.store, job);
     } catch (err) {
       this.#o.log.error('could not record a failure', { trackingId: job.trackingId, error: (err as Error).message });
     }

@@ -3,7 +3,7 @@ import type { CustomRoute } from '@slack/bolt';
 import { BodyTooLarge, readBody, sendJson } from '../http/respond.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
-import { JOB_TTL_MS } from '../transcripts/jobs.ts';
+import { addSegment } from '../transcripts/jobs.ts';
 import type { ReplyWriter } from '../transcripts/replies.ts';
 import { parseCallback } from '../transcripts/segments.ts';
 import { verifyTrackingId } from '../transcripts/tracking-id.ts';
@@ -56,7 +56,7 @@ export function webhookRoute({ secret, trackingKey, store, replies, log }: Webho
       try {
         for (const { ref, segment } of accepted) {
           const { trackingId, from, to, text } = segment;
-          const added = await store.addSegment(trackingId, { from, to, text }, JOB_TTL_MS);
+          const added = await addSegment(store, trackingId, { from, to, text });
           log.info(added ? 'segment' : 'segment repeated', { trackingId, from, to, chars: text.length });
           if (added) replies.refresh(trackingId, ref);
         }

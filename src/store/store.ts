@@ -1,10 +1,10 @@
 import KeyvRedis, { createClient } from '@keyv/redis';
 import Keyv from 'keyv';
-import { segmentKey, type Segment } from '../transcripts/segments.ts';
 
 /**
- * What the app keeps: small records through keyv, plus the two things keyv cannot do atomically
- * across instances, set-if-absent (claims, locks) and adding one segment to a transcript.
+ * What the app keeps: small records through keyv, plus what keyv cannot do atomically across
+ * instances: set-if-absent (claims, locks) and maps whose entries several instances add to at once
+ * (a transcript's segments, a channel's jobs).
  */
 export interface Store {
   get<T>(key: string): Promise<T | undefined>;
@@ -13,9 +13,10 @@ export interface Store {
   delete(key: string): Promise<void>;
   /** Sets key only when absent. True for the one caller that set it, across every instance. */
   claim(key: string, ttlMs: number): Promise<boolean>;
-  /** Adds a segment to a transcript; false when the same (from, to) is there already. */
-  addSegment(transcript: string, segment: Segment, ttlMs: number): Promise<boolean>;
-  segments(transcript: string): Promise<Segment[]>;
+  /** Adds an entry to a map unless the field is there; false when it was. Refreshes the map's TTL. */
+  mapAdd(key: string, field: string, value: unknown, ttlMs: number): Promise<boolean>;
+  mapRemove(key: string, field: string): Promise<void>;
+  mapValues<T>(key: string): Promise<T[]>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -30,7 +31,7 @@ export async function createStore(options: { redisUrl?: string; prefix: string }
 export function memoryStore(): Store {
   const keyv = new Keyv();
   const claims = new Map<string, number>();
-  const transcripts = new Map<string, { expires: number; segments: Map<string, Segment> }>();
+  const maps = new Map<string, { expires: number; entries: Map<string, unknown> }>();
   const alive = <T extends { expires: number } | number>(entry: T | undefined) =>
     entry !== undefined && (typeof entry === 'number' ? entry : entry.expires) > Date.now() ? entry : undefined;
   return {
@@ -45,16 +46,16 @@ export function memoryStore(): Store {
       claims.set(key, Date.now() + ttl);
       return true;
     },
-    addSegment: async (id, segment, ttl) => {
-      let t = alive(transcripts.get(id));
-      if (!t) transcripts.set(id, (t = { expires: 0, segments: new Map() }));
-      t.expires = Date.now() + ttl;
-      const key = segmentKey(segment);
-      if (t.segments.has(key)) return false;
-      t.segments.set(key, segment);
+    mapAdd: async (key, field, value, ttl) => {
+      let map = alive(maps.get(key));
+      if (!map) maps.set(key, (map = { expires: 0, entries: new Map() }));
+      map.expires = Date.now() + ttl;
+      if (map.entries.has(field)) return false;
+      map.entries.set(field, value);
       return true;
     },
-    segments: async (id) => [...(alive(transcripts.get(id))?.segments.values() ?? [])],
+    mapRemove: async (key, field) => void maps.get(key)?.entries.delete(field),
+    mapValues: async <T>(key: string) => [...(alive(maps.get(key))?.entries.values() ?? [])] as T[],
     ping: async () => {},
     close: async () => keyv.disconnect(),
   };
@@ -71,12 +72,12 @@ async function redisStore(url: string, prefix: string): Promise<Store> {
     set: async (key, value, ttl) => void (await keyv.set(k(key), value, ttl)),
     delete: async (key) => void (await client.del(k(key))),
     claim: async (key, ttl) => (await client.set(k(key), '1', { NX: true, PX: ttl })) === 'OK',
-    addSegment: async (id, segment, ttl) => {
-      const key = k(`segments:${id}`);
-      const [added] = await client.multi().hSetNX(key, segmentKey(segment), JSON.stringify(segment)).pExpire(key, ttl).exec();
+    mapAdd: async (key, field, value, ttl) => {
+      const [added] = await client.multi().hSetNX(k(key), field, JSON.stringify(value)).pExpire(k(key), ttl).exec();
       return Number(added) === 1;
     },
-    segments: async (id) => Object.values(await client.hGetAll(k(`segments:${id}`))).map((v) => JSON.parse(v) as Segment),
+    mapRemove: async (key, field) => void (await client.hDel(k(key), field)),
+    mapValues: async <T>(key: string) => Object.values(await client.hGetAll(k(key))).map((v) => JSON.parse(v) as T),
     ping: async () => void (await client.ping()),
     close: async () => {
       if (client.isOpen) await client.close();

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.ts';
 import { DAY_MS } from '../store/store.ts';
+import { segmentKey, type Segment } from './segments.ts';
 import type { MemoRef } from './tracking-id.ts';
 
 /** Where a transcription stands, as its thread reply shows it. */
@@ -35,6 +36,7 @@ export const keys = {
   renderLock: (trackingId: string) => `render-lock:${trackingId}`,
   channelAuto: (channel: string) => `channel:${channel}:auto`,
   channelJobs: (channel: string) => `channel:${channel}:jobs`,
+  segments: (trackingId: string) => `segments:${trackingId}`,
 };
 
 export async function loadJob(store: Store, trackingId: string): Promise<JobRecord | undefined> {
@@ -43,4 +45,33 @@ export async function loadJob(store: Store, trackingId: string): Promise<JobReco
 
 export async function saveJob(store: Store, job: JobRecord): Promise<void> {
   await store.set(keys.job(job.trackingId), job, JOB_TTL_MS);
+}
+
+export async function addSegment(store: Store, trackingId: string, segment: Segment): Promise<boolean> {
+  return store.mapAdd(keys.segments(trackingId), segmentKey(segment), segment, JOB_TTL_MS);
+}
+
+export async function loadSegments(store: Store, trackingId: string): Promise<Segment[]> {
+  return store.mapValues<Segment>(keys.segments(trackingId));
+}
+
+/** A job listed under its channel while it has not failed, for `/transcribe status`. */
+export interface ChannelJob {
+  trackingId: string;
+  ts: string;
+  fileName: string;
+  since: number;
+}
+
+export async function listChannelJob(store: Store, job: JobRecord): Promise<void> {
+  const entry: ChannelJob = { trackingId: job.trackingId, ts: job.ts, fileName: job.fileName, since: job.createdAt };
+  await store.mapAdd(keys.channelJobs(job.channel), job.trackingId, entry, JOB_TTL_MS);
+}
+
+export async function unlistChannelJob(store: Store, job: JobRecord): Promise<void> {
+  await store.mapRemove(keys.channelJobs(job.channel), job.trackingId);
+}
+
+export async function channelJobs(store: Store, channel: string): Promise<ChannelJob[]> {
+  return store.mapValues<ChannelJob>(keys.channelJobs(channel));
 }

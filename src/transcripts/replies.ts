@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import { displayName, type SlackFile } from '../slack/files.ts';
 import type { Store } from '../store/store.ts';
 import { renderReply, type ReplyState, type SlackMessage } from './format.ts';
-import { JOB_TTL_MS, keys, loadJob, type JobState, type ReplyRecord } from './jobs.ts';
+import { JOB_TTL_MS, keys, loadJob, loadSegments, type JobState, type ReplyRecord } from './jobs.ts';
 import { replyThreadTs, type MemoRef } from './tracking-id.ts';
 
 const REACTIONS: Record<ReplyState['kind'], string> = {
@@ -87,7 +87,7 @@ export class ReplyWriter {
     try {
       const [job, segments, saved] = await Promise.all([
         loadJob(store, trackingId),
-        store.segments(trackingId),
+        loadSegments(store, trackingId),
         store.get<ReplyRecord>(keys.reply(trackingId)),
       ]);
       // No record: this instance restarted with the in-memory store, or never saw the upload.
@@ -122,7 +122,7 @@ export class ReplyWriter {
       }
       await this.#react(ref, reply, REACTIONS[state.kind]);
       await store.set(keys.reply(trackingId), reply, JOB_TTL_MS);
-      log.debug('reply posted', { trackingId, state: state.kind, replies: reply.replyTs.length });
+      log.info('posted', { trackingId, state: state.kind, replies: reply.replyTs.length });
       return true;
     } finally {
       await store.delete(keys.renderLock(trackingId));
