@@ -74,7 +74,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
     deferInitialization: true,
   });
   listenForFileShares(app, { transcriber, store, log });
-  listenForCommands(app, { transcriber, store, log });
+  listenForCommands(app, { transcriber, store, slack, log });
   await app.init();
 
   const server = (await app.start(config.port)) as Server;

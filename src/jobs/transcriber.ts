@@ -14,7 +14,7 @@ import type { OmicallResult } from '../omicall/envelope.ts';
 import { DownloadError, openDownload, type Download } from '../slack/download.ts';
 import { classifyFile, displayName, isStub, planUpload, type SlackFile } from '../slack/files.ts';
 import type { Store } from '../store/store.ts';
-import { JOB_TTL_MS, keys, listChannelJob, saveJob, unlistChannelJob, type JobRecord } from '../transcripts/jobs.ts';
+import { JOB_TTL_MS, keys, listChannelJob, loadJob, saveJob, unlistChannelJob, type JobRecord } from '../transcripts/jobs.ts';
 import type { ReplyWriter } from '../transcripts/replies.ts';
 import { slackError } from '../transcripts/replies.ts';
 import { signTrackingId, type MemoRef } from '../transcripts/tracking-id.ts';
@@ -78,6 +78,12 @@ export class Transcriber {
 
   get load(): { active: number; waiting: number } {
     return { active: this.#limiter.active, waiting: this.#limiter.waiting };
+  }
+
+  /** The file's transcription, when one was started and has not failed. */
+  async existing(message: MessageRef, fileId: string): Promise<JobRecord | undefined> {
+    const job = await loadJob(this.#o.store, signTrackingId({ ...message, fileId }, this.#o.trackingKey));
+    return job?.state === 'failed' ? undefined : job;
   }
 
   /** Starts one file's transcription; resolves once it is claimed and queued, before any transfer. */

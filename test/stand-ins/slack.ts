@@ -60,6 +60,8 @@ export class SlackStandIn {
   /** Authorization headers the file host saw. */
   readonly downloads: { path: string; authorization?: string }[] = [];
   scopes = [...ALL_SCOPES];
+  /** What the app POSTed to response_url (`${url}/respond/<id>`): ephemeral answers. */
+  readonly responses: { path: string; body: { text?: string; response_type?: string } }[] = [];
   /** Channels the bot cannot read (conversations.* answer not_in_channel). */
   readonly privateChannels = new Set<string>();
   #overrides: Responder[] = [];
@@ -133,6 +135,12 @@ export class SlackStandIn {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname.startsWith('/files-pri/')) return this.#serveFile(url, req, res);
+    if (url.pathname.startsWith('/respond/')) {
+      let raw = '';
+      for await (const chunk of req) raw += chunk;
+      this.responses.push({ path: url.pathname, body: JSON.parse(raw || '{}') });
+      return json(res, 200, { ok: true });
+    }
     if (url.pathname.startsWith('/upload/')) {
       for await (const _ of req);
       return json(res, 200, { ok: true });
@@ -205,7 +213,10 @@ export class SlackStandIn {
       }
       case 'conversations.history': {
         if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
-        const inChannel = this.messages.filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts));
+        const inRange = (m: PostedMessage) =>
+          (!a.latest || (a.inclusive ? Number(m.ts) <= Number(a.latest) : Number(m.ts) < Number(a.latest))) &&
+          (!a.oldest || Number(m.ts) >= Number(a.oldest));
+        const inChannel = this.messages.filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts) && inRange(m));
         const messages = inChannel.sort((x, y) => Number(y.ts) - Number(x.ts)).slice(0, Number(a.limit ?? 100));
         return { ok: true, messages: messages.map(({ history, ...m }) => m), has_more: false };
       }
@@ -215,7 +226,7 @@ export class SlackStandIn {
         const messages = this.messages.filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts));
         if (messages.length === 0) return { ok: false, error: 'thread_not_found' };
         const parentFirst = messages.sort((x, y) => Number(x.ts) - Number(y.ts));
-        const wanted = a.latest && a.inclusive ? parentFirst.filter((m) => m.ts === a.latest) : parentFirst;
+        const wanted = a.latest ? parentFirst.filter((m) => m.ts === ts || Number(m.ts) <= Number(a.latest)) : parentFirst;
         return { ok: true, messages: wanted.map(({ history, ...m }) => m), has_more: false };
       }
       case 'files.getUploadURLExternal':
