@@ -51,13 +51,13 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
     const res = await request(target, { method: 'GET', headers, dispatcher: options.dispatcher });
     const location = res.headers.location;
     if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
-      res.body.destroy();
+      await res.body.dump();
       if (hop >= (options.maxRedirects ?? 5)) throw new DownloadError('too many redirects');
       target = new URL(location, target);
       continue;
     }
     if (res.statusCode !== 200) {
-      res.body.destroy();
+      await res.body.dump();
       throw new DownloadError(`Slack's file host answered HTTP ${res.statusCode}`, res.statusCode);
     }
     const length = Number(res.headers['content-length']);
@@ -68,7 +68,10 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
       body: rest,
       length: Number.isFinite(length) ? length : undefined,
       contentType,
-      cancel: () => res.body.destroy(),
+      cancel: () => {
+        res.body.on('error', () => {});
+        res.body.destroy();
+      },
     };
   }
 }

@@ -60,6 +60,8 @@ export class SlackStandIn {
   /** Authorization headers the file host saw. */
   readonly downloads: { path: string; authorization?: string }[] = [];
   scopes = [...ALL_SCOPES];
+  /** Files whose download answers with a redirect to another URL, as Slack's CDN may. */
+  readonly redirects = new Map<string, string>();
   /** What the app POSTed to response_url (`${url}/respond/<id>`): ephemeral answers. */
   readonly responses: { path: string; body: { text?: string; response_type?: string } }[] = [];
   /** Channels the bot cannot read (conversations.* answer not_in_channel). */
@@ -240,6 +242,13 @@ export class SlackStandIn {
 
   #serveFile(url: URL, req: IncomingMessage, res: ServerResponse): void {
     this.downloads.push({ path: url.pathname, authorization: req.headers.authorization });
+    const id0 = /T0001-([A-Z0-9]+)\//.exec(url.pathname)?.[1] ?? '';
+    const redirect = this.redirects.get(id0);
+    if (redirect) {
+      res.writeHead(302, { location: redirect });
+      res.end();
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${BOT_TOKEN}` || !this.scopes.includes('files:read')) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(SIGN_IN_PAGE);
