@@ -113,12 +113,11 @@ function paginate(lines: Line[]): Line[][][] {
   return pages.length > 0 ? pages : [[]];
 }
 
-/** Pieces of text whose escaped form fits in max characters. */
-function splitEscaped(text: string, max: number): { plain: string; escaped: string }[] {
-  return splitLongText(text, max).flatMap((plain) => {
+/** Pieces of text whose escaped form fits in max characters (escaping can make text up to 5x longer). */
+function splitEscaped(text: string, max: number, chunk = max): { plain: string; escaped: string }[] {
+  return splitLongText(text, chunk).flatMap((plain) => {
     const escaped = escapeMrkdwn(plain);
-    if (escaped.length <= max) return [{ plain, escaped }];
-    return splitEscaped(plain, Math.floor(max / 2));
+    return escaped.length <= max ? [{ plain, escaped }] : splitEscaped(plain, max, Math.floor(chunk / 2));
   });
 }
 

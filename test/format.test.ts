@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { clock, LIMITS, renderReply } from '../src/transcripts/format.ts';
+import { parseCallback } from '../src/transcripts/segments.ts';
+import { signTrackingId, verifyTrackingId } from '../src/transcripts/tracking-id.ts';
+
+describe('times', () => {
+  it('show as m:ss, or h:mm:ss past an hour', () => {
+    expect(clock(0)).toBe('0:00');
+    expect(clock(12.9)).toBe('0:12');
+    expect(clock(75.2)).toBe('1:15');
+    expect(clock(3725)).toBe('1:02:05');
+  });
+});
+
+describe('a long transcript', () => {
+  const words = 'chúng tôi đã thảo luận về kế hoạch bán hàng cho quý tới và các khách hàng mới & <quan trọng>';
+  const segments = Array.from({ length: 1500 }, (_, i) => ({ from: i * 3, to: i * 3 + 3, text: `${i}: ${words}` }));
+
+  it('is split into messages within Slack limits, keeping every segment in order', () => {
+    const messages = renderReply('meeting.m4a', { kind: 'transcript', segments });
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) {
+      expect(m.text.length).toBeLessThanOrEqual(40_000);
+      expect(m.blocks.length).toBeLessThanOrEqual(50);
+      let total = 0;
+      for (const b of m.blocks) {
+        const text = b.type === 'section' ? (b.text?.text ?? '') : '';
+        expect(text.length).toBeLessThanOrEqual(3000);
+        total += text.length;
+      }
+      expect(total).toBeLessThanOrEqual(LIMITS.messageChars);
+    }
+    const shown = messages.flatMap((m) => m.text.split('\n')).filter((l) => l.startsWith('['));
+    expect(shown).toHaveLength(1500);
+    expect(shown[1499]).toBe(`[1:14:57] 1499: ${words}`);
+    expect(messages[0].blocks.map((b) => JSON.stringify(b)).join('')).toContain('&amp; &lt;quan trọng&gt;');
+  });
+
+  it('splits one very long segment at spaces', () => {
+    const messages = renderReply('x.wav', { kind: 'transcript', segments: [{ from: 0, to: 600, text: `${words} `.repeat(200) }] });
+    for (const m of messages) for (const b of m.blocks) if (b.type === 'section') expect(b.text?.text.length).toBeLessThanOrEqual(3000);
+  });
+});
+
+describe('callback bodies', () => {
+  it('accept an object or an array, numeric strings, any word_alignment', () => {
+    const parsed = parseCallback(JSON.stringify([
+      { tracking_id: 'a', from: '1.5', to: '2', text: ' hi ', word_alignment: '[]' },
+      { tracking_id: 'a', from: 3, text: 'no to', word_alignment: [{ w: 1 }] },
+      { analyst_results: [] },
+      { tracking_id: 'a', from: 'soon', text: 'bad time' },
+    ]));
+    expect(parsed).toEqual({
+      ok: true,
+      ignored: 2,
+      segments: [
+        { trackingId: 'a', from: 1.5, to: 2, text: 'hi' },
+        { trackingId: 'a', from: 3, to: 3, text: 'no to' },
+      ],
+    });
+    expect(parseCallback('{"tracking_id":"a","from":0,"to":1,"text":"x"}')).toMatchObject({ ok: true, segments: [{ text: 'x' }] });
+    expect(parseCallback('')).toMatchObject({ ok: false });
+    expect(parseCallback('{')).toMatchObject({ ok: false });
+  });
+});
+
+describe('tracking ids', () => {
+  it('round-trip and refuse tampering', () => {
+    const ref = { channel: 'C0123', ts: '1712345678.000100', threadTs: '1712345000.000200', fileId: 'F0456' };
+    const id = signTrackingId(ref, 'key');
+    expect(id).toMatch(/^C0123_1712345678\.000100_F0456_1712345000\.000200_[0-9a-f]{24}$/);
+    expect(verifyTrackingId(id, 'key')).toEqual(ref);
+    expect(verifyTrackingId(id, 'other')).toBeUndefined();
+    expect(verifyTrackingId(id.replace('F0456', 'F0457'), 'key')).toBeUndefined();
+    expect(verifyTrackingId(signTrackingId({ ...ref, threadTs: undefined }, 'key'), 'key')).toEqual({ channel: 'C0123', ts: ref.ts, fileId: 'F0456' });
+  });
+});
