@@ -20,6 +20,8 @@ export interface Tuning {
   coalesceMs?: number;
   /** How long SIGTERM waits for accepted files before telling their threads. */
   drainMs?: number;
+  /** Where converted files wait for ffmpeg (the system's temp folder by default). */
+  tmpDir?: string;
 }
 
 export interface RunningApp {
@@ -55,6 +57,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
     concurrency: config.relayConcurrency,
     ffmpegPath: ffmpegBinary(config.ffmpegPath),
     retryDelaysMs: tuning.retryDelaysMs,
+    tmpDir: tuning.tmpDir,
   });
 
   let stopping = false;

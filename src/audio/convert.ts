@@ -32,7 +32,10 @@ export function convertToMp3(inputPath: string, ffmpeg: string): Conversion {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`ffmpeg could not read the file (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-2).join(' ')}`));
+      else {
+        const why = stderr.split(inputPath).join('input').trim().split('\n').slice(-2).join(' ');
+        reject(new Error(`ffmpeg could not read the file (${signal ?? `exit ${code}`}): ${why}`));
+      }
     });
   });
   done.catch(() => {});

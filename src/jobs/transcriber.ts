@@ -72,7 +72,7 @@ export class Transcriber {
   #stopping = false;
 
   constructor(options: TranscriberOptions) {
-    this.#o = { retryDelaysMs: [2_000, 8_000, 20_000], tmpDir: tmpdir(), ...options };
+    this.#o = { ...options, retryDelaysMs: options.retryDelaysMs ?? [2_000, 8_000, 20_000], tmpDir: options.tmpDir ?? tmpdir() };
     this.#limiter = new Limiter(options.concurrency);
   }
 

@@ -67,8 +67,8 @@ export function multipart(upload: AudioUpload): { headers: Record<string, string
 }
 
 function networkFailure(err: unknown): OmicallResult {
+  if (err instanceof SourceError) throw err;
   const code = (err as { code?: string }).code ?? '';
-  if (err instanceof SourceError) throw err.cause;
   const error = code.includes('TIMEOUT')
     ? 'timeout'
     : code === 'ECONNREFUSED'

@@ -60,6 +60,8 @@ export class SlackStandIn {
   /** Authorization headers the file host saw. */
   readonly downloads: { path: string; authorization?: string }[] = [];
   scopes = [...ALL_SCOPES];
+  /** Calls answered with ok: false. */
+  readonly errors: { method: string; error: string }[] = [];
   /** Files whose download answers with a redirect to another URL, as Slack's CDN may. */
   readonly redirects = new Map<string, string>();
   /** What the app POSTed to response_url (`${url}/respond/<id>`): ephemeral answers. */
@@ -161,7 +163,9 @@ export class SlackStandIn {
     }
     if (token !== BOT_TOKEN) return json(res, 200, { ok: false, error: 'invalid_auth' });
     res.setHeader('x-oauth-scopes', this.scopes.join(','));
-    json(res, 200, this.#api(method, args));
+    const answer = this.#api(method, args);
+    if (answer.ok === false) this.errors.push({ method, error: String(answer.error) });
+    json(res, 200, answer);
   }
 
   #api(method: string, a: Record<string, unknown>): Record<string, unknown> {

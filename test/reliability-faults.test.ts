@@ -1,0 +1,105 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { speech } from './helpers/audio.ts';
+import { Harness, waitFor } from './helpers/harness.ts';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.stop();
+});
+
+const wav = (name = 'memo.wav') => h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
+const failureReply = (channel: string, ts: string) => waitFor(() => h.slack.thread(channel, ts).find((m) => m.text.startsWith('Could not transcribe')), 8000, 'failure reply');
+
+describe('OMICall outages', () => {
+  it('retries 5xx with backoff and uploads once', async () => {
+    h = await Harness.start();
+    h.omicall.answers.push({ kind: 'http', status: 503 }, { kind: 'http', status: 502 });
+    const { channel, ts } = await h.share([wav()]);
+    const upload = await waitFor(() => h.omicall.uploads[0]);
+    expect(h.omicall.attempts).toBe(3);
+    expect(h.omicall.uploads).toHaveLength(1);
+    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'cuối cùng cũng được' });
+    await waitFor(() => h.slack.thread(channel, ts)[0]?.text.includes('cuối cùng cũng được'));
+  });
+
+  it('retries a timeout and a reset connection', async () => {
+    h = await Harness.start({ tuning: { omicallTimeoutMs: 300 } });
+    h.omicall.answers.push({ kind: 'hang', ms: 1500 }, { kind: 'reset' });
+    await h.share([wav()]);
+    await waitFor(() => h.omicall.uploads[0]);
+    expect(h.omicall.attempts).toBe(3);
+  });
+
+  it('gives up after a few attempts when OMICall cannot be reached, and says so in the thread', async () => {
+    h = await Harness.start({ env: { OMICALL_API_URL: 'http://127.0.0.1:9/api/ai' } });
+    const { channel, ts } = await h.share([wav()]);
+    const reply = await failureReply(channel, ts);
+    expect(reply.text).toMatch(/OMICall could not be reached after 4 attempts \(connection_refused/);
+    await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'warning', 3000, 'warning reaction');
+  });
+
+  it.each([
+    [{ kind: 'fail', error: 'api_key_invalid', message: 'API key is invalid' }, /OMICall refused the audio \(api_key_invalid: API key is invalid\)/],
+    [{ kind: 'fail', error: 'data_is_required', http: 400 }, /OMICall refused the audio \(data_is_required\)/],
+    [{ kind: 'http', status: 413 }, /OMICall refused the audio \(http_413\)/],
+  ] as const)('does not retry a refusal (%o) and names it in the thread', async (answer, words) => {
+    h = await Harness.start();
+    h.omicall.answers.push(answer);
+    const { channel, ts } = await h.share([wav()]);
+    const reply = await failureReply(channel, ts);
+    expect(reply.text).toMatch(words);
+    expect(h.omicall.attempts).toBe(1);
+    await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'warning', 3000, 'warning reaction');
+  });
+});
+
+describe("Slack's file host", () => {
+  it('a sign-in page instead of audio is never uploaded; the thread names files:read', async () => {
+    h = await Harness.start();
+    h.slack.scopes = h.slack.scopes.filter((s) => s !== 'files:read');
+    const { channel, ts } = await h.share([wav()]);
+    const reply = await failureReply(channel, ts);
+    expect(reply.text).toMatch(/sign-in page.*`files:read`.*reinstall/);
+    expect(h.omicall.attempts).toBe(0);
+  });
+
+  it('a Slack Connect stub is looked up with files.info, then transcribed', async () => {
+    h = await Harness.start();
+    const real = wav('connect.wav');
+    const { ts } = await h.share([{ id: real.id, mode: 'file_access', file_access: 'check_file_info' } as never]);
+    const upload = await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(ts)));
+    expect(h.slack.callsOf('files.info').map((c) => c.args.file)).toContain(real.id);
+    expect(upload.trackingId).toContain(real.id);
+  });
+
+  it('a file over MAX_AUDIO_MB is not downloaded; the thread gives the limit', async () => {
+    h = await Harness.start({ env: { MAX_AUDIO_MB: '1' } });
+    const big = h.slack.addFile({ name: 'long-meeting.wav', mimetype: 'audio/wav', path: speech('wav'), size: 2 * 1024 * 1024 + 5 });
+    const { channel, ts } = await h.share([big]);
+    const reply = await failureReply(channel, ts);
+    expect(reply.text).toMatch(/2 MB and the limit is 1 MB/);
+    expect(h.slack.downloads).toEqual([]);
+  });
+});
+
+describe('temporary files', () => {
+  it('are removed after a conversion, and after a failed one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'transcriber-tmp-'));
+    h = await Harness.start({ tuning: { tmpDir: dir } });
+    h.omicall.uploadDelayMs = 300;
+    const ok = h.slack.addFile({ name: 'clip.webm', mimetype: 'audio/webm', path: speech('webm') });
+    await h.share([ok]);
+    await waitFor(() => readdirSync(dir).length > 0, 5000, 'temp file in use');
+    await waitFor(() => h.omicall.uploads[0]);
+    await waitFor(() => readdirSync(dir).length === 0, 3000, 'temp file removed');
+
+    const broken = h.slack.addFile({ name: 'broken.webm', mimetype: 'audio/webm', bytes: Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(5000, 7)]) });
+    const { channel, ts } = await h.share([broken]);
+    const reply = await failureReply(channel, ts);
+    expect(reply.text).toMatch(/could not be read as audio \(ffmpeg/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
