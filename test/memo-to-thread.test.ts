@@ -26,7 +26,7 @@ describe('a voice memo shared in a channel', () => {
     expect(upload.fileName).toMatch(/\.wav$/);
     expect(upload.headers.apikey).toBe('omi-test-key-123456');
 
-    await waitFor(() => h.slack.thread(channel, ts)[0]?.text.includes('Transcribing'), 3000, 'working reply');
+    await waitFor(() => /Transcribing|was sent to OMICall/.test(h.slack.thread(channel, ts)[0]?.text ?? ''), 3000, 'working reply');
     expect(h.slack.reactionsOn(channel, ts)).toContain('hourglass_flowing_sand');
 
     const cb = await h.callBack({ tracking_id: upload.trackingId, from: '12.5', to: '20', text: 'phần hai', word_alignment: '[]' });

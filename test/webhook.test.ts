@@ -103,7 +103,7 @@ describe('the OMICall webhook', () => {
 
   it('updates the one reply within 2 s of each callback', async () => {
     const memo = await uploadedMemo();
-    await waitFor(() => h.slack.thread(memo.channel, memo.threadTs)[0]?.text.includes('Transcribing'));
+    await waitFor(() => h.slack.thread(memo.channel, memo.threadTs)[0]?.text.includes('was sent to OMICall'));
     for (const [i, text] of ['một', 'hai', 'ba'].entries()) {
       const sent = Date.now();
       await h.callBack({ tracking_id: memo.trackingId, from: i * 5, to: i * 5 + 5, text });

@@ -39,7 +39,7 @@ export function renderReply(fileName: string, state: ReplyState): SlackMessage[]
     case 'working':
       return [statusMessage(`:hourglass_flowing_sand: Transcribing *${name}*…`, `Transcribing ${fileName}…`)];
     case 'waiting':
-      return [statusMessage(`:hourglass_flowing_sand: *${name}* was sent to OMICall; the transcript will appear here.`, `Transcribing ${fileName}…`)];
+      return [statusMessage(`:hourglass_flowing_sand: *${name}* was sent to OMICall; the transcript will appear here.`, `${fileName} was sent to OMICall; the transcript will appear here.`)];
     case 'failed':
       return [statusMessage(`:warning: Could not transcribe *${name}*: ${escapeMrkdwn(state.reason)}`, `Could not transcribe ${fileName}: ${state.reason}`)];
     case 'transcript':

@@ -121,7 +121,7 @@ export class SlackStandIn {
 
   /** The replies in a thread, as a user sees them now (bot messages only). */
   thread(channel: string, threadTs: string): PostedMessage[] {
-    return this.messages.filter((m) => m.channel === channel && m.thread_ts === threadTs);
+    return this.messages.filter((m) => m.channel === channel && m.thread_ts === threadTs && m.bot_id === BOT_ID);
   }
 
   /** Reactions on a message. */
