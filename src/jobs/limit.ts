@@ -2,7 +2,6 @@
 export class Limiter {
   #active = 0;
   readonly #queue: (() => void)[] = [];
-  readonly #idle: (() => void)[] = [];
   readonly concurrency: number;
 
   constructor(concurrency: number) {
@@ -24,14 +23,7 @@ export class Limiter {
       return await task();
     } finally {
       this.#active -= 1;
-      const next = this.#queue.shift();
-      if (next) next();
-      else if (this.#active === 0) this.#idle.splice(0).forEach((resolve) => resolve());
+      this.#queue.shift()?.();
     }
-  }
-
-  /** Resolves when nothing runs and nothing waits. */
-  idle(): Promise<void> {
-    return this.#active === 0 && this.#queue.length === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
   }
 }

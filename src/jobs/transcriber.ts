@@ -69,6 +69,7 @@ export class Transcriber {
   readonly #limiter: Limiter;
   /** Jobs accepted by this instance and not yet uploaded or failed. */
   readonly #open = new Map<string, JobRecord>();
+  readonly #running = new Set<Promise<void>>();
   #stopping = false;
 
   constructor(options: TranscriberOptions) {
@@ -103,7 +104,9 @@ export class Transcriber {
     await saveJob(this.#o.store, job);
     await listChannelJob(this.#o.store, job);
     if (kind === 'audio') this.#o.replies.refresh(trackingId, ref, 0);
-    void this.#run(job, file, kind === 'maybe-audio', log);
+    const running = this.#run(job, file, kind === 'maybe-audio', log);
+    this.#running.add(running);
+    void running.finally(() => this.#running.delete(running));
     return { status: 'started', trackingId };
   }
 
@@ -252,8 +255,9 @@ export class Transcriber {
    */
   async stop(deadlineMs: number): Promise<void> {
     this.#stopping = true;
-    const deadline = sleep(deadlineMs).then(() => 'deadline' as const);
-    if ((await Promise.race([this.#limiter.idle().then(() => 'idle' as const), deadline])) === 'deadline') {
+    const deadline = sleep(deadlineMs, undefined, { ref: false }).then(() => 'deadline' as const);
+    const finished = Promise.allSettled([...this.#running]).then(() => 'finished' as const);
+    if ((await Promise.race([finished, deadline])) === 'deadline') {
       await Promise.all(
         [...this.#open.values()].map((job) =>
           this.#fail(job, 'the app restarted before the file reached OMICall. Use the Transcribe shortcut on the message to try again.'),
