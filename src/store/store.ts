@@ -62,9 +62,20 @@ export function memoryStore(): Store {
 }
 
 async function redisStore(url: string, prefix: string): Promise<Store> {
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy: (n) => Math.min(n * 200, 3000) } });
-  client.on('error', () => {}); // reconnects by itself; failures surface as rejected commands and in ping()
+  let connected = false;
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 5000,
+      // At start, give up after a few tries so the app says so; once up, reconnect for as long as it takes.
+      reconnectStrategy: (retries, cause) =>
+        !connected && retries >= 3 ? new Error(`Redis does not answer (${cause.message})`) : Math.min(retries * 200, 3000),
+    },
+  });
+  client.on('error', () => {}); // failures surface as rejected commands and in ping()
   await client.connect();
+  connected = true;
   const keyv = new Keyv({ store: new KeyvRedis(client), namespace: undefined, useKeyPrefix: false });
   const k = (key: string) => `${prefix}${key}`;
   return {
