@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/log.ts';
+import { speech } from './helpers/audio.ts';
+import { Harness, waitFor } from './helpers/harness.ts';
+import { runNode } from './helpers/process.ts';
+import { SIGNING_SECRET } from './helpers/slack-requests.ts';
+import { API_KEY, OmicallStandIn } from './stand-ins/omicall.ts';
+import { BOT_TOKEN, SlackStandIn } from './stand-ins/slack.ts';
+
+let h: Harness | undefined;
+let redis: ChildProcess | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+  redis?.kill('SIGKILL');
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function health(url: string) {
+  const res = await request(`${url}/healthz`);
+  return { status: res.statusCode, body: await res.body.text() };
+}
+
+describe('GET /healthz', () => {
+  it('is 200 while the store answers and 503 once Redis is gone, with no secret in it', async () => {
+    const port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitFor(async () => {
+      try {
+        const s = createServer();
+        await new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, '127.0.0.1', () => s.close(() => resolve())));
+        return false;
+      } catch {
+        return true;
+      }
+    }, 5000, 'redis-server to listen');
+    h = await Harness.start({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    const up = await health(h.url);
+    expect(up.status).toBe(200);
+    expect(JSON.parse(up.body)).toEqual({ ok: true, store: 'ok' });
+    redis.kill('SIGKILL');
+    await waitFor(async () => (await health(h!.url)).status === 503, 5000, '503');
+    const down = await health(h.url);
+    expect(JSON.parse(down.body)).toEqual({ ok: false, store: 'unreachable' });
+    for (const secret of [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret, String(port)]) expect(down.body + up.body).not.toContain(secret);
+  });
+});
+
+describe('logs', () => {
+  it('one structured line per job step, with the tracking id, and no token or secret', async () => {
+    h = await Harness.start();
+    const file = h.slack.addFile({ name: 'memo.wav', mimetype: 'audio/wav', path: speech('wav') });
+    const { channel, ts } = await h.share([file]);
+    const upload = await waitFor(() => h!.omicall.uploads[0]);
+    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'xin chào' });
+    await waitFor(() => h!.slack.thread(channel, ts)[0]?.text.includes('xin chào'));
+    const lines = h.logs.map((l) => JSON.parse(l) as { msg: string; trackingId?: string; level: string; time: string });
+    const steps = lines.filter((l) => l.trackingId === upload.trackingId).map((l) => l.msg);
+    for (const step of ['received', 'downloaded', 'uploaded', 'segment', 'posted']) expect(steps).toContain(step);
+    expect(steps.indexOf('received')).toBeLessThan(steps.indexOf('uploaded'));
+
+    h.omicall.answers.push({ kind: 'fail', error: 'api_key_invalid' });
+    const second = await h.share([h.slack.addFile({ name: 'b.wav', mimetype: 'audio/wav', path: speech('wav') })]);
+    await waitFor(() => h!.logs.some((l) => l.includes('"msg":"failed"') && l.includes(second.ts)));
+    const all = h.logs.join('\n');
+    for (const secret of [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret]) expect(all).not.toContain(secret);
+  });
+
+  it('are readable lines in development, filtered by level, and scrub secrets wherever they appear', () => {
+    const out: string[] = [];
+    const log = createLogger({ level: 'info', format: 'pretty', secrets: ['s3cr3t-value'], write: (l) => out.push(l) });
+    log.debug('hidden');
+    log.info('uploaded', { trackingId: 'C1_1.1_F1_-_abc', note: 'token xoxb-123-456-abc and s3cr3t-value' });
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  uploaded {2}trackingId=C1_1.1_F1_-_abc note=token \[redacted\] and \[redacted\]$/);
+  });
+});
+
+describe('start-up', () => {
+  it('a refused webhook registration is one clear error line, and the app still serves', async () => {
+    const slack = await new SlackStandIn().start();
+    const omicall = await new OmicallStandIn().start();
+    const port = await freePort();
+    const child = spawn(process.execPath, ['src/index.ts'], {
+      env: {
+        PATH: process.env.PATH, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, OMICALL_API_KEY: 'not-the-key',
+        SLACK_API_URL: slack.apiUrl, OMICALL_API_URL: omicall.apiUrl, PUBLIC_URL: 'https://t.example.com', PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    try {
+      await waitFor(() => output.includes('webhook registration'), 15_000, 'registration line');
+      const errors = output.split('\n').filter((l) => l.includes('"level":"error"'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain('OMICall refused the webhook registration (api_key_invalid): check OMICALL_API_KEY');
+      expect(output).not.toContain('not-the-key');
+      expect((await health(`http://127.0.0.1:${port}`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+      await slack.close();
+      await omicall.close();
+    }
+  });
+
+  it('an unreachable Redis stops the start with a clear line', async () => {
+    const run = await runNode(['src/index.ts'], {
+      SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, OMICALL_API_KEY: API_KEY, REDIS_URL: 'redis://127.0.0.1:9', PORT: '0',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/could not start.*Redis does not answer/);
+  });
+});
