@@ -1,0 +1,88 @@
+/**
+ * `npm run sandbox`: the whole flow on this machine, with no Slack or OMICall account. The real app runs
+ * against the local Slack and OMICall stand-ins the tests use; a real voice memo is spoken by espeak-ng.
+ * The stand-in OMICall does no speech recognition: it sends back the sentences the memo was made from.
+ */
+import { startApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/log.ts';
+import { durationOf, speech } from '../test/helpers/audio.ts';
+import { fileShareEvent, postEvent, SIGNING_SECRET } from '../test/helpers/slack-requests.ts';
+import { API_KEY, OmicallStandIn } from '../test/stand-ins/omicall.ts';
+import { BOT_TOKEN, SlackStandIn } from '../test/stand-ins/slack.ts';
+
+const SENTENCES = [
+  'Chào cả nhà, mình vừa gặp khách hàng xong.',
+  'Họ đồng ý ký hợp đồng vào thứ Hai tuần sau.',
+  'Nhờ mọi người chuẩn bị tài liệu trước thứ Sáu nhé.',
+];
+const CHANNEL = 'C0SANDBOX';
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const until = async <T>(check: () => T | undefined, what: string, ms = 15_000): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`sandbox: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+const slack = await new SlackStandIn().start();
+const omicall = await new OmicallStandIn().start();
+const config = loadConfig({
+  SLACK_BOT_TOKEN: BOT_TOKEN,
+  SLACK_SIGNING_SECRET: SIGNING_SECRET,
+  OMICALL_API_KEY: API_KEY,
+  SLACK_API_URL: slack.apiUrl,
+  OMICALL_API_URL: omicall.apiUrl,
+  PUBLIC_URL: 'https://sandbox.invalid',
+  PORT: '0',
+});
+const app = await startApp(config, createLogger({ level: 'warn', format: 'pretty' }), { coalesceMs: 100 });
+const appUrl = `http://127.0.0.1:${app.port}`;
+
+say('Sandbox: the real app, with a local stand-in for Slack and one for OMICall.');
+say('NOTE: the transcript below comes from the OMICall stand-in, which sends back the sentences the memo');
+say('      was generated from. No speech recognition happens here; with a real OMICALL_API_KEY it would.');
+say();
+
+const memoPath = speech('m4a', SENTENCES.join(' '));
+const seconds = durationOf(memoPath);
+const file = slack.addFile({ name: 'audio_message.m4a', mimetype: 'audio/mp4', filetype: 'm4a', subtype: 'slack_audio', path: memoPath });
+const ts = slack.nextTs();
+slack.addUserMessage({ channel: CHANNEL, ts, user: 'UALICE01', files: [file] });
+say(`1. Alice shares a voice memo in #sandbox (${seconds.toFixed(1)} s of speech by espeak-ng, ${file.size} bytes).`);
+const ack = await postEvent(appUrl, fileShareEvent({ channel: CHANNEL, ts, files: [file] }));
+say(`2. Slack's event is acknowledged: HTTP ${ack.status} in ${ack.ms.toFixed(0)} ms.`);
+
+const upload = await until(() => omicall.uploads[0], 'the upload');
+say(`3. OMICall (stand-in) received ${upload.fileName}, ${upload.size} bytes, tracking_id ${upload.trackingId}.`);
+
+const webhook = `${appUrl}/omicall/webhook/${config.webhookSecret}`;
+let from = 0;
+for (const text of SENTENCES) {
+  const to = from + seconds / SENTENCES.length;
+  await omicall.callBack({ tracking_id: upload.trackingId, from: from.toFixed(2), to: to.toFixed(2), text }, webhook);
+  from = to;
+}
+say(`4. OMICall (stand-in) called the webhook back with ${SENTENCES.length} segments.`);
+
+const reply = await until(() => {
+  const r = slack.thread(CHANNEL, ts)[0];
+  return r && SENTENCES.every((s) => r.text.includes(s)) ? r : undefined;
+}, 'the transcript in the thread');
+await app.replies.idle();
+
+say();
+say('The thread, as Slack shows it:');
+say('─'.repeat(72));
+say(`#sandbox  Alice: 🎙 audio_message.m4a (${Math.round(seconds)} s)   reactions: ${slack.reactionsOn(CHANNEL, ts).map((r) => `:${r}:`).join(' ')}`);
+for (const line of reply.text.split('\n')) say(`   │ ${line}`);
+say('─'.repeat(72));
+
+await app.stop();
+await slack.close();
+await omicall.close();
+process.exit(0);
