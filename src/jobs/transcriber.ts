@@ -103,7 +103,7 @@ export class Transcriber {
     this.#open.set(trackingId, job);
     await saveJob(this.#o.store, job);
     await listChannelJob(this.#o.store, job);
-    if (kind === 'audio') this.#o.replies.refresh(trackingId, ref, 0);
+    if (kind === 'audio') this.#o.replies.refresh(trackingId, ref);
     const running = this.#run(job, file, kind === 'maybe-audio', log);
     this.#running.add(running);
     void running.finally(() => this.#running.delete(running));
@@ -127,7 +127,7 @@ export class Transcriber {
             "Slack sent its sign-in page instead of the file. The app most likely lacks the `files:read` scope, or was not reinstalled after the scope was added: ask a workspace admin to reinstall it.",
           );
         }
-        if (unsure) this.#o.replies.refresh(job.trackingId, job, 0);
+        if (unsure) this.#o.replies.refresh(job.trackingId, job);
         log.info('downloaded', { plan: plan.mode, bytes: first.length });
 
         let pending: Download | undefined = first;
@@ -235,7 +235,7 @@ export class Transcriber {
   async #setState(job: JobRecord, patch: Partial<JobRecord>): Promise<void> {
     Object.assign(job, patch);
     await saveJob(this.#o.store, job);
-    this.#o.replies.refresh(job.trackingId, job, 0);
+    this.#o.replies.refresh(job.trackingId, job);
   }
 
   async #fail(job: JobRecord, reason: string): Promise<void> {

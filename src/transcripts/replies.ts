@@ -18,7 +18,7 @@ export interface ReplyWriterOptions {
   store: Store;
   slack: webApi.WebClient;
   log: Logger;
-  /** How long to gather callbacks before one chat.update. */
+  /** Least time between two writes of one reply; changes in between are gathered into the next. */
   coalesceMs?: number;
   /** How long to wait when another instance is writing the same reply. */
   lockRetryMs?: number;
@@ -29,11 +29,14 @@ interface Pending {
   timer?: NodeJS.Timeout;
   running: boolean;
   again: boolean;
+  lastWrite: number;
 }
 
 /**
- * Keeps each file's thread reply in step with its job and segments. Calls for one file are coalesced
- * into one Slack call at a time; a lock in the store keeps two instances from writing the same reply.
+ * Keeps each file's thread reply in step with its job and segments. A change to a reply that is idle is
+ * written at once; changes that come while it is being written, or soon after, are gathered into one
+ * later write, so Slack sees at most one write per reply every `coalesceMs`. A lock in the store keeps
+ * two instances from writing the same reply.
  */
 export class ReplyWriter {
   readonly #o: Required<ReplyWriterOptions>;
@@ -44,39 +47,51 @@ export class ReplyWriter {
     this.#o = { coalesceMs: 300, lockRetryMs: 400, ...options };
   }
 
-  /** Shows the file's current state in its thread soon; calls close together become one update. */
-  refresh(trackingId: string, ref: MemoRef, delayMs = this.#o.coalesceMs): void {
+  /** Shows the file's current state in its thread. */
+  refresh(trackingId: string, ref: MemoRef): void {
     let p = this.#pending.get(trackingId);
-    if (!p) this.#pending.set(trackingId, (p = { ref, running: false, again: false }));
+    if (!p) this.#pending.set(trackingId, (p = { ref, running: false, again: false, lastWrite: 0 }));
     if (p.running) p.again = true;
-    else if (!p.timer) p.timer = setTimeout(() => void this.#run(trackingId, p), delayMs);
+    else if (!p.timer) this.#schedule(trackingId, p, p.lastWrite + this.#o.coalesceMs - Date.now());
   }
 
-  /** Resolves when every scheduled refresh has been written. */
+  /** Resolves when every change has been written. */
   idle(): Promise<void> {
-    return this.#pending.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
+    return this.#busy() ? new Promise((resolve) => this.#idle.push(resolve)) : Promise.resolve();
+  }
+
+  #busy(): boolean {
+    return [...this.#pending.values()].some((p) => p.running || p.timer !== undefined);
+  }
+
+  #schedule(trackingId: string, p: Pending, delayMs: number): void {
+    p.timer = setTimeout(() => void this.#run(trackingId, p), Math.max(0, delayMs));
   }
 
   async #run(trackingId: string, p: Pending): Promise<void> {
     p.timer = undefined;
     p.running = true;
-    let delay = this.#o.coalesceMs;
+    let retryIn = this.#o.coalesceMs;
     try {
       if (!(await this.#write(trackingId, p.ref))) {
         p.again = true;
-        delay = this.#o.lockRetryMs;
+        retryIn = this.#o.lockRetryMs;
       }
     } catch (err) {
       this.#o.log.error('could not update the thread reply', { trackingId, error: slackError(err) });
     } finally {
       p.running = false;
+      p.lastWrite = Date.now();
       if (p.again) {
         p.again = false;
-        p.timer = setTimeout(() => void this.#run(trackingId, p), delay);
+        this.#schedule(trackingId, p, retryIn);
       } else {
-        this.#pending.delete(trackingId);
-        if (this.#pending.size === 0) this.#idle.splice(0).forEach((resolve) => resolve());
+        // Remembered for a moment, so that the next change keeps its distance from this write.
+        setTimeout(() => {
+          if (!p.running && !p.timer) this.#pending.delete(trackingId);
+        }, this.#o.coalesceMs).unref();
       }
+      if (!this.#busy()) this.#idle.splice(0).forEach((resolve) => resolve());
     }
   }
 
