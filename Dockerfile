@@ -23,4 +23,4 @@ USER app
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD ["/app/node_modules/node/bin/node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # The Node binary the project pins (the npm "node" package), so the image runs what the tests ran.
-CMD ["/app/node_modules/node/bin/node", "src/index.ts"]
+CMD ["/app/node_modules/node/bin/node", "--max-semi-space-size=4", "src/index.ts"]

@@ -44,7 +44,7 @@ export class ReplyWriter {
   #idle: (() => void)[] = [];
 
   constructor(options: ReplyWriterOptions) {
-    this.#o = { coalesceMs: 300, lockRetryMs: 400, ...options };
+    this.#o = { ...options, coalesceMs: options.coalesceMs ?? 300, lockRetryMs: options.lockRetryMs ?? 400 };
   }
 
   /** Shows the file's current state in its thread. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import busboy from 'busboy';
@@ -37,6 +38,8 @@ const KEEP_BYTES = 4 * 1024 * 1024;
 
 export class OmicallStandIn {
   readonly uploads: ReceivedUpload[] = [];
+  /** Emits 'upload' with each ReceivedUpload once its last byte is read. */
+  readonly events = new EventEmitter();
   /** Upload attempts, including refused ones. */
   attempts = 0;
   readonly registrations: { url: string; apiKey?: string }[] = [];
@@ -123,6 +126,7 @@ export class OmicallStandIn {
       if (answer.kind === 'fail') return envelope(res, answer.http ?? 200, -9999, { status: 'fail', error: answer.error, message: answer.message });
       if (!upload.trackingId || !upload.fileName) return envelope(res, 200, -9999, { status: 'fail', error: 'data_is_required', message: 'Please check your input param' });
       this.uploads.push(upload);
+      this.events.emit('upload', upload);
       envelope(res, 200, 9999, { status: 'success', tracking_id: upload.trackingId });
     } finally {
       this.inFlight -= 1;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,6 +55,8 @@ export const SIGN_IN_PAGE = `<!DOCTYPE html><html lang="en-US"><head><title>Slac
 
 export class SlackStandIn {
   readonly calls: ApiCall[] = [];
+  /** Emits 'call' with each ApiCall as it arrives. */
+  readonly events = new EventEmitter();
   readonly messages: PostedMessage[] = [];
   readonly reactions = new Map<string, Set<string>>();
   readonly files = new Map<string, { file: HostedFile; path?: string; bytes?: Buffer }>();
@@ -155,6 +158,7 @@ export class SlackStandIn {
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || (args.token as string | undefined);
     const call: ApiCall = { method, args, token, at: Date.now() };
     this.calls.push(call);
+    this.events.emit('call', call);
     for (const [i, responder] of this.#overrides.entries()) {
       if (responder(call, res)) {
         this.#overrides.splice(i, 1);

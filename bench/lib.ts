@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { deriveSecret } from '../src/config.ts';
+import { SIGNING_SECRET } from '../test/helpers/slack-requests.ts';
+import { API_KEY, OmicallStandIn } from '../test/stand-ins/omicall.ts';
+import { BOT_TOKEN, SlackStandIn } from '../test/stand-ins/slack.ts';
+
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+export const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+/** Resident and peak memory of a process, in MB, from /proc. */
+export function memoryOf(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+/** Samples a process's resident memory while work runs; returns the peak. */
+export async function peakRssDuring<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peak: number }> {
+  let peak = memoryOf(pid).rss;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, memoryOf(pid).rss);
+    } catch {}
+  }, 5);
+  try {
+    const result = await work();
+    peak = Math.max(peak, memoryOf(pid).rss);
+    return { result, peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export interface Rig {
+  slack: SlackStandIn;
+  omicall: OmicallStandIn;
+  close(): Promise<void>;
+}
+
+export async function startStandIns(): Promise<Rig> {
+  const slack = await new SlackStandIn().start();
+  const omicall = await new OmicallStandIn().start();
+  return { slack, omicall, close: async () => void (await Promise.all([slack.close(), omicall.close()])) };
+}
+
+export interface AppProcess {
+  child: ChildProcess;
+  url: string;
+  webhookUrl: string;
+  stop(): Promise<void>;
+}
+
+/** `npm start`'s command line, so that the benchmark runs the app with the flags production uses. */
+function startArgs(): string[] {
+  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = scripts.start.split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start runs ${command}, not node`);
+  return args;
+}
+
+/** The real app as `npm start` runs it, in its own process (so its memory is its own), pointed at the stand-ins. */
+export async function startAppProcess(rig: Rig, env: Record<string, string> = {}): Promise<AppProcess> {
+  const child = spawn(process.execPath, startArgs(), {
+    env: {
+      PATH: process.env.PATH,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      OMICALL_API_KEY: API_KEY,
+      SLACK_API_URL: rig.slack.apiUrl,
+      OMICALL_API_URL: rig.omicall.apiUrl,
+      PORT: '0',
+      PUBLIC_URL: 'https://bench.invalid',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const listening = (d: Buffer) => {
+      out += d;
+      const m = /"msg":"listening","port":(\d+)/.exec(out);
+      if (!m) return;
+      child.stdout?.off('data', listening);
+      child.stdout?.resume();
+      resolve(Number(m[1]));
+    };
+    child.stdout?.on('data', listening);
+    child.on('exit', (code) => reject(new Error(`app exited with ${code}: ${out}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    child,
+    url,
+    webhookUrl: `${url}/omicall/webhook/${deriveSecret(SIGNING_SECRET, 'omicall-webhook')}`,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Resolves when OMICall has received the upload whose tracking_id contains ts. */
+export function uploadOf(rig: Rig, ts: string): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (u: { trackingId?: string }) => {
+      if (u.trackingId?.includes(ts)) {
+        rig.omicall.events.off('upload', listener);
+        resolve();
+      }
+    };
+    rig.omicall.events.on('upload', listener);
+  });
+}
+
+export function header(title: string): void {
+  process.stdout.write(`\n## ${title}\n`);
+}
+
+export function row(cells: (string | number)[]): void {
+  process.stdout.write(`| ${cells.join(' | ')} |\n`);
+}
