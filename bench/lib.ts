@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { request } from 'undici';
 import { deriveSecret } from '../src/config.ts';
 import { SIGNING_SECRET } from '../test/helpers/slack-requests.ts';
 import { API_KEY, OmicallStandIn } from '../test/stand-ins/omicall.ts';
@@ -53,6 +55,8 @@ export interface Rig {
 export async function startStandIns(): Promise<Rig> {
   const slack = await new SlackStandIn().start();
   const omicall = await new OmicallStandIn().start();
+  slack.events.setMaxListeners(0);
+  omicall.events.setMaxListeners(0);
   return { slack, omicall, close: async () => void (await Promise.all([slack.close(), omicall.close()])) };
 }
 
@@ -73,7 +77,9 @@ function startArgs(): string[] {
 
 /** The real app as `npm start` runs it, in its own process (so its memory is its own), pointed at the stand-ins. */
 export async function startAppProcess(rig: Rig, env: Record<string, string> = {}): Promise<AppProcess> {
-  const child = spawn(process.execPath, startArgs(), {
+  const port = await freePort();
+  const extra = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, ...startArgs()], {
     env: {
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -81,27 +87,25 @@ export async function startAppProcess(rig: Rig, env: Record<string, string> = {}
       OMICALL_API_KEY: API_KEY,
       SLACK_API_URL: rig.slack.apiUrl,
       OMICALL_API_URL: rig.omicall.apiUrl,
-      PORT: '0',
+      PORT: String(port),
       PUBLIC_URL: 'https://bench.invalid',
       LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const listening = (d: Buffer) => {
-      out += d;
-      const m = /"msg":"listening","port":(\d+)/.exec(out);
-      if (!m) return;
-      child.stdout?.off('data', listening);
-      child.stdout?.resume();
-      resolve(Number(m[1]));
-    };
-    child.stdout?.on('data', listening);
-    child.on('exit', (code) => reject(new Error(`app exited with ${code}: ${out}`)));
+    // Logs go to /dev/null: a pipe this busy process reads late would stall the app's writes.
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`app exited with ${code}`))));
+  exited.catch(() => {});
+  for (;;) {
+    const ready = await Promise.race([
+      request(`${url}/healthz`).then((r) => (r.body.dump(), r.statusCode === 200), () => false),
+      exited,
+    ]);
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     child,
     url,
@@ -125,6 +129,14 @@ export function uploadOf(rig: Rig, ts: string): Promise<void> {
     };
     rig.omicall.events.on('upload', listener);
   });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 export function header(title: string): void {

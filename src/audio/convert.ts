@@ -16,13 +16,14 @@ export function ffmpegBinary(override?: string): string {
   return (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 }
 
+/** ffmpeg's arguments: the sound of inputPath as MP3, mono 16 kHz, on standard output. */
+export function convertArgs(inputPath: string): string[] {
+  return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', inputPath, '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3', 'pipe:1'];
+}
+
 /** Converts a file (read from disk, so containers with their index at the end work) to MP3 on a pipe. */
 export function convertToMp3(inputPath: string, ffmpeg: string): Conversion {
-  const child = spawn(
-    ffmpeg,
-    ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', inputPath, '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3', 'pipe:1'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(ffmpeg, convertArgs(inputPath), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {

@@ -17,6 +17,8 @@ export async function isAutoOn(store: Store, channel: string): Promise<boolean> 
 export function listenForFileShares(app: App, { transcriber, store, log }: { transcriber: Transcriber; store: Store; log: Logger }): void {
   app.event('message', async ({ event, context }) => {
     if (event.subtype !== 'file_share') return;
+    // Bolt has acknowledged the event; yield so that requests already waiting are acknowledged before this work.
+    await new Promise((resolve) => setImmediate(resolve));
     const botId = (event as { bot_id?: string }).bot_id;
     if (botId && botId === context.botId) return;
     if (!(await isAutoOn(store, event.channel))) return;

@@ -1,0 +1,75 @@
+/**
+ * Latency the people and services talking to the app see: Slack requests acknowledged while 100 memos are
+ * shared at once and their relays run, and an OMICall callback reaching chat.update on the local Slack.
+ */
+import { speech } from '../test/helpers/audio.ts';
+import { spawn } from 'node:child_process';
+import { text } from 'node:stream/consumers';
+import { fileShareEvent } from '../test/helpers/slack-requests.ts';
+import type { ApiCall } from '../test/stand-ins/slack.ts';
+import { fmt, header, percentile, row, startAppProcess, startStandIns, uploadOf } from './lib.ts';
+
+/** Sends events from bench/ack-client.ts, a process of its own; returns each request's latency. */
+function client(url: string, events: Record<string, unknown>[], concurrent: boolean): Promise<number[]> {
+  const child = spawn(process.execPath, ['bench/ack-client.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.end(JSON.stringify({ url, events, concurrent, gapMs: 10 }));
+  return text(child.stdout).then((out) => JSON.parse(out) as number[]);
+}
+
+export async function ackBench(memos = 100): Promise<void> {
+  const rig = await startStandIns();
+  const app = await startAppProcess(rig);
+  const wav = speech('wav');
+  // OMICall answers slowly, so relays stay in flight while events keep arriving.
+  rig.omicall.uploadDelayMs = 1500;
+
+  const shared = Array.from({ length: memos }, (_, i) => {
+    const file = rig.slack.addFile({ name: `memo-${i}.wav`, mimetype: 'audio/wav', path: wav });
+    const ts = rig.slack.nextTs();
+    return { ts, event: fileShareEvent({ channel: `C0ACK${String(i % 10).padStart(4, '0')}`, ts, files: [file] }) };
+  });
+  const uploads = shared.map(({ ts }) => uploadOf(rig, ts));
+  const burst = await client(app.url, shared.map((s) => s.event), true);
+
+  // One more event every 10 ms while those relays are in flight.
+  const probes = Array.from({ length: 100 }, () => {
+    const file = rig.slack.addFile({ name: 'probe.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF') });
+    return fileShareEvent({ channel: 'C0PROBE01', ts: rig.slack.nextTs(), files: [file] });
+  });
+  const during = await client(app.url, probes, false);
+  await Promise.all(uploads);
+  rig.omicall.uploadDelayMs = 0;
+
+  // A callback for an idle reply, and the chat.update it causes.
+  const updates: number[] = [];
+  const trackingIds = rig.omicall.uploads.map((u) => u.trackingId as string);
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const [i, trackingId] of trackingIds.entries()) {
+    const text = `đoạn số ${i}`;
+    const seen = new Promise<number>((resolve) => {
+      const listener = (call: ApiCall) => {
+        if (call.method === 'chat.update' && String(call.args.text).includes(text)) {
+          rig.slack.events.off('call', listener);
+          resolve(performance.now());
+        }
+      };
+      rig.slack.events.on('call', listener);
+    });
+    const sent = performance.now();
+    await rig.omicall.callBack({ tracking_id: trackingId, from: 1, to: 2, text }, app.webhookUrl);
+    updates.push((await seen) - sent);
+  }
+
+  header('Latency (local stand-ins, the app in its own process)');
+  row(['what', 'p50', 'p99', 'max', 'target']);
+  row(['---', '---', '---', '---', '---']);
+  const line = (what: string, values: number[], target: string) =>
+    row([what, `${fmt(percentile(values, 50))} ms`, `${fmt(percentile(values, 99))} ms`, `${fmt(Math.max(...values))} ms`, target]);
+  line(`Slack event ack, ${memos} memos shared at once`, burst, 'p99 < 20 ms');
+  line(`Slack event ack while those ${memos} relays run`, during, 'p99 < 20 ms');
+  line('OMICall callback -> chat.update', updates, 'p99 < 50 ms');
+  await app.stop();
+  await rig.close();
+}
+
+if (import.meta.main) await ackBench();

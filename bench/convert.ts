@@ -1,0 +1,51 @@
+/**
+ * A 30-minute WebM/Opus clip (what Slack's desktop app records) relayed by the app, which converts it to
+ * MP3 on the way, against ffmpeg alone doing the same conversion of the same file.
+ */
+import { spawn } from 'node:child_process';
+import { ffmpegBinary, convertArgs } from '../src/audio/convert.ts';
+import { fileShareEvent, postEvent } from '../test/helpers/slack-requests.ts';
+import { webmClip } from './fixtures.ts';
+import { fmt, header, median, memoryOf, peakRssDuring, row, startAppProcess, startStandIns, uploadOf } from './lib.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+export async function convertBench(minutes = Number(process.env.BENCH_CLIP_MINUTES ?? 30)): Promise<void> {
+  const clip = webmClip(minutes);
+  const rig = await startStandIns();
+  const app = await startAppProcess(rig);
+  const pid = app.child.pid as number;
+  const alone: number[] = [];
+  const viaApp: number[] = [];
+  let growth = 0;
+  for (let round = 0; round <= ROUNDS; round++) {
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const ffmpeg = spawn(ffmpegBinary(), convertArgs(clip), { stdio: ['ignore', 'ignore', 'ignore'] });
+      ffmpeg.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exit ${code}`))));
+    });
+    const ffmpegMs = performance.now() - started;
+
+    const file = rig.slack.addFile({ name: 'audio_message.webm', mimetype: 'audio/webm', filetype: 'webm', subtype: 'slack_audio', path: clip });
+    const ts = rig.slack.nextTs();
+    const idle = memoryOf(pid).rss;
+    const t0 = performance.now();
+    const { peak } = await peakRssDuring(pid, async () => {
+      const uploaded = uploadOf(rig, ts);
+      await postEvent(app.url, fileShareEvent({ channel: 'C0BENCH01', ts, files: [file] }));
+      await uploaded;
+    });
+    if (round === 0) continue;
+    alone.push(ffmpegMs);
+    viaApp.push(performance.now() - t0);
+    growth = Math.max(growth, peak - idle);
+  }
+  header(`Conversion of a ${minutes}-minute WebM/Opus clip to MP3 (${ROUNDS} rounds after a warm-up, medians)`);
+  row(['ffmpeg alone', 'app (download, convert, upload)', 'app / ffmpeg', 'app RSS growth over idle']);
+  row(['---', '---', '---', '---']);
+  row([`${fmt(median(alone), 0)} ms`, `${fmt(median(viaApp), 0)} ms`, `${fmt(median(viaApp) / median(alone), 2)}x`, `${fmt(growth)} MB`]);
+  await app.stop();
+  await rig.close();
+}
+
+if (import.meta.main) await convertBench();
