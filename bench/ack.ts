@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { text } from 'node:stream/consumers';
 import { fileShareEvent } from '../test/helpers/slack-requests.ts';
 import type { ApiCall } from '../test/stand-ins/slack.ts';
-import { fmt, header, percentile, row, startAppProcess, startStandIns, uploadOf } from './lib.ts';
+import { fmt, header, percentile, row, startAppProcess, startRig, uploadOf } from './lib.ts';
 
 /** Sends events from bench/ack-client.ts, a process of its own; returns each request's latency. */
 function client(url: string, events: Record<string, unknown>[], concurrent: boolean): Promise<number[]> {
@@ -17,7 +17,7 @@ function client(url: string, events: Record<string, unknown>[], concurrent: bool
 }
 
 export async function ackBench(memos = 100): Promise<void> {
-  const rig = await startStandIns();
+  const rig = await startRig();
   const app = await startAppProcess(rig);
   const wav = speech('wav');
   // OMICall answers slowly, so relays stay in flight while events keep arriving.

@@ -6,13 +6,13 @@ import { spawn } from 'node:child_process';
 import { ffmpegBinary, convertArgs } from '../src/audio/convert.ts';
 import { fileShareEvent, postEvent } from '../test/helpers/slack-requests.ts';
 import { webmClip } from './fixtures.ts';
-import { fmt, header, median, memoryOf, peakRssDuring, row, startAppProcess, startStandIns, uploadOf } from './lib.ts';
+import { fmt, header, median, memoryOf, peakRssDuring, row, startAppProcess, startRig, uploadOf } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 export async function convertBench(minutes = Number(process.env.BENCH_CLIP_MINUTES ?? 30)): Promise<void> {
   const clip = webmClip(minutes);
-  const rig = await startStandIns();
+  const rig = await startRig();
   const app = await startAppProcess(rig);
   const pid = app.child.pid as number;
   const alone: number[] = [];

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { deriveSecret } from '../src/config.ts';
 import { SIGNING_SECRET } from '../test/helpers/slack-requests.ts';
-import { API_KEY, OmicallStandIn } from '../test/stand-ins/omicall.ts';
-import { BOT_TOKEN, SlackStandIn } from '../test/stand-ins/slack.ts';
+import { freePort } from '../test/helpers/process.ts';
+import { startStandIns, type StandIns } from '../test/stand-ins/index.ts';
+import { API_KEY } from '../test/stand-ins/omicall.ts';
+import { BOT_TOKEN } from '../test/stand-ins/slack.ts';
 
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
@@ -46,18 +47,14 @@ export async function peakRssDuring<T>(pid: number, work: () => Promise<T>): Pro
   }
 }
 
-export interface Rig {
-  slack: SlackStandIn;
-  omicall: OmicallStandIn;
-  close(): Promise<void>;
-}
+export type Rig = StandIns;
 
-export async function startStandIns(): Promise<Rig> {
-  const slack = await new SlackStandIn().start();
-  const omicall = await new OmicallStandIn().start();
-  slack.events.setMaxListeners(0);
-  omicall.events.setMaxListeners(0);
-  return { slack, omicall, close: async () => void (await Promise.all([slack.close(), omicall.close()])) };
+/** The stand-ins, with room for the many listeners a benchmark adds. */
+export async function startRig(): Promise<Rig> {
+  const rig = await startStandIns();
+  rig.slack.events.setMaxListeners(0);
+  rig.omicall.events.setMaxListeners(0);
+  return rig;
 }
 
 export interface AppProcess {
@@ -129,14 +126,6 @@ export function uploadOf(rig: Rig, ts: string): Promise<void> {
     };
     rig.omicall.events.on('upload', listener);
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 export function header(title: string): void {

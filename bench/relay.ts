@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileShareEvent, postEvent } from '../test/helpers/slack-requests.ts';
 import { wavOfSize } from './fixtures.ts';
-import { fmt, header, median, memoryOf, peakRssDuring, ROUNDS, row, startAppProcess, startStandIns, uploadOf, type Rig } from './lib.ts';
+import { fmt, header, median, memoryOf, peakRssDuring, ROUNDS, row, startAppProcess, startRig, uploadOf, type Rig } from './lib.ts';
 
 export async function relayBench(sizes = [Number(process.env.BENCH_SIZE_MB ?? 200), 1]): Promise<void> {
-  const rig = await startStandIns();
+  const rig = await startRig();
   const app = await startAppProcess(rig);
   const pipe = spawn(process.execPath, ['bench/pipe-process.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const pipeLines = createInterface({ input: pipe.stdout })[Symbol.asyncIterator]();

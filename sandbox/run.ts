@@ -8,8 +8,9 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { durationOf, speech } from '../test/helpers/audio.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from '../test/helpers/slack-requests.ts';
-import { API_KEY, OmicallStandIn } from '../test/stand-ins/omicall.ts';
-import { BOT_TOKEN, SlackStandIn } from '../test/stand-ins/slack.ts';
+import { startStandIns } from '../test/stand-ins/index.ts';
+import { API_KEY } from '../test/stand-ins/omicall.ts';
+import { BOT_TOKEN } from '../test/stand-ins/slack.ts';
 
 const SENTENCES = [
   'Chào cả nhà, mình vừa gặp khách hàng xong.',
@@ -29,8 +30,7 @@ const until = async <T>(check: () => T | undefined, what: string, ms = 15_000): 
   }
 };
 
-const slack = await new SlackStandIn().start();
-const omicall = await new OmicallStandIn().start();
+const { slack, omicall, close } = await startStandIns();
 const config = loadConfig({
   SLACK_BOT_TOKEN: BOT_TOKEN,
   SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -83,6 +83,5 @@ for (const line of reply.text.split('\n')) say(`   │ ${line}`);
 say('─'.repeat(72));
 
 await app.stop();
-await slack.close();
-await omicall.close();
+await close();
 process.exit(0);

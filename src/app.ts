@@ -36,7 +36,7 @@ export interface RunningApp {
 
 /** Wires the app from its configuration and starts the one HTTP server. */
 export async function startApp(config: Config, log: Logger, tuning: Tuning = {}): Promise<RunningApp> {
-  const store = await createStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  const store = await createStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix, tlsVerify: config.redisTlsVerify });
   const slack = new webApi.WebClient(config.slackBotToken, {
     slackApiUrl: config.slackApiUrl,
     logger: boltLogger(log, config.logLevel),

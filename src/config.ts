@@ -15,6 +15,8 @@ export interface Config {
   port: number;
   redisUrl?: string;
   redisPrefix: string;
+  /** Whether a rediss:// server's certificate must be valid (Heroku Redis' is self-signed). */
+  redisTlsVerify: boolean;
   maxAudioBytes: number;
   relayConcurrency: number;
   ffmpegPath?: string;
@@ -111,6 +113,7 @@ export function loadConfig(env: Env): Config {
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     problems.push('REDIS_URL must start with redis:// or rediss://');
   }
+  const redisTlsVerify = oneOf('REDIS_TLS_VERIFY', ['true', 'false'] as const, 'true') === 'true';
   const port = integer('PORT', 3000, 0, 65535);
   const maxAudioMb = integer('MAX_AUDIO_MB', 200, 1, 10_000);
   const relayConcurrency = integer('RELAY_CONCURRENCY', 4, 1, 64);
@@ -133,6 +136,7 @@ export function loadConfig(env: Env): Config {
     port,
     redisUrl,
     redisPrefix: value('REDIS_PREFIX') ?? 'omicall-transcriber:',
+    redisTlsVerify,
     maxAudioBytes: maxAudioMb * 1024 * 1024,
     relayConcurrency,
     ffmpegPath: value('FFMPEG_PATH'),

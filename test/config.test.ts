@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
@@ -63,5 +64,19 @@ describe('configuration', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('SLACK_BOT_TOKEN is required');
+  });
+});
+
+describe('documentation', () => {
+  it('README and .env.example name every variable the app reads', () => {
+    const source = readFileSync('src/config.ts', 'utf8');
+    const names = new Set([...source.matchAll(/(?:value|required|url|integer|oneOf)\(\s*'([A-Z_]+)'/g)].map((m) => m[1]));
+    expect(names.size).toBeGreaterThan(12);
+    const readme = readFileSync('README.md', 'utf8');
+    const example = readFileSync('.env.example', 'utf8');
+    for (const name of names) {
+      expect(readme).toContain(`| \`${name}\` |`);
+      expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+    }
   });
 });

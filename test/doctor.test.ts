@@ -5,19 +5,18 @@ import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
 import { REDIS_URL } from './helpers/harness.ts';
 import { runNode } from './helpers/process.ts';
 import { SIGNING_SECRET } from './helpers/slack-requests.ts';
-import { API_KEY, OmicallStandIn } from './stand-ins/omicall.ts';
-import { ALL_SCOPES, BOT_TOKEN, SlackStandIn } from './stand-ins/slack.ts';
+import { startStandIns, type StandIns } from './stand-ins/index.ts';
+import { API_KEY, type OmicallStandIn } from './stand-ins/omicall.ts';
+import { ALL_SCOPES, BOT_TOKEN, type SlackStandIn } from './stand-ins/slack.ts';
 
+let standIns: StandIns;
 let slack: SlackStandIn;
 let omicall: OmicallStandIn;
 beforeAll(async () => {
-  slack = await new SlackStandIn().start();
-  omicall = await new OmicallStandIn().start();
+  standIns = await startStandIns();
+  ({ slack, omicall } = standIns);
 });
-afterAll(async () => {
-  await slack.close();
-  await omicall.close();
-});
+afterAll(() => standIns.close());
 
 const env = () => ({
   SLACK_BOT_TOKEN: BOT_TOKEN,

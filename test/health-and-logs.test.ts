@@ -5,10 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
-import { runNode } from './helpers/process.ts';
+import { freePort, runNode } from './helpers/process.ts';
 import { SIGNING_SECRET } from './helpers/slack-requests.ts';
-import { API_KEY, OmicallStandIn } from './stand-ins/omicall.ts';
-import { BOT_TOKEN, SlackStandIn } from './stand-ins/slack.ts';
+import { startStandIns } from './stand-ins/index.ts';
+import { API_KEY } from './stand-ins/omicall.ts';
+import { BOT_TOKEN } from './stand-ins/slack.ts';
 
 let h: Harness | undefined;
 let redis: ChildProcess | undefined;
@@ -17,14 +18,6 @@ afterEach(async () => {
   h = undefined;
   redis?.kill('SIGKILL');
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function health(url: string) {
   const res = await request(`${url}/healthz`);
@@ -88,8 +81,7 @@ describe('logs', () => {
 
 describe('start-up', () => {
   it('a refused webhook registration is one clear error line, and the app still serves', async () => {
-    const slack = await new SlackStandIn().start();
-    const omicall = await new OmicallStandIn().start();
+    const { slack, omicall, close } = await startStandIns();
     const port = await freePort();
     const child = spawn(process.execPath, ['src/index.ts'], {
       env: {
@@ -110,8 +102,7 @@ describe('start-up', () => {
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
-      await slack.close();
-      await omicall.close();
+      await close();
     }
   });
 

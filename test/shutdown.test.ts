@@ -1,30 +1,21 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { speech } from './helpers/audio.ts';
 import { REDIS_URL, waitFor } from './helpers/harness.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './helpers/slack-requests.ts';
-import { API_KEY, OmicallStandIn } from './stand-ins/omicall.ts';
-import { BOT_TOKEN, SlackStandIn } from './stand-ins/slack.ts';
+import { freePort } from './helpers/process.ts';
+import { startStandIns, type StandIns } from './stand-ins/index.ts';
+import { API_KEY, type OmicallStandIn } from './stand-ins/omicall.ts';
+import { BOT_TOKEN, type SlackStandIn } from './stand-ins/slack.ts';
 
+let standIns: StandIns;
 let slack: SlackStandIn;
 let omicall: OmicallStandIn;
 beforeAll(async () => {
-  slack = await new SlackStandIn().start();
-  omicall = await new OmicallStandIn().start();
+  standIns = await startStandIns();
+  ({ slack, omicall } = standIns);
 });
-afterAll(async () => {
-  await slack.close();
-  await omicall.close();
-});
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
+afterAll(() => standIns.close());
 
 it('on SIGTERM the real process stops taking work, finishes the upload in flight, closes Redis and exits 0 within 25 s', async () => {
   const port = await freePort();

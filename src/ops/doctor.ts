@@ -122,7 +122,7 @@ async function checkRedis(config: Config): Promise<CheckResult> {
   const shown = config.redisUrl?.replace(/\/\/[^@]*@/, '//…@');
   try {
     const store = await Promise.race([
-      createStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix }),
+      createStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix, tlsVerify: config.redisTlsVerify }),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer in 5 s')), 5000).unref()),
     ]);
     await store.ping();

@@ -24,8 +24,15 @@ export interface Store {
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function createStore(options: { redisUrl?: string; prefix: string }): Promise<Store> {
-  return options.redisUrl ? redisStore(options.redisUrl, options.prefix) : memoryStore();
+export interface StoreOptions {
+  redisUrl?: string;
+  prefix: string;
+  /** For rediss:// URLs: whether the server's certificate must be valid. */
+  tlsVerify?: boolean;
+}
+
+export async function createStore(options: StoreOptions): Promise<Store> {
+  return options.redisUrl ? redisStore(options.redisUrl, options.prefix, options.tlsVerify ?? true) : memoryStore();
 }
 
 export function memoryStore(): Store {
@@ -61,13 +68,14 @@ export function memoryStore(): Store {
   };
 }
 
-async function redisStore(url: string, prefix: string): Promise<Store> {
+async function redisStore(url: string, prefix: string, tlsVerify: boolean): Promise<Store> {
   let connected = false;
   const client = createClient({
     url,
     disableOfflineQueue: true,
     socket: {
       connectTimeout: 5000,
+      ...(url.startsWith('rediss://') ? { tls: true as const, rejectUnauthorized: tlsVerify } : {}),
       // At start, give up after a few tries so the app says so; once up, reconnect for as long as it takes.
       reconnectStrategy: (retries, cause) =>
         !connected && retries >= 3 ? new Error(`Redis does not answer (${cause.message})`) : Math.min(retries * 200, 3000),

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 
 /** Runs `node <args>` to the end without blocking this process (whose stand-ins must keep answering). */
 export function runNode(args: string[], env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -17,4 +18,13 @@ export function runNode(args: string[], env: Record<string, string | undefined>,
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** A TCP port free on 127.0.0.1 at the moment of asking. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
 }
