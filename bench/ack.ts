@@ -5,6 +5,8 @@
 import { speech } from '../test/helpers/audio.ts';
 import { spawn } from 'node:child_process';
 import { text } from 'node:stream/consumers';
+import { request } from 'undici';
+import { freePort } from '../test/helpers/process.ts';
 import { fileShareEvent } from '../test/helpers/slack-requests.ts';
 import type { ApiCall } from '../test/stand-ins/slack.ts';
 import { fmt, header, percentile, row, startAppProcess, startRig, uploadOf } from './lib.ts';
@@ -14,6 +16,25 @@ function client(url: string, events: Record<string, unknown>[], concurrent: bool
   const child = spawn(process.execPath, ['bench/ack-client.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(JSON.stringify({ url, events, concurrent, gapMs: 10 }));
   return text(child.stdout).then((out) => JSON.parse(out) as number[]);
+}
+
+async function startBareServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['bench/bare-server.ts'], { env: { PORT: String(port) }, stdio: 'inherit' });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    const up = await request(url, { method: 'POST', body: '' }).then((r) => (r.body.dump(), true), () => false);
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill();
+      await exited;
+    },
+  };
 }
 
 export async function ackBench(memos = 100): Promise<void> {
@@ -28,15 +49,21 @@ export async function ackBench(memos = 100): Promise<void> {
     const ts = rig.slack.nextTs();
     return { ts, event: fileShareEvent({ channel: `C0ACK${String(i % 10).padStart(4, '0')}`, ts, files: [file] }) };
   });
+  const bare = await startBareServer();
+  const probes = () =>
+    Array.from({ length: 100 }, () => {
+      const file = rig.slack.addFile({ name: 'probe.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF') });
+      return fileShareEvent({ channel: 'C0PROBE01', ts: rig.slack.nextTs(), files: [file] });
+    });
+  const bareBurst = await client(bare.url, shared.map((s) => s.event), true);
+  const bareDuring = await client(bare.url, probes(), false);
+  await bare.stop();
+
   const uploads = shared.map(({ ts }) => uploadOf(rig, ts));
   const burst = await client(app.url, shared.map((s) => s.event), true);
 
   // One more event every 10 ms while those relays are in flight.
-  const probes = Array.from({ length: 100 }, () => {
-    const file = rig.slack.addFile({ name: 'probe.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF') });
-    return fileShareEvent({ channel: 'C0PROBE01', ts: rig.slack.nextTs(), files: [file] });
-  });
-  const during = await client(app.url, probes, false);
+  const during = await client(app.url, probes(), false);
   await Promise.all(uploads);
   rig.omicall.uploadDelayMs = 0;
 
@@ -60,14 +87,16 @@ export async function ackBench(memos = 100): Promise<void> {
     updates.push((await seen) - sent);
   }
 
-  header('Latency (local stand-ins, the app in its own process)');
-  row(['what', 'p50', 'p99', 'max', 'target']);
-  row(['---', '---', '---', '---', '---']);
-  const line = (what: string, values: number[], target: string) =>
-    row([what, `${fmt(percentile(values, 50))} ms`, `${fmt(percentile(values, 99))} ms`, `${fmt(Math.max(...values))} ms`, target]);
-  line(`Slack event ack, ${memos} memos shared at once`, burst, 'p99 < 20 ms');
-  line(`Slack event ack while those ${memos} relays run`, during, 'p99 < 20 ms');
-  line('OMICall callback -> chat.update', updates, 'p99 < 50 ms');
+  header('Latency (local stand-ins; the app, the baseline and the client each in a process of their own)');
+  row(['what', 'baseline p50 / p99', 'app p50 / p99', 'app max', 'app p99 / baseline p99', 'target']);
+  row(['---', '---', '---', '---', '---', '---']);
+  const ms = (values: number[]) => `${fmt(percentile(values, 50))} / ${fmt(percentile(values, 99))} ms`;
+  const line = (what: string, base: number[] | undefined, values: number[], target: string) =>
+    row([what, base ? ms(base) : '-', ms(values), `${fmt(Math.max(...values))} ms`, base ? `${fmt(percentile(values, 99) / percentile(base, 99), 2)}x` : '-', target]);
+  line(`Slack event ack, ${memos} memos shared at once`, bareBurst, burst, 'p99 < 20 ms');
+  line(`Slack event ack every 10 ms while those ${memos} relays run`, bareDuring, during, 'p99 < 20 ms');
+  line('OMICall callback -> chat.update', undefined, updates, 'p99 < 50 ms');
+  process.stdout.write('Baseline: a bare Node HTTP server that reads each request and answers 200, measured by the same client.\n');
   await app.stop();
   await rig.close();
 }

@@ -64,8 +64,10 @@ function pretty({ time, level, msg, ...fields }: Fields): string {
 export function boltLogger(log: Logger, level: LogLevel): BoltLogger {
   const slack = log.child({ component: 'bolt' });
   const join = (parts: unknown[]) => parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p, errorsAsObjects))).join(' ');
+  const debugging = level === 'debug';
   return {
-    debug: (...m) => slack.debug(join(m)),
+    // Bolt and the Web API client log every request and response at debug level: skip the work unless shown.
+    debug: (...m) => debugging && slack.debug(join(m)),
     info: (...m) => slack.info(join(m)),
     warn: (...m) => slack.warn(join(m)),
     error: (...m) => slack.error(join(m)),

@@ -17,8 +17,9 @@ export async function isAutoOn(store: Store, channel: string): Promise<boolean> 
 export function listenForFileShares(app: App, { transcriber, store, log }: { transcriber: Transcriber; store: Store; log: Logger }): void {
   app.event('message', async ({ event, context }) => {
     if (event.subtype !== 'file_share') return;
-    // Bolt has acknowledged the event; yield so that requests already waiting are acknowledged before this work.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Bolt has acknowledged the event. Wait a moment, so that the other requests of a burst are
+    // acknowledged before this work competes with them for the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 25));
     const botId = (event as { bot_id?: string }).bot_id;
     if (botId && botId === context.botId) return;
     if (!(await isAutoOn(store, event.channel))) return;
