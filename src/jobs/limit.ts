@@ -8,22 +8,16 @@ export class Limiter {
     this.concurrency = concurrency;
   }
 
-  get active(): number {
-    return this.#active;
-  }
-
-  get waiting(): number {
-    return this.#queue.length;
-  }
-
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.concurrency) await new Promise<void>((resolve) => this.#queue.push(resolve));
-    this.#active += 1;
+    // A finishing task hands its slot straight to the next in line, so no newcomer can slip in between.
+    if (this.#active < this.concurrency) this.#active += 1;
+    else await new Promise<void>((resolve) => this.#queue.push(resolve));
     try {
       return await task();
     } finally {
-      this.#active -= 1;
-      this.#queue.shift()?.();
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#active -= 1;
     }
   }
 }

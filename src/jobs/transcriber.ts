@@ -77,10 +77,6 @@ export class Transcriber {
     this.#limiter = new Limiter(options.concurrency);
   }
 
-  get load(): { active: number; waiting: number } {
-    return { active: this.#limiter.active, waiting: this.#limiter.waiting };
-  }
-
   /** The file's transcription, when one was started and has not failed. */
   async existing(message: MessageRef, fileId: string): Promise<JobRecord | undefined> {
     const job = await loadJob(this.#o.store, signTrackingId({ ...message, fileId }, this.#o.trackingKey));
