@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { ffmpegBinary } from '../../src/audio/convert.ts';
 
 /** Real speech fixtures: espeak-ng speaks, ffmpeg puts it in each container. Made once, cached. */
@@ -15,7 +16,7 @@ const ENCODE: Record<Exclude<Fixture, 'wav'>, string[]> = {
   webm: ['-c:a', 'libopus', '-b:a', '32k'],
   ogg: ['-c:a', 'libvorbis'],
   flac: ['-c:a', 'flac'],
-  aac: ['-c:a', 'aac', '-f', 'adts'],
+  aac: ['-c:a', 'aac'],
   amr: ['-ar', '8000', '-ac', '1', '-c:a', 'libopencore_amrnb', '-b:a', '12.2k'],
   mp4: ['-f', 'lavfi', '-i', 'color=c=blue:s=160x120:r=10', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
   mov: ['-f', 'lavfi', '-i', 'color=c=red:s=160x120:r=10', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
@@ -28,17 +29,29 @@ export function speech(kind: Fixture, text = SPOKEN): string {
   mkdirSync(dir, { recursive: true });
   const tag = Buffer.from(text).toString('base64url').slice(0, 24);
   const wav = join(dir, `speech-${tag}.wav`);
-  if (!existsSync(wav)) execFileSync('espeak-ng', ['-v', 'vi', '-s', '150', '-w', wav, text]);
+  made(wav, (tmp) => execFileSync('espeak-ng', ['-v', 'vi', '-s', '150', '-w', tmp, text]));
   if (kind === 'wav') return wav;
   const out = join(dir, `speech-${tag}.${kind}`);
-  if (!existsSync(out)) {
+  made(out, (tmp) => {
     const args = ENCODE[kind];
     const video = kind === 'mp4' || kind === 'mov';
     const input = video ? [...args.slice(0, 4), '-i', wav] : ['-i', wav];
     const rest = video ? args.slice(4) : args;
-    execFileSync(ffmpegBinary(), ['-hide_banner', '-loglevel', 'error', '-y', ...input, ...rest, out]);
-  }
+    execFileSync(ffmpegBinary(), ['-hide_banner', '-loglevel', 'error', '-y', ...input, ...rest, '-f', FORMAT[kind], tmp]);
+  });
   return out;
+}
+
+const FORMAT: Record<Exclude<Fixture, 'wav'>, string> = {
+  mp3: 'mp3', m4a: 'ipod', webm: 'webm', ogg: 'ogg', flac: 'flac', aac: 'adts', amr: 'amr', mp4: 'mp4', mov: 'mov',
+};
+
+/** Makes a file once; test workers run in parallel, so each writes its own copy and renames it into place. */
+function made(path: string, make: (tmp: string) => void): void {
+  if (existsSync(path)) return;
+  const tmp = `${path}.${process.pid}.${threadId}.tmp`;
+  make(tmp);
+  renameSync(tmp, path);
 }
 
 /** Duration in seconds of an audio file, by ffmpeg's reading of it. */
