@@ -89,3 +89,18 @@ describe('files without a mimetype', () => {
     expect(h.slack.reactionsOn(channel, ts)).toEqual([]);
   });
 });
+
+describe('FFMPEG_PATH', () => {
+  it('chooses the ffmpeg that converts', async () => {
+    const other = await Harness.start({ env: { FFMPEG_PATH: '/nonexistent/ffmpeg' } });
+    try {
+      const file = other.slack.addFile({ name: 'clip.ogg', mimetype: 'audio/ogg', path: speech('ogg') });
+      const { channel, ts } = await other.share([file]);
+      const reply = await waitFor(() => other.slack.thread(channel, ts).find((m) => m.text.startsWith('Could not transcribe')));
+      expect(reply.text).toMatch(/could not be converted to a format OMICall takes \(ffmpeg could not start \(spawn \/nonexistent\/ffmpeg ENOENT\)\)/);
+      expect(other.omicall.uploads).toEqual([]);
+    } finally {
+      await other.stop();
+    }
+  });
+});

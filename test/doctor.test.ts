@@ -82,6 +82,12 @@ describe('npm run doctor', () => {
     expect(run.stdout).not.toContain('wrong-key');
   });
 
+  it('checks the ffmpeg FFMPEG_PATH names', async () => {
+    const [ffmpeg] = failed(await runDoctor({ ...env(), FFMPEG_PATH: '/nonexistent/ffmpeg' }));
+    expect(ffmpeg.name).toBe('ffmpeg');
+    expect(ffmpeg.fix).toMatch(/FFMPEG_PATH/);
+  });
+
   it('formats passing checks without a fix line', () => {
     expect(formatResults([{ name: 'ffmpeg', ok: true, detail: 'ffmpeg version 4', fix: 'unused' }])).toBe('✓ ffmpeg: ffmpeg version 4');
   });

@@ -99,7 +99,20 @@ describe('temporary files', () => {
     const broken = h.slack.addFile({ name: 'broken.webm', mimetype: 'audio/webm', bytes: Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(5000, 7)]) });
     const { channel, ts } = await h.share([broken]);
     const reply = await failureReply(channel, ts);
-    expect(reply.text).toMatch(/could not be read as audio \(ffmpeg/);
+    expect(reply.text).toMatch(/could not be converted to a format OMICall takes \(ffmpeg could not read the file/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('stopping with work unfinished', () => {
+  it('tells the thread of a file still in flight at the deadline that it must be asked again', async () => {
+    h = await Harness.start({ tuning: { drainMs: 300 } });
+    h.omicall.uploadDelayMs = 5000;
+    const { channel, ts } = await h.share([wav()]);
+    await waitFor(() => h.omicall.inFlight > 0);
+    await h.app.stop();
+    const reply = h.slack.thread(channel, ts).at(-1);
+    expect(reply?.text).toMatch(/the app restarted before the file reached OMICall.*Transcribe shortcut/);
+    expect(h.slack.reactionsOn(channel, ts)).toEqual(['warning']);
   });
 });

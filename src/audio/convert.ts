@@ -30,7 +30,7 @@ export function convertToMp3(inputPath: string, ffmpeg: string): Conversion {
     stderr = (stderr + d).slice(-2000);
   });
   const done = new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
+    child.on('error', (err) => reject(new Error(`ffmpeg could not start (${err.message})`)));
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
       else {

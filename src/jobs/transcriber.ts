@@ -185,7 +185,7 @@ export class Transcriber {
         if (err instanceof JobFailure) throw err;
         const cause = err instanceof SourceError ? err.cause : err;
         if (err instanceof SourceError && String((cause as Error)?.message).startsWith('ffmpeg')) {
-          throw new JobFailure(`the file could not be read as audio (${(cause as Error).message}).`);
+          throw new JobFailure(`the file could not be converted to a format OMICall takes (${(cause as Error).message}).`);
         }
         result = { ok: false, error: 'download_interrupted', message: (cause as Error)?.message, retryable: true };
       }
