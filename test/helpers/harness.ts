@@ -106,7 +106,3 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-export function visibleText(message: { text: string }): string {
-  return message.text;
-}
