@@ -75,6 +75,20 @@ describe("Slack's file host", () => {
     expect(upload.trackingId).toContain(real.id);
   });
 
+  it('a stub that files.info will not describe is told in the thread, not dropped silently', async () => {
+    h = await Harness.start();
+    h.slack.override((call, res) => {
+      if (call.method !== 'files.info') return false;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'file_not_found' }));
+      return true;
+    });
+    const { channel, ts } = await h.share([{ id: 'F0GONE001', mode: 'file_access', file_access: 'check_file_info' } as never]);
+    const notice = await waitFor(() => h.slack.thread(channel, ts)[0]);
+    expect(notice.text).toMatch(/could not look at a file shared here \(Slack answered `file_not_found`\).*Transcribe/);
+    expect(h.omicall.attempts).toBe(0);
+  });
+
   it('a file over MAX_AUDIO_MB is not downloaded; the thread gives the limit', async () => {
     h = await Harness.start({ env: { MAX_AUDIO_MB: '1' } });
     const big = h.slack.addFile({ name: 'long-meeting.wav', mimetype: 'audio/wav', path: speech('wav'), size: 2 * 1024 * 1024 + 5 });

@@ -17,7 +17,7 @@ import type { Store } from '../store/store.ts';
 import { JOB_TTL_MS, keys, listChannelJob, loadJob, saveJob, unlistChannelJob, type JobRecord } from '../transcripts/jobs.ts';
 import type { ReplyWriter } from '../transcripts/replies.ts';
 import { slackError } from '../transcripts/replies.ts';
-import { signTrackingId, type MemoRef } from '../transcripts/tracking-id.ts';
+import { replyThreadTs, signTrackingId, type MemoRef } from '../transcripts/tracking-id.ts';
 import { Limiter } from './limit.ts';
 
 export interface TranscriberOptions {
@@ -46,6 +46,8 @@ export type SubmitResult =
   | { status: 'started'; trackingId: string }
   | { status: 'duplicate'; trackingId: string }
   | { status: 'not-audio' }
+  /** A Slack Connect file stub that files.info would not describe; the thread was told. */
+  | { status: 'unreadable' }
   | { status: 'stopping' };
 
 /** A failure told to the user in the file's thread reply. */
@@ -88,7 +90,8 @@ export class Transcriber {
     if (this.#stopping) return { status: 'stopping' };
     const ref: MemoRef = { ...message, fileId: shared.id };
     const trackingId = signTrackingId(ref, this.#o.trackingKey);
-    const file = isStub(shared) ? await this.#fileInfo(shared.id) : shared;
+    const file = isStub(shared) ? await this.#fileInfo(ref, shared.id) : shared;
+    if (!file) return { status: 'unreadable' };
     const kind = classifyFile(file);
     if (kind === 'not-audio') return { status: 'not-audio' };
     if (!(await this.#o.store.claim(keys.claim(trackingId), JOB_TTL_MS))) return { status: 'duplicate', trackingId };
@@ -218,13 +221,19 @@ export class Transcriber {
     }
   }
 
-  async #fileInfo(fileId: string): Promise<SlackFile> {
+  /** The file behind a Slack Connect stub; when Slack will not say, the thread is told, since it may be a memo. */
+  async #fileInfo(ref: MemoRef, fileId: string): Promise<SlackFile | undefined> {
     try {
       const info = await this.#o.slack.files.info({ file: fileId });
       return info.file as SlackFile;
     } catch (err) {
-      this.#o.log.warn('files.info failed', { fileId, error: slackError(err) });
-      return { id: fileId, mimetype: 'text/plain' };
+      const error = slackError(err);
+      this.#o.log.warn('files.info failed', { fileId, error });
+      const text = `:warning: I could not look at a file shared here (Slack answered \`${error}\`). If it is a voice memo, use the *Transcribe* shortcut on the message to try again.`;
+      await this.#o.slack.chat
+        .postMessage({ channel: ref.channel, thread_ts: replyThreadTs(ref), text })
+        .catch((e: unknown) => this.#o.log.error('could not post to the thread', { error: slackError(e) }));
+      return undefined;
     }
   }
 

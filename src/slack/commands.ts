@@ -86,6 +86,7 @@ async function transcribe(deps: CommandDeps, message: MessageRef, files: SlackFi
   const count = (status: SubmitResult['status']) => results.filter((r) => r.status === status).length;
   if (count('stopping') > 0) return 'The app is restarting. Please ask again in a minute.';
   if (count('started') > 0) return `Transcribing ${that}: the transcript will appear in its thread.`;
+  if (count('unreadable') > 0) return `Slack would not let me look at the files of ${that}. I said so in its thread.`;
   if (count('duplicate') > 0) return `Nothing to do: ${that} is already transcribed or being transcribed. See its thread.`;
   return `There is no audio in ${that} to transcribe.`;
 }
