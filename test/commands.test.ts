@@ -206,3 +206,14 @@ it('acknowledges events in a channel switched off', async () => {
   const res = await postEvent(h.url, fileShareEvent({ channel: CHANNEL, ts: h.slack.nextTs(), files: [] }));
   expect(res.status).toBe(200);
 });
+
+it('/transcribe status stops listing a memo once its transcript arrives', async () => {
+  const file = h.slack.addFile({ name: 'quick.wav', mimetype: 'audio/wav', path: speech('wav') });
+  const { channel, ts } = await h.share([file], { channel: CHANNEL });
+  const upload = await waitFor(() => h.omicall.uploads[0]);
+  expect(await transcribe('status')).toMatch(/quick\.wav: waiting for OMICall/);
+  await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'xong' });
+  await waitFor(() => h.slack.thread(channel, ts)[0]?.text.includes('xong'));
+  await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'memo');
+  expect(await transcribe('status')).toMatch(/Nothing is being transcribed here right now/);
+});

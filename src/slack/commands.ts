@@ -1,8 +1,8 @@
 import type { App, webApi } from '@slack/bolt';
 import type { MessageRef, SubmitResult, Transcriber } from '../jobs/transcriber.ts';
 import type { Logger } from '../log.ts';
-import type { Store } from '../store/store.ts';
-import { channelJobs, keys, loadJob, loadSegments } from '../transcripts/jobs.ts';
+import { DAY_MS, type Store } from '../store/store.ts';
+import { channelJobs, keys, loadJob, loadSegments, unlistChannelJob } from '../transcripts/jobs.ts';
 import { slackError } from '../transcripts/replies.ts';
 import { isAutoOn } from './file-share.ts';
 import { classifyFile, isStub, type SlackFile } from './files.ts';
@@ -149,7 +149,10 @@ async function status(deps: CommandDeps, channel: string): Promise<string> {
   const lines: string[] = [];
   for (const entry of (await channelJobs(deps.store, channel)).sort((a, b) => a.since - b.since)) {
     const [job, segments] = await Promise.all([loadJob(deps.store, entry.trackingId), loadSegments(deps.store, entry.trackingId)]);
-    if (!job || job.state === 'failed' || segments.length > 0) continue;
+    if (!job || job.state === 'failed' || segments.length > 0 || Date.now() - entry.since > DAY_MS) {
+      await unlistChannelJob(deps.store, { channel, trackingId: entry.trackingId });
+      continue;
+    }
     const minutes = Math.max(0, Math.round((Date.now() - entry.since) / 60_000));
     const step = job.state === 'working' ? 'being sent to OMICall' : 'waiting for OMICall';
     lines.push(`• ${entry.fileName}: ${step} (${minutes} min)`);

@@ -68,7 +68,7 @@ export async function listChannelJob(store: Store, job: JobRecord): Promise<void
   await store.mapAdd(keys.channelJobs(job.channel), job.trackingId, entry, JOB_TTL_MS);
 }
 
-export async function unlistChannelJob(store: Store, job: JobRecord): Promise<void> {
+export async function unlistChannelJob(store: Store, job: Pick<JobRecord, 'channel' | 'trackingId'>): Promise<void> {
   await store.mapRemove(keys.channelJobs(job.channel), job.trackingId);
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import { displayName, type SlackFile } from '../slack/files.ts';
 import type { Store } from '../store/store.ts';
 import { renderReply, type ReplyState, type SlackMessage } from './format.ts';
-import { JOB_TTL_MS, keys, loadJob, loadSegments, type JobState, type ReplyRecord } from './jobs.ts';
+import { JOB_TTL_MS, keys, loadJob, loadSegments, unlistChannelJob, type JobState, type ReplyRecord } from './jobs.ts';
 import { replyThreadTs, type MemoRef } from './tracking-id.ts';
 
 const REACTIONS: Record<ReplyState['kind'], string> = {
@@ -135,6 +135,8 @@ export class ReplyWriter {
         reply.shown[i] = digest;
         await store.set(keys.reply(trackingId), reply, JOB_TTL_MS);
       }
+      // Transcribing has visibly begun: no longer "in progress" for /transcribe status.
+      if (state.kind === 'transcript' && job && reply.reaction !== REACTIONS.transcript) await unlistChannelJob(store, job);
       await this.#react(ref, reply, REACTIONS[state.kind]);
       await store.set(keys.reply(trackingId), reply, JOB_TTL_MS);
       log.info('posted', { trackingId, state: state.kind, replies: reply.replyTs.length });
