@@ -76,7 +76,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
     clientOptions: { slackApiUrl: config.slackApiUrl },
     deferInitialization: true,
   });
-  listenForFileShares(app, { transcriber, store, log });
+  const fileShares = listenForFileShares(app, { transcriber, store, slack, log });
   listenForCommands(app, { transcriber, store, slack, log });
   await app.init();
 
@@ -96,6 +96,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
       if (stopping) return;
       stopping = true;
       const closed = app.stop();
+      await fileShares.flush();
       await transcriber.stop(tuning.drainMs ?? 20_000);
       await Promise.race([replies.idle(), new Promise((r) => setTimeout(r, 3000).unref())]);
       server.closeAllConnections();

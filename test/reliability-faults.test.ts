@@ -130,3 +130,12 @@ describe('stopping with work unfinished', () => {
     expect(h.slack.reactionsOn(channel, ts)).toEqual(['warning']);
   });
 });
+
+it('a memo shared while the app is stopping is told to be asked again', async () => {
+  h = await Harness.start();
+  await h.app.transcriber.stop(0);
+  const { channel, ts } = await h.share([wav('late.wav')]);
+  const notice = await waitFor(() => h.slack.thread(channel, ts)[0]);
+  expect(notice.text).toMatch(/restarting when late\.wav was shared.*Transcribe/);
+  expect(h.omicall.attempts).toBe(0);
+});

@@ -87,13 +87,13 @@ export class Transcriber {
 
   /** Starts one file's transcription; resolves once it is claimed and queued, before any transfer. */
   async submit(message: MessageRef, shared: SlackFile): Promise<SubmitResult> {
-    if (this.#stopping) return { status: 'stopping' };
     const ref: MemoRef = { ...message, fileId: shared.id };
     const trackingId = signTrackingId(ref, this.#o.trackingKey);
     const file = isStub(shared) ? await this.#fileInfo(ref, shared.id) : shared;
     if (!file) return { status: 'unreadable' };
     const kind = classifyFile(file);
     if (kind === 'not-audio') return { status: 'not-audio' };
+    if (this.#stopping) return { status: 'stopping' };
     if (!(await this.#o.store.claim(keys.claim(trackingId), JOB_TTL_MS))) return { status: 'duplicate', trackingId };
 
     const job: JobRecord = { ...ref, trackingId, fileName: displayName(file), state: 'working', createdAt: Date.now() };
