@@ -23,7 +23,10 @@ async function startBareServer(): Promise<{ url: string; stop(): Promise<void> }
   const child = spawn(process.execPath, ['bench/bare-server.ts'], { env: { PORT: String(port) }, stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    const up = await request(url, { method: 'POST', body: '' }).then((r) => (r.body.dump(), true), () => false);
+    const up = await request(url, { method: 'POST', body: '' }).then(async (r) => {
+      await r.body.dump();
+      return true;
+    }, () => false);
     if (up) break;
     await new Promise((r) => setTimeout(r, 50));
   }

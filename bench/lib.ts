@@ -97,7 +97,10 @@ export async function startAppProcess(rig: Rig, env: Record<string, string> = {}
   exited.catch(() => {});
   for (;;) {
     const ready = await Promise.race([
-      request(`${url}/healthz`).then((r) => (r.body.dump(), r.statusCode === 200), () => false),
+      request(`${url}/healthz`).then(async (r) => {
+        await r.body.dump();
+        return r.statusCode === 200;
+      }, () => false),
       exited,
     ]);
     if (ready) break;

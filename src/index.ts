@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { startApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-let config;
+let config: Config;
 try {
   config = loadConfig(process.env);
 } catch (err) {

@@ -42,7 +42,8 @@ describe('GET /healthz', () => {
     expect(up.status).toBe(200);
     expect(JSON.parse(up.body)).toEqual({ ok: true, store: 'ok' });
     redis.kill('SIGKILL');
-    await waitFor(async () => (await health(h!.url)).status === 503, 5000, '503');
+    const app = h;
+    await waitFor(async () => (await health(app.url)).status === 503, 5000, '503');
     const down = await health(h.url);
     expect(JSON.parse(down.body)).toEqual({ ok: false, store: 'unreachable' });
     for (const secret of [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret, String(port)]) expect(down.body + up.body).not.toContain(secret);
@@ -51,12 +52,13 @@ describe('GET /healthz', () => {
 
 describe('logs', () => {
   it('one structured line per job step, with the tracking id, and no token or secret', async () => {
-    h = await Harness.start();
-    const file = h.slack.addFile({ name: 'memo.wav', mimetype: 'audio/wav', path: speech('wav') });
+    const app = await Harness.start();
+    h = app;
+    const file = app.slack.addFile({ name: 'memo.wav', mimetype: 'audio/wav', path: speech('wav') });
     const { channel, ts } = await h.share([file]);
-    const upload = await waitFor(() => h!.omicall.uploads[0]);
+    const upload = await waitFor(() => app.omicall.uploads[0]);
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'xin chào' });
-    await waitFor(() => h!.slack.thread(channel, ts)[0]?.text.includes('xin chào'));
+    await waitFor(() => app.slack.thread(channel, ts)[0]?.text.includes('xin chào'));
     const lines = h.logs.map((l) => JSON.parse(l) as { msg: string; trackingId?: string; level: string; time: string });
     const steps = lines.filter((l) => l.trackingId === upload.trackingId).map((l) => l.msg);
     for (const step of ['received', 'downloaded', 'uploaded', 'segment', 'posted']) expect(steps).toContain(step);
@@ -64,7 +66,7 @@ describe('logs', () => {
 
     h.omicall.answers.push({ kind: 'fail', error: 'api_key_invalid' });
     const second = await h.share([h.slack.addFile({ name: 'b.wav', mimetype: 'audio/wav', path: speech('wav') })]);
-    await waitFor(() => h!.logs.some((l) => l.includes('"msg":"failed"') && l.includes(second.ts)));
+    await waitFor(() => app.logs.some((l) => l.includes('"msg":"failed"') && l.includes(second.ts)));
     const all = h.logs.join('\n');
     for (const secret of [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret]) expect(all).not.toContain(secret);
   });
@@ -75,7 +77,7 @@ describe('logs', () => {
     log.debug('hidden');
     log.info('uploaded', { trackingId: 'C1_1.1_F1_-_abc', note: 'token xoxb-123-456-abc and s3cr3t-value' });
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  uploaded {2}trackingId=C1_1.1_F1_-_abc note=token \[redacted\] and \[redacted\]$/);
+    expect(out[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}uploaded {2}trackingId=C1_1.1_F1_-_abc note=token \[redacted\] and \[redacted\]$/);
   });
 });
 

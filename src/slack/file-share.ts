@@ -24,7 +24,7 @@ export interface AfterBurst {
  * every request of a burst is acknowledged before the work they bring competes with them.
  */
 export function afterBurst(): AfterBurst {
-  let waiting: (() => Promise<void>)[] = [];
+  const waiting: (() => Promise<void>)[] = [];
   const running = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let first = 0;

@@ -55,7 +55,10 @@ export function memoryStore(): Store {
     },
     mapAdd: async (key, field, value, ttl) => {
       let map = alive(maps.get(key));
-      if (!map) maps.set(key, (map = { expires: 0, entries: new Map() }));
+      if (!map) {
+        map = { expires: 0, entries: new Map() };
+        maps.set(key, map);
+      }
       map.expires = Date.now() + ttl;
       if (map.entries.has(field)) return false;
       map.entries.set(field, value);

@@ -50,7 +50,10 @@ export class ReplyWriter {
   /** Shows the file's current state in its thread. */
   refresh(trackingId: string, ref: MemoRef): void {
     let p = this.#pending.get(trackingId);
-    if (!p) this.#pending.set(trackingId, (p = { ref, running: false, again: false, lastWrite: 0 }));
+    if (!p) {
+      p = { ref, running: false, again: false, lastWrite: 0 };
+      this.#pending.set(trackingId, p);
+    }
     if (p.running) p.again = true;
     else if (!p.timer) this.#schedule(trackingId, p, p.lastWrite + this.#o.coalesceMs - Date.now());
   }
@@ -91,7 +94,7 @@ export class ReplyWriter {
           if (!p.running && !p.timer) this.#pending.delete(trackingId);
         }, this.#o.coalesceMs).unref();
       }
-      if (!this.#busy()) this.#idle.splice(0).forEach((resolve) => resolve());
+      if (!this.#busy()) for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 

@@ -2,11 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { ffmpegBinary } from '../../src/audio/convert.ts';
 
-/** Real speech fixtures: espeak-ng speaks, ffmpeg puts it in each container. Made once, cached. */
+/** Real speech fixtures: eSpeak NG (from npm) speaks, ffmpeg puts it in each container. Made once, cached. */
 const dir = join(tmpdir(), 'omicall-transcriber-fixtures');
+const SPEAK = fileURLToPath(new URL('./speak.ts', import.meta.url));
 
 export type Fixture = 'wav' | 'mp3' | 'm4a' | 'webm' | 'ogg' | 'flac' | 'aac' | 'amr' | 'mp4' | 'mov';
 
@@ -29,7 +31,7 @@ export function speech(kind: Fixture, text = SPOKEN): string {
   mkdirSync(dir, { recursive: true });
   const tag = Buffer.from(text).toString('base64url').slice(0, 24);
   const wav = join(dir, `speech-${tag}.wav`);
-  made(wav, (tmp) => execFileSync('espeak-ng', ['-v', 'vi', '-s', '150', '-w', tmp, text]));
+  made(wav, (tmp) => execFileSync(process.execPath, [SPEAK, tmp, text]));
   if (kind === 'wav') return wav;
   const out = join(dir, `speech-${tag}.${kind}`);
   made(out, (tmp) => {

@@ -154,7 +154,10 @@ function readMultipart(req: IncomingMessage): Promise<ReceivedUpload> {
     });
     parser.on('file', (name, stream, info) => {
       upload.fields.push(name);
-      if (name !== 'file') return stream.resume();
+      if (name !== 'file') {
+        stream.resume();
+        return;
+      }
       upload.fileName = info.filename;
       upload.contentType = info.mimeType;
       const hash = createHash('sha256');
