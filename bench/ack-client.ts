@@ -14,7 +14,13 @@ const { url, events, concurrent, gapMs } = JSON.parse(await text(process.stdin))
 };
 // Warm this process up (connections, JIT) with events the app ignores, so the figures are the app's.
 for (let i = 0; i < 50; i++) {
-  await postEvent(url, { type: 'message', channel: 'C0WARMUP1', user: 'U0WARMUP1', text: 'warm-up', ts: `1600000000.${String(i).padStart(6, '0')}` });
+  await postEvent(url, {
+    type: 'message',
+    channel: 'C0WARMUP1',
+    user: 'U0WARMUP1',
+    text: 'warm-up',
+    ts: `1600000000.${String(i).padStart(6, '0')}`,
+  });
 }
 const latencies: number[] = [];
 if (concurrent) {

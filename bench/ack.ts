@@ -2,10 +2,11 @@
  * Latency the people and services talking to the app see: Slack requests acknowledged while 100 memos are
  * shared at once and their relays run, and an OMICall callback reaching chat.update on the local Slack.
  */
-import { speech } from '../test/helpers/audio.ts';
+
 import { spawn } from 'node:child_process';
 import { text } from 'node:stream/consumers';
 import { request } from 'undici';
+import { speech } from '../test/helpers/audio.ts';
 import { freePort } from '../test/helpers/process.ts';
 import { fileShareEvent } from '../test/helpers/slack-requests.ts';
 import type { ApiCall } from '../test/stand-ins/slack.ts';
@@ -23,10 +24,13 @@ async function startBareServer(): Promise<{ url: string; stop(): Promise<void> }
   const child = spawn(process.execPath, ['bench/bare-server.ts'], { env: { PORT: String(port) }, stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    const up = await request(url, { method: 'POST', body: '' }).then(async (r) => {
-      await r.body.dump();
-      return true;
-    }, () => false);
+    const up = await request(url, { method: 'POST', body: '' }).then(
+      async (r) => {
+        await r.body.dump();
+        return true;
+      },
+      () => false,
+    );
     if (up) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -58,12 +62,20 @@ export async function ackBench(memos = 100): Promise<void> {
       const file = rig.slack.addFile({ name: 'probe.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF') });
       return fileShareEvent({ channel: 'C0PROBE01', ts: rig.slack.nextTs(), files: [file] });
     });
-  const bareBurst = await client(bare.url, shared.map((s) => s.event), true);
+  const bareBurst = await client(
+    bare.url,
+    shared.map((s) => s.event),
+    true,
+  );
   const bareDuring = await client(bare.url, probes(), false);
   await bare.stop();
 
   const uploads = shared.map(({ ts }) => uploadOf(rig, ts));
-  const burst = await client(app.url, shared.map((s) => s.event), true);
+  const burst = await client(
+    app.url,
+    shared.map((s) => s.event),
+    true,
+  );
 
   // One more event every 10 ms while those relays are in flight.
   const during = await client(app.url, probes(), false);
@@ -95,11 +107,20 @@ export async function ackBench(memos = 100): Promise<void> {
   row(['---', '---', '---', '---', '---', '---']);
   const ms = (values: number[]) => `${fmt(percentile(values, 50))} / ${fmt(percentile(values, 99))} ms`;
   const line = (what: string, base: number[] | undefined, values: number[], target: string) =>
-    row([what, base ? ms(base) : '-', ms(values), `${fmt(Math.max(...values))} ms`, base ? `${fmt(percentile(values, 99) / percentile(base, 99), 2)}x` : '-', target]);
+    row([
+      what,
+      base ? ms(base) : '-',
+      ms(values),
+      `${fmt(Math.max(...values))} ms`,
+      base ? `${fmt(percentile(values, 99) / percentile(base, 99), 2)}x` : '-',
+      target,
+    ]);
   line(`Slack event ack, ${memos} memos shared at once`, bareBurst, burst, 'p99 < 20 ms');
   line(`Slack event ack every 10 ms while those ${memos} relays run`, bareDuring, during, 'p99 < 20 ms');
   line('OMICall callback -> chat.update', undefined, updates, 'p99 < 50 ms');
-  process.stdout.write('Baseline: a bare Node HTTP server that reads each request and answers 200, measured by the same client.\n');
+  process.stdout.write(
+    'Baseline: a bare Node HTTP server that reads each request and answers 200, measured by the same client.\n',
+  );
   await app.stop();
   await rig.close();
 }

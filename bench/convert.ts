@@ -3,7 +3,7 @@
  * MP3 on the way, against ffmpeg alone doing the same conversion of the same file.
  */
 import { spawn } from 'node:child_process';
-import { ffmpegBinary, convertArgs } from '../src/audio/convert.ts';
+import { convertArgs, ffmpegBinary } from '../src/audio/convert.ts';
 import { fileShareEvent, postEvent } from '../test/helpers/slack-requests.ts';
 import { webmClip } from './fixtures.ts';
 import { fmt, header, median, memoryOf, peakRssDuring, row, startAppProcess, startRig, uploadOf } from './lib.ts';
@@ -26,7 +26,13 @@ export async function convertBench(minutes = Number(process.env.BENCH_CLIP_MINUT
     });
     const ffmpegMs = performance.now() - started;
 
-    const file = rig.slack.addFile({ name: 'audio_message.webm', mimetype: 'audio/webm', filetype: 'webm', subtype: 'slack_audio', path: clip });
+    const file = rig.slack.addFile({
+      name: 'audio_message.webm',
+      mimetype: 'audio/webm',
+      filetype: 'webm',
+      subtype: 'slack_audio',
+      path: clip,
+    });
     const ts = rig.slack.nextTs();
     const idle = memoryOf(pid).rss;
     const t0 = performance.now();
@@ -43,7 +49,12 @@ export async function convertBench(minutes = Number(process.env.BENCH_CLIP_MINUT
   header(`Conversion of a ${minutes}-minute WebM/Opus clip to MP3 (${ROUNDS} rounds after a warm-up, medians)`);
   row(['ffmpeg alone', 'app (download, convert, upload)', 'app / ffmpeg', 'app RSS growth over idle']);
   row(['---', '---', '---', '---']);
-  row([`${fmt(median(alone), 0)} ms`, `${fmt(median(viaApp), 0)} ms`, `${fmt(median(viaApp) / median(alone), 2)}x`, `${fmt(growth)} MB`]);
+  row([
+    `${fmt(median(alone), 0)} ms`,
+    `${fmt(median(viaApp), 0)} ms`,
+    `${fmt(median(viaApp) / median(alone), 2)}x`,
+    `${fmt(growth)} MB`,
+  ]);
   await app.stop();
   await rig.close();
 }

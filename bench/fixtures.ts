@@ -41,8 +41,21 @@ export function webmClip(minutes: number): string {
   const path = join(dir, `omicall-bench-${minutes}min.webm`);
   if (!existsSync(path)) {
     execFileSync(ffmpegBinary(), [
-      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `anoisesrc=d=${minutes * 60}:c=pink:r=48000:a=0.2`,
-      '-ac', '1', '-c:a', 'libopus', '-b:a', '32k', path,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `anoisesrc=d=${minutes * 60}:c=pink:r=48000:a=0.2`,
+      '-ac',
+      '1',
+      '-c:a',
+      'libopus',
+      '-b:a',
+      '32k',
+      path,
     ]);
   }
   return path;

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { deriveSecret } from '../src/config.ts';
-import { SIGNING_SECRET } from '../test/helpers/slack-requests.ts';
 import { freePort } from '../test/helpers/process.ts';
-import { startStandIns, type StandIns } from '../test/stand-ins/index.ts';
+import { SIGNING_SECRET } from '../test/helpers/slack-requests.ts';
+import { type StandIns, startStandIns } from '../test/stand-ins/index.ts';
 import { API_KEY } from '../test/stand-ins/omicall.ts';
 import { BOT_TOKEN } from '../test/stand-ins/slack.ts';
 
@@ -93,14 +93,19 @@ export async function startAppProcess(rig: Rig, env: Record<string, string> = {}
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`app exited with ${code}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`app exited with ${code}`))),
+  );
   exited.catch(() => {});
   for (;;) {
     const ready = await Promise.race([
-      request(`${url}/healthz`).then(async (r) => {
-        await r.body.dump();
-        return r.statusCode === 200;
-      }, () => false),
+      request(`${url}/healthz`).then(
+        async (r) => {
+          await r.body.dump();
+          return r.statusCode === 200;
+        },
+        () => false,
+      ),
       exited,
     ]);
     if (ready) break;

@@ -26,7 +26,11 @@ for await (const line of createInterface({ input: process.stdin })) {
   );
   const res = await request(to, {
     method: 'POST',
-    headers: { apiKey: API_KEY, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + Number(download.headers['content-length']) + tail.length) },
+    headers: {
+      apiKey: API_KEY,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': String(head.length + Number(download.headers['content-length']) + tail.length),
+    },
     body,
   });
   await res.body.text();

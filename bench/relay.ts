@@ -6,7 +6,19 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileShareEvent, postEvent } from '../test/helpers/slack-requests.ts';
 import { wavOfSize } from './fixtures.ts';
-import { fmt, header, median, memoryOf, peakRssDuring, ROUNDS, row, startAppProcess, startRig, uploadOf, type Rig } from './lib.ts';
+import {
+  fmt,
+  header,
+  median,
+  memoryOf,
+  peakRssDuring,
+  type Rig,
+  ROUNDS,
+  row,
+  startAppProcess,
+  startRig,
+  uploadOf,
+} from './lib.ts';
 
 export async function relayBench(sizes = [Number(process.env.BENCH_SIZE_MB ?? 200), 1]): Promise<void> {
   const rig = await startRig();
@@ -41,7 +53,9 @@ export async function relayBench(sizes = [Number(process.env.BENCH_SIZE_MB ?? 20
       `${fmt(pipeGrowth)} MB`,
     ]);
   }
-  process.stdout.write(`App RSS when idle ${fmt(memoryOf(app.child.pid as number).rss)} MB; peak (VmHWM) ${fmt(memoryOf(app.child.pid as number).hwm)} MB.\n`);
+  process.stdout.write(
+    `App RSS when idle ${fmt(memoryOf(app.child.pid as number).rss)} MB; peak (VmHWM) ${fmt(memoryOf(app.child.pid as number).hwm)} MB.\n`,
+  );
   pipe.stdin.end();
   await app.stop();
   await rig.close();
@@ -64,7 +78,12 @@ async function relayWithApp(rig: Rig, appUrl: string, path: string): Promise<voi
   await uploaded;
 }
 
-async function relayWithPipe(rig: Rig, path: string, stdin: NodeJS.WritableStream, lines: AsyncIterator<string>): Promise<void> {
+async function relayWithPipe(
+  rig: Rig,
+  path: string,
+  stdin: NodeJS.WritableStream,
+  lines: AsyncIterator<string>,
+): Promise<void> {
   const file = rig.slack.addFile({ name: 'big.wav', mimetype: 'audio/wav', path });
   const ts = rig.slack.nextTs();
   const uploaded = uploadOf(rig, ts);

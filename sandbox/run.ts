@@ -50,7 +50,13 @@ say();
 
 const memoPath = speech('m4a', SENTENCES.join(' '));
 const seconds = durationOf(memoPath);
-const file = slack.addFile({ name: 'audio_message.m4a', mimetype: 'audio/mp4', filetype: 'm4a', subtype: 'slack_audio', path: memoPath });
+const file = slack.addFile({
+  name: 'audio_message.m4a',
+  mimetype: 'audio/mp4',
+  filetype: 'm4a',
+  subtype: 'slack_audio',
+  path: memoPath,
+});
 const ts = slack.nextTs();
 slack.addUserMessage({ channel: CHANNEL, ts, user: 'UALICE01', files: [file] });
 say(`1. Alice shares a voice memo in #sandbox (${seconds.toFixed(1)} s of speech by espeak-ng, ${file.size} bytes).`);
@@ -78,7 +84,12 @@ await app.replies.idle();
 say();
 say('The thread, as Slack shows it:');
 say('─'.repeat(72));
-say(`#sandbox  Alice: 🎙 audio_message.m4a (${Math.round(seconds)} s)   reactions: ${slack.reactionsOn(CHANNEL, ts).map((r) => `:${r}:`).join(' ')}`);
+say(
+  `#sandbox  Alice: 🎙 audio_message.m4a (${Math.round(seconds)} s)   reactions: ${slack
+    .reactionsOn(CHANNEL, ts)
+    .map((r) => `:${r}:`)
+    .join(' ')}`,
+);
 for (const line of reply.text.split('\n')) say(`   │ ${line}`);
 say('─'.repeat(72));
 

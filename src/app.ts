@@ -1,14 +1,14 @@
 import type { Server } from 'node:http';
 import { App, HTTPReceiver, webApi } from '@slack/bolt';
 import { ffmpegBinary } from './audio/convert.ts';
-import { deriveSecret, webhookUrl, type Config } from './config.ts';
+import { type Config, deriveSecret, webhookUrl } from './config.ts';
 import { healthRoute } from './http/health.ts';
 import { Transcriber } from './jobs/transcriber.ts';
 import { boltLogger, type Logger } from './log.ts';
 import { createOmicallClient, type OmicallClient } from './omicall/client.ts';
 import { webhookRoute } from './omicall/webhook.ts';
-import { slackHosts } from './slack/download.ts';
 import { listenForCommands } from './slack/commands.ts';
+import { slackHosts } from './slack/download.ts';
 import { listenForFileShares } from './slack/file-share.ts';
 import { createStore, type Store } from './store/store.ts';
 import { ReplyWriter } from './transcripts/replies.ts';
@@ -36,12 +36,20 @@ export interface RunningApp {
 
 /** Wires the app from its configuration and starts the one HTTP server. */
 export async function startApp(config: Config, log: Logger, tuning: Tuning = {}): Promise<RunningApp> {
-  const store = await createStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix, tlsVerify: config.redisTlsVerify });
+  const store = await createStore({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    tlsVerify: config.redisTlsVerify,
+  });
   const slack = new webApi.WebClient(config.slackBotToken, {
     slackApiUrl: config.slackApiUrl,
     logger: boltLogger(log, config.logLevel),
   });
-  const omicall = createOmicallClient({ baseUrl: config.omicallApiUrl, apiKey: config.omicallApiKey, timeoutMs: tuning.omicallTimeoutMs });
+  const omicall = createOmicallClient({
+    baseUrl: config.omicallApiUrl,
+    apiKey: config.omicallApiKey,
+    timeoutMs: tuning.omicallTimeoutMs,
+  });
   const trackingKey = deriveSecret(config.slackSigningSecret, 'tracking-id');
   const replies = new ReplyWriter({ store, slack, log, coalesceMs: tuning.coalesceMs });
   const transcriber = new Transcriber({
@@ -65,7 +73,13 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
     signingSecret: config.slackSigningSecret,
     logger: boltLogger(log, config.logLevel),
     customRoutes: [
-      webhookRoute({ secret: config.webhookSecret, trackingKey, store, replies, log: log.child({ component: 'webhook' }) }),
+      webhookRoute({
+        secret: config.webhookSecret,
+        trackingKey,
+        store,
+        replies,
+        log: log.child({ component: 'webhook' }),
+      }),
       healthRoute(store, () => stopping),
     ],
   });
@@ -112,11 +126,17 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
 async function registerWebhook(config: Config, omicall: OmicallClient, log: Logger): Promise<void> {
   const url = webhookUrl(config);
   if (!url) {
-    log.warn('PUBLIC_URL is not set: the OMICall webhook was not registered, so transcripts will not arrive unless it was registered before');
+    log.warn(
+      'PUBLIC_URL is not set: the OMICall webhook was not registered, so transcripts will not arrive unless it was registered before',
+    );
     return;
   }
   const shown = url.replace(config.webhookSecret, '…');
   const result = await omicall.registerWebhook(url);
   if (result.ok) log.info('OMICall webhook registered', { url: shown });
-  else log.error(`OMICall refused the webhook registration (${result.error}): check OMICALL_API_KEY and OMICALL_API_URL`, { url: shown, error: result.error });
+  else
+    log.error(`OMICall refused the webhook registration (${result.error}): check OMICALL_API_KEY and OMICALL_API_URL`, {
+      url: shown,
+      error: result.error,
+    });
 }

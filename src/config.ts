@@ -99,7 +99,7 @@ export function loadConfig(env: Env): Config {
   const omicallApiKey = required(
     'OMICALL_API_KEY',
     (v) => (/\s/.test(v) ? 'must not contain spaces' : undefined),
-    'the API key from OMICall\'s web console (account settings, API management)',
+    "the API key from OMICall's web console (account settings, API management)",
   );
   const webhookSecretEnv = value('OMICALL_WEBHOOK_SECRET');
   if (webhookSecretEnv !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(webhookSecretEnv)) {

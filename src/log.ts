@@ -63,7 +63,8 @@ function pretty({ time, level, msg, ...fields }: Fields): string {
 /** Bolt wants its own logger shape; route its lines through ours. */
 export function boltLogger(log: Logger, level: LogLevel): BoltLogger {
   const slack = log.child({ component: 'bolt' });
-  const join = (parts: unknown[]) => parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p, errorsAsObjects))).join(' ');
+  const join = (parts: unknown[]) =>
+    parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p, errorsAsObjects))).join(' ');
   const debugging = level === 'debug';
   return {
     // Bolt and the Web API client log every request and response at debug level: skip the work unless shown.
@@ -72,7 +73,10 @@ export function boltLogger(log: Logger, level: LogLevel): BoltLogger {
     warn: (...m) => slack.warn(join(m)),
     error: (...m) => slack.error(join(m)),
     setLevel: () => {},
-    getLevel: () => ({ debug: BoltLogLevel.DEBUG, info: BoltLogLevel.INFO, warn: BoltLogLevel.WARN, error: BoltLogLevel.ERROR })[level],
+    getLevel: () =>
+      ({ debug: BoltLogLevel.DEBUG, info: BoltLogLevel.INFO, warn: BoltLogLevel.WARN, error: BoltLogLevel.ERROR })[
+        level
+      ],
     setName: () => {},
   };
 }

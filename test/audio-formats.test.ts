@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { durationOf, speech, type Fixture } from './helpers/audio.ts';
+import { durationOf, type Fixture, speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
 
 let h: Harness;
@@ -20,7 +20,11 @@ async function shareAndReceive(spec: Parameters<Harness['slack']['addFile']>[0])
   const file = h.slack.addFile(spec);
   const before = h.omicall.uploads.length;
   const { channel, ts } = await h.share([file]);
-  const upload = await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(ts)), 10_000, `upload of ${spec.name}`);
+  const upload = await waitFor(
+    () => h.omicall.uploads.find((u) => u.trackingId?.includes(ts)),
+    10_000,
+    `upload of ${spec.name}`,
+  );
   expect(h.omicall.uploads.length).toBe(before + 1);
   return { upload, channel, ts };
 }
@@ -39,7 +43,13 @@ describe('formats OMICall takes go byte for byte', () => {
 
   it("Slack's iOS clip (audio/mp4, subtype slack_audio) goes as .m4a", async () => {
     const path = speech('m4a');
-    const { upload } = await shareAndReceive({ name: 'audio_message.m4a', mimetype: 'audio/mp4', filetype: 'm4a', subtype: 'slack_audio', path });
+    const { upload } = await shareAndReceive({
+      name: 'audio_message.m4a',
+      mimetype: 'audio/mp4',
+      filetype: 'm4a',
+      subtype: 'slack_audio',
+      path,
+    });
     expect(upload.sha256).toBe(sha(readFileSync(path)));
     expect(upload.fileName).toMatch(/\.m4a$/);
   });
@@ -62,7 +72,9 @@ describe('other audio and video are converted to MP3 of the same length', () => 
     expect(upload.fileName).toMatch(/\.mp3$/);
     expect(upload.contentType).toBe('audio/mpeg');
     const bytes = upload.bytes as Buffer;
-    expect(bytes.subarray(0, 3).toString('latin1') === 'ID3' || (bytes[0] === 0xff && (bytes[1] & 0xe0) === 0xe0)).toBe(true);
+    expect(bytes.subarray(0, 3).toString('latin1') === 'ID3' || (bytes[0] === 0xff && (bytes[1] & 0xe0) === 0xe0)).toBe(
+      true,
+    );
     const received = join(dir, `${kind}-${upload.sha256}.mp3`);
     writeFileSync(received, bytes);
     // Against the spoken WAV: containers like raw AAC only estimate their duration.
@@ -79,7 +91,12 @@ describe('files without a mimetype', () => {
   });
 
   it('are ignored without a word when their bytes are not audio', async () => {
-    const file = h.slack.addFile({ name: 'notes', mimetype: '', filetype: '', bytes: Buffer.from('just some plain text, not audio at all, no magic bytes here. '.repeat(4)) });
+    const file = h.slack.addFile({
+      name: 'notes',
+      mimetype: '',
+      filetype: '',
+      bytes: Buffer.from('just some plain text, not audio at all, no magic bytes here. '.repeat(4)),
+    });
     const attempts = h.omicall.attempts;
     const { channel, ts } = await h.share([file]);
     await waitFor(() => h.slack.downloads.some((d) => d.path.includes(file.id)));
@@ -96,8 +113,12 @@ describe('FFMPEG_PATH', () => {
     try {
       const file = other.slack.addFile({ name: 'clip.ogg', mimetype: 'audio/ogg', path: speech('ogg') });
       const { channel, ts } = await other.share([file]);
-      const reply = await waitFor(() => other.slack.thread(channel, ts).find((m) => m.text.startsWith('Could not transcribe')));
-      expect(reply.text).toMatch(/could not be converted to a format OMICall takes \(ffmpeg could not start \(spawn \/nonexistent\/ffmpeg ENOENT\)\)/);
+      const reply = await waitFor(() =>
+        other.slack.thread(channel, ts).find((m) => m.text.startsWith('Could not transcribe')),
+      );
+      expect(reply.text).toMatch(
+        /could not be converted to a format OMICall takes \(ffmpeg could not start \(spawn \/nonexistent\/ffmpeg ENOENT\)\)/,
+      );
       expect(other.omicall.uploads).toEqual([]);
     } finally {
       await other.stop();

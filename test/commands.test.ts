@@ -26,7 +26,11 @@ async function transcribe(text: string, channel = CHANNEL) {
     expect(body.response_type ?? 'ephemeral').toBe('ephemeral');
     return body.text;
   }
-  const answer = await waitFor(() => h.slack.responses.find((r) => r.path.endsWith(`/${responseSeq}`)), 5000, 'response_url post');
+  const answer = await waitFor(
+    () => h.slack.responses.find((r) => r.path.endsWith(`/${responseSeq}`)),
+    5000,
+    'response_url post',
+  );
   expect(answer.body.response_type).toBe('ephemeral');
   return answer.body.text ?? '';
 }
@@ -69,7 +73,11 @@ describe('/transcribe', () => {
     expect(answer).toContain('Transcribing');
     const upload = await waitFor(() => h.omicall.uploads[0]);
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 2, text: 'trả lời trong chuỗi' });
-    await waitFor(() => h.slack.thread(CHANNEL, parentTs).find((m) => m.text.includes('trả lời trong chuỗi')), 3000, 'reply in the thread');
+    await waitFor(
+      () => h.slack.thread(CHANNEL, parentTs).find((m) => m.text.includes('trả lời trong chuỗi')),
+      3000,
+      'reply in the thread',
+    );
   });
 
   it('explains plainly when the link is to a channel the app cannot read', async () => {
@@ -113,18 +121,28 @@ describe('/transcribe', () => {
     expect(answer).toMatch(/long-call\.wav: being sent to OMICall/);
   });
 
-  it.each([['help'], ['please transcribe everything'], ['x'.repeat(3000)], ['<script>alert(1)</script>'], ['off now'], ['`rm -rf /`']])(
-    'answers odd text #%# with the usage and transcribes nothing',
-    async (text) => {
-      oldMemo();
-      const answer = await transcribe(text);
-      for (const sub of ['/transcribe <message link>', '/transcribe off', '/transcribe on', '/transcribe status', '/transcribe help']) {
-        expect(answer).toContain(sub);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-      expect(h.omicall.attempts).toBe(0);
-    },
-  );
+  it.each([
+    ['help'],
+    ['please transcribe everything'],
+    ['x'.repeat(3000)],
+    ['<script>alert(1)</script>'],
+    ['off now'],
+    ['`rm -rf /`'],
+  ])('answers odd text #%# with the usage and transcribes nothing', async (text) => {
+    oldMemo();
+    const answer = await transcribe(text);
+    for (const sub of [
+      '/transcribe <message link>',
+      '/transcribe off',
+      '/transcribe on',
+      '/transcribe status',
+      '/transcribe help',
+    ]) {
+      expect(answer).toContain(sub);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.omicall.attempts).toBe(0);
+  });
 
   it('asking twice for one memo uploads it once', async () => {
     const memo = oldMemo();
@@ -189,8 +207,15 @@ describe('the Transcribe message shortcut', () => {
 
 describe('permalinks', () => {
   it('reads channel, ts and thread_ts', () => {
-    expect(parsePermalink('https://acme.slack.com/archives/C0123ABC/p1712345678123456')).toEqual({ channel: 'C0123ABC', ts: '1712345678.123456' });
-    expect(parsePermalink('<https://acme.slack.com/archives/C0123ABC/p1712345678123456?thread_ts=1712345000.000100&cid=C0123ABC|link>')).toEqual({
+    expect(parsePermalink('https://acme.slack.com/archives/C0123ABC/p1712345678123456')).toEqual({
+      channel: 'C0123ABC',
+      ts: '1712345678.123456',
+    });
+    expect(
+      parsePermalink(
+        '<https://acme.slack.com/archives/C0123ABC/p1712345678123456?thread_ts=1712345000.000100&cid=C0123ABC|link>',
+      ),
+    ).toEqual({
       channel: 'C0123ABC',
       ts: '1712345678.123456',
       threadTs: '1712345000.000100',

@@ -70,7 +70,9 @@ describe('configuration', () => {
 describe('documentation', () => {
   it('README and .env.example name every variable the app reads', () => {
     const source = readFileSync('src/config.ts', 'utf8');
-    const names = new Set([...source.matchAll(/(?:value|required|url|integer|oneOf)\(\s*'([A-Z_]+)'/g)].map((m) => m[1]));
+    const names = new Set(
+      [...source.matchAll(/(?:value|required|url|integer|oneOf)\(\s*'([A-Z_]+)'/g)].map((m) => m[1]),
+    );
     expect(names.size).toBeGreaterThan(12);
     const readme = readFileSync('README.md', 'utf8');
     const example = readFileSync('.env.example', 'utf8');

@@ -5,7 +5,7 @@ import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
 import { REDIS_URL } from './helpers/harness.ts';
 import { runNode } from './helpers/process.ts';
 import { SIGNING_SECRET } from './helpers/slack-requests.ts';
-import { startStandIns, type StandIns } from './stand-ins/index.ts';
+import { type StandIns, startStandIns } from './stand-ins/index.ts';
 import { API_KEY, type OmicallStandIn } from './stand-ins/omicall.ts';
 import { ALL_SCOPES, BOT_TOKEN, type SlackStandIn } from './stand-ins/slack.ts';
 
@@ -35,7 +35,15 @@ describe('npm run doctor', () => {
     slack.scopes = [...ALL_SCOPES];
     const results = await runDoctor(env());
     expect(failed(results)).toEqual([]);
-    expect(results.map((r) => r.name)).toEqual(['configuration', 'PUBLIC_URL', 'Slack token', 'Slack scopes', 'OMICall key', 'ffmpeg', 'Redis']);
+    expect(results.map((r) => r.name)).toEqual([
+      'configuration',
+      'PUBLIC_URL',
+      'Slack token',
+      'Slack scopes',
+      'OMICall key',
+      'ffmpeg',
+      'Redis',
+    ]);
     expect(omicall.registrations.at(-1)?.url).toMatch(/^https:\/\/transcriber\.example\.com\/omicall\/webhook\//);
   });
 
@@ -89,16 +97,22 @@ describe('npm run doctor', () => {
   });
 
   it('formats passing checks without a fix line', () => {
-    expect(formatResults([{ name: 'ffmpeg', ok: true, detail: 'ffmpeg version 4', fix: 'unused' }])).toBe('✓ ffmpeg: ffmpeg version 4');
+    expect(formatResults([{ name: 'ffmpeg', ok: true, detail: 'ffmpeg version 4', fix: 'unused' }])).toBe(
+      '✓ ffmpeg: ffmpeg version 4',
+    );
   });
 });
 
 it('manifest.yml asks for exactly the scopes the app needs', () => {
   const manifest = readFileSync('manifest.yml', 'utf8');
   const bot = /\n {4}bot:\n((?: {6}- .+\n)+)/.exec(manifest)?.[1] ?? '';
-  const declared = bot.split('\n').map((l) => l.replace(/^\s*- /, '').trim()).filter(Boolean);
+  const declared = bot
+    .split('\n')
+    .map((l) => l.replace(/^\s*- /, '').trim())
+    .filter(Boolean);
   expect(declared.sort()).toEqual([...REQUIRED_SCOPES].sort());
-  for (const event of ['message.channels', 'message.groups', 'message.im', 'message.mpim']) expect(manifest).toContain(`- ${event}`);
+  for (const event of ['message.channels', 'message.groups', 'message.im', 'message.mpim'])
+    expect(manifest).toContain(`- ${event}`);
   expect(manifest).toContain('callback_id: transcribe_message');
   expect(manifest).toContain('command: /transcribe');
 });

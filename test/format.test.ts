@@ -37,19 +37,25 @@ describe('a long transcript', () => {
   });
 
   it('splits one very long segment at spaces', () => {
-    const messages = renderReply('x.wav', { kind: 'transcript', segments: [{ from: 0, to: 600, text: `${words} `.repeat(200) }] });
-    for (const m of messages) for (const b of m.blocks) if (b.type === 'section') expect(b.text?.text.length).toBeLessThanOrEqual(3000);
+    const messages = renderReply('x.wav', {
+      kind: 'transcript',
+      segments: [{ from: 0, to: 600, text: `${words} `.repeat(200) }],
+    });
+    for (const m of messages)
+      for (const b of m.blocks) if (b.type === 'section') expect(b.text?.text.length).toBeLessThanOrEqual(3000);
   });
 });
 
 describe('callback bodies', () => {
   it('accept an object or an array, numeric strings, any word_alignment', () => {
-    const parsed = parseCallback(JSON.stringify([
-      { tracking_id: 'a', from: '1.5', to: '2', text: ' hi ', word_alignment: '[]' },
-      { tracking_id: 'a', from: 3, text: 'no to', word_alignment: [{ w: 1 }] },
-      { analyst_results: [] },
-      { tracking_id: 'a', from: 'soon', text: 'bad time' },
-    ]));
+    const parsed = parseCallback(
+      JSON.stringify([
+        { tracking_id: 'a', from: '1.5', to: '2', text: ' hi ', word_alignment: '[]' },
+        { tracking_id: 'a', from: 3, text: 'no to', word_alignment: [{ w: 1 }] },
+        { analyst_results: [] },
+        { tracking_id: 'a', from: 'soon', text: 'bad time' },
+      ]),
+    );
     expect(parsed).toEqual({
       ok: true,
       ignored: 2,
@@ -58,7 +64,10 @@ describe('callback bodies', () => {
         { trackingId: 'a', from: 3, to: 3, text: 'no to' },
       ],
     });
-    expect(parseCallback('{"tracking_id":"a","from":0,"to":1,"text":"x"}')).toMatchObject({ ok: true, segments: [{ text: 'x' }] });
+    expect(parseCallback('{"tracking_id":"a","from":0,"to":1,"text":"x"}')).toMatchObject({
+      ok: true,
+      segments: [{ text: 'x' }],
+    });
     expect(parseCallback('')).toMatchObject({ ok: false });
     expect(parseCallback('{')).toMatchObject({ ok: false });
   });
@@ -72,6 +81,10 @@ describe('tracking ids', () => {
     expect(verifyTrackingId(id, 'key')).toEqual(ref);
     expect(verifyTrackingId(id, 'other')).toBeUndefined();
     expect(verifyTrackingId(id.replace('F0456', 'F0457'), 'key')).toBeUndefined();
-    expect(verifyTrackingId(signTrackingId({ ...ref, threadTs: undefined }, 'key'), 'key')).toEqual({ channel: 'C0123', ts: ref.ts, fileId: 'F0456' });
+    expect(verifyTrackingId(signTrackingId({ ...ref, threadTs: undefined }, 'key'), 'key')).toEqual({
+      channel: 'C0123',
+      ts: ref.ts,
+      fileId: 'F0456',
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,16 +27,24 @@ async function health(url: string) {
 describe('GET /healthz', () => {
   it('is 200 while the store answers and 503 once Redis is gone, with no secret in it', async () => {
     const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitFor(async () => {
-      try {
-        const s = createServer();
-        await new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, '127.0.0.1', () => s.close(() => resolve())));
-        return false;
-      } catch {
-        return true;
-      }
-    }, 5000, 'redis-server to listen');
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    await waitFor(
+      async () => {
+        try {
+          const s = createServer();
+          await new Promise<void>((resolve, reject) =>
+            s.once('error', reject).listen(port, '127.0.0.1', () => s.close(() => resolve())),
+          );
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      5000,
+      'redis-server to listen',
+    );
     h = await Harness.start({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
     const up = await health(h.url);
     expect(up.status).toBe(200);
@@ -46,7 +54,8 @@ describe('GET /healthz', () => {
     await waitFor(async () => (await health(app.url)).status === 503, 5000, '503');
     const down = await health(h.url);
     expect(JSON.parse(down.body)).toEqual({ ok: false, store: 'unreachable' });
-    for (const secret of [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret, String(port)]) expect(down.body + up.body).not.toContain(secret);
+    for (const secret of [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret, String(port)])
+      expect(down.body + up.body).not.toContain(secret);
   });
 });
 
@@ -68,7 +77,8 @@ describe('logs', () => {
     const second = await h.share([h.slack.addFile({ name: 'b.wav', mimetype: 'audio/wav', path: speech('wav') })]);
     await waitFor(() => app.logs.some((l) => l.includes('"msg":"failed"') && l.includes(second.ts)));
     const all = h.logs.join('\n');
-    for (const secret of [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret]) expect(all).not.toContain(secret);
+    for (const secret of [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret])
+      expect(all).not.toContain(secret);
   });
 
   it('are readable lines in development, filtered by level, and scrub secrets wherever they appear', () => {
@@ -77,7 +87,9 @@ describe('logs', () => {
     log.debug('hidden');
     log.info('uploaded', { trackingId: 'C1_1.1_F1_-_abc', note: 'token xoxb-123-456-abc and s3cr3t-value' });
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}uploaded {2}trackingId=C1_1.1_F1_-_abc note=token \[redacted\] and \[redacted\]$/);
+    expect(out[0]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}uploaded {2}trackingId=C1_1.1_F1_-_abc note=token \[redacted\] and \[redacted\]$/,
+    );
   });
 });
 
@@ -87,8 +99,14 @@ describe('start-up', () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['src/index.ts'], {
       env: {
-        PATH: process.env.PATH, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, OMICALL_API_KEY: 'not-the-key',
-        SLACK_API_URL: slack.apiUrl, OMICALL_API_URL: omicall.apiUrl, PUBLIC_URL: 'https://t.example.com', PORT: String(port),
+        PATH: process.env.PATH,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        OMICALL_API_KEY: 'not-the-key',
+        SLACK_API_URL: slack.apiUrl,
+        OMICALL_API_URL: omicall.apiUrl,
+        PUBLIC_URL: 'https://t.example.com',
+        PORT: String(port),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -110,7 +128,11 @@ describe('start-up', () => {
 
   it('an unreachable Redis stops the start with a clear line', async () => {
     const run = await runNode(['src/index.ts'], {
-      SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, OMICALL_API_KEY: API_KEY, REDIS_URL: 'redis://127.0.0.1:9', PORT: '0',
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      OMICALL_API_KEY: API_KEY,
+      REDIS_URL: 'redis://127.0.0.1:9',
+      PORT: '0',
     });
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/could not start.*Redis does not answer/);

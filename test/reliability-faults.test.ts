@@ -10,8 +10,14 @@ afterEach(async () => {
   await h?.stop();
 });
 
-const wav = (name = 'memo.wav') => h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
-const failureReply = (channel: string, ts: string) => waitFor(() => h.slack.thread(channel, ts).find((m) => m.text.startsWith('Could not transcribe')), 8000, 'failure reply');
+const wav = (name = 'memo.wav') =>
+  h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
+const failureReply = (channel: string, ts: string) =>
+  waitFor(
+    () => h.slack.thread(channel, ts).find((m) => m.text.startsWith('Could not transcribe')),
+    8000,
+    'failure reply',
+  );
 
 describe('OMICall outages', () => {
   it('retries 5xx with backoff and uploads once', async () => {
@@ -42,7 +48,10 @@ describe('OMICall outages', () => {
   });
 
   it.each([
-    [{ kind: 'fail', error: 'api_key_invalid', message: 'API key is invalid' }, /OMICall refused the audio \(api_key_invalid: API key is invalid\)/],
+    [
+      { kind: 'fail', error: 'api_key_invalid', message: 'API key is invalid' },
+      /OMICall refused the audio \(api_key_invalid: API key is invalid\)/,
+    ],
     [{ kind: 'fail', error: 'data_is_required', http: 400 }, /OMICall refused the audio \(data_is_required\)/],
     [{ kind: 'http', status: 413 }, /OMICall refused the audio \(http_413\)/],
   ] as const)('does not retry a refusal (%o) and names it in the thread', async (answer, words) => {
@@ -83,7 +92,9 @@ describe("Slack's file host", () => {
       res.end(JSON.stringify({ ok: false, error: 'file_not_found' }));
       return true;
     });
-    const { channel, ts } = await h.share([{ id: 'F0GONE001', mode: 'file_access', file_access: 'check_file_info' } as never]);
+    const { channel, ts } = await h.share([
+      { id: 'F0GONE001', mode: 'file_access', file_access: 'check_file_info' } as never,
+    ]);
     const notice = await waitFor(() => h.slack.thread(channel, ts)[0]);
     expect(notice.text).toMatch(/could not look at a file shared here \(Slack answered `file_not_found`\).*Transcribe/);
     expect(h.omicall.attempts).toBe(0);
@@ -91,7 +102,12 @@ describe("Slack's file host", () => {
 
   it('a file over MAX_AUDIO_MB is not downloaded; the thread gives the limit', async () => {
     h = await Harness.start({ env: { MAX_AUDIO_MB: '1' } });
-    const big = h.slack.addFile({ name: 'long-meeting.wav', mimetype: 'audio/wav', path: speech('wav'), size: 2 * 1024 * 1024 + 5 });
+    const big = h.slack.addFile({
+      name: 'long-meeting.wav',
+      mimetype: 'audio/wav',
+      path: speech('wav'),
+      size: 2 * 1024 * 1024 + 5,
+    });
     const { channel, ts } = await h.share([big]);
     const reply = await failureReply(channel, ts);
     expect(reply.text).toMatch(/2 MB and the limit is 1 MB/);
@@ -110,7 +126,11 @@ describe('temporary files', () => {
     await waitFor(() => h.omicall.uploads[0]);
     await waitFor(() => readdirSync(dir).length === 0, 3000, 'temp file removed');
 
-    const broken = h.slack.addFile({ name: 'broken.webm', mimetype: 'audio/webm', bytes: Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(5000, 7)]) });
+    const broken = h.slack.addFile({
+      name: 'broken.webm',
+      mimetype: 'audio/webm',
+      bytes: Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(5000, 7)]),
+    });
     const { channel, ts } = await h.share([broken]);
     const reply = await failureReply(channel, ts);
     expect(reply.text).toMatch(/could not be converted to a format OMICall takes \(ffmpeg could not read the file/);

@@ -14,7 +14,8 @@ afterEach(async () => {
   for (const h of running.splice(0).reverse()) await h.stop();
 });
 
-const wavOn = (h: Harness) => h.slack.addFile({ name: 'memo.wav', mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
+const wavOn = (h: Harness) =>
+  h.slack.addFile({ name: 'memo.wav', mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
 
 describe('the same event more than once', () => {
   it('a Slack retry of an event uploads the file once', async () => {
@@ -38,7 +39,10 @@ describe('the same event more than once', () => {
       const file = wavOn(a);
       const ts = a.slack.nextTs();
       const event = fileShareEvent({ channel: 'C0SALES01', ts, files: [file] });
-      await Promise.all([postEvent(a.url, event, { eventId: `EvTwo${i}` }), postEvent(b.url, event, { eventId: `EvTwo${i}` })]);
+      await Promise.all([
+        postEvent(a.url, event, { eventId: `EvTwo${i}` }),
+        postEvent(b.url, event, { eventId: `EvTwo${i}` }),
+      ]);
     }
     await waitFor(() => a.omicall.uploads.length === 5);
     await new Promise((r) => setTimeout(r, 300));
@@ -54,9 +58,17 @@ describe('two instances, one Redis', () => {
     const { channel, ts } = await a.share([wavOn(a)]);
     const upload = await waitFor(() => a.omicall.uploads[0]);
     const first = await waitFor(() => a.slack.thread(channel, ts)[0]);
-    expect((await b.callBack({ tracking_id: upload.trackingId, from: 0, to: 2, text: 'từ máy thứ hai' })).status).toBe(200);
-    expect((await a.callBack({ tracking_id: upload.trackingId, from: 2, to: 4, text: 'từ máy thứ nhất' })).status).toBe(200);
-    await waitFor(() => a.slack.thread(channel, ts)[0]?.text.includes('từ máy thứ hai') && a.slack.thread(channel, ts)[0].text.includes('từ máy thứ nhất'));
+    expect((await b.callBack({ tracking_id: upload.trackingId, from: 0, to: 2, text: 'từ máy thứ hai' })).status).toBe(
+      200,
+    );
+    expect((await a.callBack({ tracking_id: upload.trackingId, from: 2, to: 4, text: 'từ máy thứ nhất' })).status).toBe(
+      200,
+    );
+    await waitFor(
+      () =>
+        a.slack.thread(channel, ts)[0]?.text.includes('từ máy thứ hai') &&
+        a.slack.thread(channel, ts)[0].text.includes('từ máy thứ nhất'),
+    );
     expect(a.slack.thread(channel, ts).map((m) => m.ts)).toEqual([first.ts]);
   });
 });
@@ -67,13 +79,23 @@ describe('restarts', () => {
     const threadTs = before.slack.nextTs();
     const { channel } = await before.share([wavOn(before)], { thread_ts: threadTs });
     const upload = await waitFor(() => before.omicall.uploads[0]);
-    await waitFor(() => before.slack.thread(channel, threadTs)[0]?.text.includes('was sent to OMICall'), 3000, 'waiting reply');
+    await waitFor(
+      () => before.slack.thread(channel, threadTs)[0]?.text.includes('was sent to OMICall'),
+      3000,
+      'waiting reply',
+    );
     await before.app.stop();
 
     const after = await start({ with: before });
     await after.callBack({ tracking_id: upload.trackingId, from: 0, to: 3, text: 'sau khi khởi động lại' });
-    await waitFor(() => after.slack.thread(channel, threadTs).find((m) => m.text.includes('sau khi khởi động lại')), 3000, 'transcript after restart');
-    expect(after.slack.thread(channel, threadTs).at(-1)?.text).toBe('Transcript of memo.wav\n[0:00] sau khi khởi động lại');
+    await waitFor(
+      () => after.slack.thread(channel, threadTs).find((m) => m.text.includes('sau khi khởi động lại')),
+      3000,
+      'transcript after restart',
+    );
+    expect(after.slack.thread(channel, threadTs).at(-1)?.text).toBe(
+      'Transcript of memo.wav\n[0:00] sau khi khởi động lại',
+    );
   });
 
   it('with Redis, the reply started before the restart is updated, not a second one posted', async () => {

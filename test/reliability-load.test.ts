@@ -33,14 +33,25 @@ describe('long transcripts', () => {
   it('an hour of speech shows whole, across replies, with no call refused', async () => {
     h = await Harness.start();
     const [memo] = await uploaded(1);
-    const sentence = 'Hôm nay chúng ta bàn về doanh số quý ba, khách hàng mới ở Đà Nẵng và kế hoạch tuyển dụng cho đội bán hàng';
-    const segments = Array.from({ length: 1200 }, (_, i) => ({ tracking_id: memo.trackingId, from: i * 3, to: i * 3 + 3, text: `${i}# ${sentence} ${sentence}` }));
-    for (let i = 0; i < segments.length; i += 100) expect((await h.callBack(segments.slice(i, i + 100))).status).toBe(200);
-    const replies = await waitFor(() => {
-      const r = h.slack.thread(memo.channel, memo.ts);
-      const text = r.map((m) => m.text).join('\n');
-      return text.includes('1199# ') ? r : undefined;
-    }, 15_000, 'the whole transcript');
+    const sentence =
+      'Hôm nay chúng ta bàn về doanh số quý ba, khách hàng mới ở Đà Nẵng và kế hoạch tuyển dụng cho đội bán hàng';
+    const segments = Array.from({ length: 1200 }, (_, i) => ({
+      tracking_id: memo.trackingId,
+      from: i * 3,
+      to: i * 3 + 3,
+      text: `${i}# ${sentence} ${sentence}`,
+    }));
+    for (let i = 0; i < segments.length; i += 100)
+      expect((await h.callBack(segments.slice(i, i + 100))).status).toBe(200);
+    const replies = await waitFor(
+      () => {
+        const r = h.slack.thread(memo.channel, memo.ts);
+        const text = r.map((m) => m.text).join('\n');
+        return text.includes('1199# ') ? r : undefined;
+      },
+      15_000,
+      'the whole transcript',
+    );
     const shown = replies.map((m) => m.text).join('\n');
     for (let i = 0; i < 1200; i++) expect(shown).toContain(`] ${i}# ${sentence}`);
     expect(replies.length).toBeGreaterThan(5);
@@ -52,18 +63,25 @@ describe("Slack's rate limits", () => {
   it('many callbacks for many jobs reach Slack, coalesced, through 429s, without losing a segment', async () => {
     h = await Harness.start();
     const memos = await uploaded(20);
-    for (let i = 0; i < 15; i++) h.slack.override((call, res) => (call.method === 'chat.update' ? tooMany(res) : false));
+    for (let i = 0; i < 15; i++)
+      h.slack.override((call, res) => (call.method === 'chat.update' ? tooMany(res) : false));
     const updatesBefore = h.slack.callsOf('chat.update').length;
     await Promise.all(
       memos.flatMap((m) =>
-        Array.from({ length: 30 }, (_, i) => h.callBack({ tracking_id: m.trackingId, from: i, to: i + 1, text: `${m.ts} đoạn ${i}` })),
+        Array.from({ length: 30 }, (_, i) =>
+          h.callBack({ tracking_id: m.trackingId, from: i, to: i + 1, text: `${m.ts} đoạn ${i}` }),
+        ),
       ),
     );
     for (const m of memos) {
-      await waitFor(() => {
-        const text = h.slack.thread(m.channel, m.ts)[0]?.text ?? '';
-        return Array.from({ length: 30 }, (_, i) => `${m.ts} đoạn ${i}`).every((t) => text.includes(t));
-      }, 20_000, `every segment of ${m.ts}`);
+      await waitFor(
+        () => {
+          const text = h.slack.thread(m.channel, m.ts)[0]?.text ?? '';
+          return Array.from({ length: 30 }, (_, i) => `${m.ts} đoạn ${i}`).every((t) => text.includes(t));
+        },
+        20_000,
+        `every segment of ${m.ts}`,
+      );
     }
     expect(limited).toBe(15);
     const updates = h.slack.callsOf('chat.update').length - updatesBefore;

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { speech } from './helpers/audio.ts';
 import { REDIS_URL, waitFor } from './helpers/harness.ts';
-import { fileShareEvent, postEvent, SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { freePort } from './helpers/process.ts';
-import { startStandIns, type StandIns } from './stand-ins/index.ts';
+import { fileShareEvent, postEvent, SIGNING_SECRET } from './helpers/slack-requests.ts';
+import { type StandIns, startStandIns } from './stand-ins/index.ts';
 import { API_KEY, type OmicallStandIn } from './stand-ins/omicall.ts';
 import { BOT_TOKEN, type SlackStandIn } from './stand-ins/slack.ts';
 
@@ -49,7 +49,9 @@ it('on SIGTERM the real process stops taking work, finishes the upload in flight
   const signalled = Date.now();
   child.kill('SIGTERM');
   await waitFor(() => output.includes('shutting down'), 5000, 'shutdown to begin');
-  const late = await postEvent(url, fileShareEvent({ channel: 'C0SALES01', ts: slack.nextTs(), files: [file] })).catch((err: Error) => err);
+  const late = await postEvent(url, fileShareEvent({ channel: 'C0SALES01', ts: slack.nextTs(), files: [file] })).catch(
+    (err: Error) => err,
+  );
   expect(late instanceof Error || late.status !== 200).toBe(true);
 
   expect(await exited).toBe(0);

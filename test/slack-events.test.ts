@@ -1,6 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
@@ -14,7 +14,8 @@ afterAll(async () => {
   await h.stop();
 });
 
-const wavFile = (name = 'memo.wav') => h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
+const wavFile = (name = 'memo.wav') =>
+  h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
 describe('requests from Slack', () => {
@@ -22,8 +23,13 @@ describe('requests from Slack', () => {
     const body = eventEnvelope(fileShareEvent({ channel: 'C0SALES01', ts: h.slack.nextTs(), files: [wavFile()] }));
     const attempts = h.omicall.attempts;
     expect((await postSigned(h.url, body, 'application/json', { signature: 'v0=00' })).status).toBe(401);
-    expect((await postSigned(h.url, body, 'application/json', { secret: 'ffffffffffffffffffffffffffffffff' })).status).toBe(401);
-    expect((await postSigned(h.url, body, 'application/json', { timestamp: Math.floor(Date.now() / 1000) - 60 * 10 })).status).toBe(401);
+    expect(
+      (await postSigned(h.url, body, 'application/json', { secret: 'ffffffffffffffffffffffffffffffff' })).status,
+    ).toBe(401);
+    expect(
+      (await postSigned(h.url, body, 'application/json', { timestamp: Math.floor(Date.now() / 1000) - 60 * 10 }))
+        .status,
+    ).toBe(401);
     await settle();
     expect(h.omicall.attempts).toBe(attempts);
   });
@@ -43,8 +49,18 @@ describe('requests from Slack', () => {
 
 describe('which files', () => {
   it('ignores PDFs and images without a word', async () => {
-    const pdf = h.slack.addFile({ name: 'report.pdf', mimetype: 'application/pdf', filetype: 'pdf', bytes: Buffer.from('%PDF-1.4 …') });
-    const png = h.slack.addFile({ name: 'photo.png', mimetype: 'image/png', filetype: 'png', bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47]) });
+    const pdf = h.slack.addFile({
+      name: 'report.pdf',
+      mimetype: 'application/pdf',
+      filetype: 'pdf',
+      bytes: Buffer.from('%PDF-1.4 …'),
+    });
+    const png = h.slack.addFile({
+      name: 'photo.png',
+      mimetype: 'image/png',
+      filetype: 'png',
+      bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+    });
     const attempts = h.omicall.attempts;
     const { channel, ts, res } = await h.share([pdf, png]);
     expect(res.status).toBe(200);
@@ -65,17 +81,30 @@ describe('which files', () => {
       return mine.length === 2 ? mine : undefined;
     });
     expect(new Set(uploads.map((u) => u.trackingId)).size).toBe(2);
-    for (const [i, u] of uploads.entries()) await h.callBack({ tracking_id: u.trackingId, from: 0, to: 1, text: `tệp ${i}` });
+    for (const [i, u] of uploads.entries())
+      await h.callBack({ tracking_id: u.trackingId, from: 0, to: 1, text: `tệp ${i}` });
     const replies = await waitFor(() => {
       const r = h.slack.thread(channel, ts);
       return r.length === 2 && r.every((m) => m.text.includes('tệp')) ? r : undefined;
     });
-    expect(replies.map((r) => r.text.split('\n')[0]).sort()).toEqual(['Transcript of first.wav', 'Transcript of second.mp3']);
+    expect(replies.map((r) => r.text.split('\n')[0]).sort()).toEqual([
+      'Transcript of first.wav',
+      'Transcript of second.mp3',
+    ]);
   });
 
   it('ignores the messages the app posted itself', async () => {
     const attempts = h.omicall.attempts;
-    const res = await postEvent(h.url, fileShareEvent({ channel: 'C0SALES01', ts: h.slack.nextTs(), files: [wavFile()], bot_id: 'BBOT0001', user: 'UBOT0001' }));
+    const res = await postEvent(
+      h.url,
+      fileShareEvent({
+        channel: 'C0SALES01',
+        ts: h.slack.nextTs(),
+        files: [wavFile()],
+        bot_id: 'BBOT0001',
+        user: 'UBOT0001',
+      }),
+    );
     expect(res.status).toBe(200);
     await settle();
     expect(h.omicall.attempts).toBe(attempts);
@@ -113,7 +142,9 @@ describe('the bot token', () => {
       const { ts } = await h.share([file]);
       await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(ts)));
       expect(seen).toEqual([undefined]);
-      expect(h.slack.downloads.find((d) => d.path.includes(file.id))?.authorization).toBe('Bearer xoxb-test-0000-bot-token');
+      expect(h.slack.downloads.find((d) => d.path.includes(file.id))?.authorization).toBe(
+        'Bearer xoxb-test-0000-bot-token',
+      );
     } finally {
       cdn.close();
     }
@@ -127,9 +158,14 @@ describe('the bot token', () => {
     });
     await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
     try {
-      const file = { ...wavFile(), url_private_download: `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/steal` };
+      const file = {
+        ...wavFile(),
+        url_private_download: `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/steal`,
+      };
       const { channel, ts } = await h.share([file]);
-      const reply = await waitFor(() => h.slack.thread(channel, ts).find((m) => m.text.includes('Could not transcribe')));
+      const reply = await waitFor(() =>
+        h.slack.thread(channel, ts).find((m) => m.text.includes('Could not transcribe')),
+      );
       expect(reply.text).toMatch(/could not be downloaded.*not on Slack's file host/);
       expect(seen).toEqual([]);
     } finally {

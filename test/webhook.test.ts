@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signTrackingId } from '../src/transcripts/tracking-id.ts';
 import { deriveSecret } from '../src/config.ts';
+import { signTrackingId } from '../src/transcripts/tracking-id.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
 import { SIGNING_SECRET } from './helpers/slack-requests.ts';
@@ -22,10 +22,18 @@ async function uploadedMemo(where: { thread_ts?: string } = {}) {
   return { trackingId: upload.trackingId as string, channel, ts, threadTs: where.thread_ts ?? ts };
 }
 
-const repliesText = (channel: string, threadTs: string) => h.slack.thread(channel, threadTs).map((m) => m.text).join('\n');
+const repliesText = (channel: string, threadTs: string) =>
+  h.slack
+    .thread(channel, threadTs)
+    .map((m) => m.text)
+    .join('\n');
 
 async function post(path: string, body: string) {
-  const res = await request(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await request(`${h.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   return { status: res.statusCode, body: await res.body.text() };
 }
 
@@ -37,7 +45,9 @@ describe('the OMICall webhook', () => {
     expect(h.config.webhookSecret).toBe(deriveSecret(SIGNING_SECRET, 'omicall-webhook'));
     const second = await Harness.start({ with: h, env: { OMICALL_WEBHOOK_SECRET: 'my-own-webhook-secret-123' } });
     try {
-      expect(h.omicall.registrations.at(-1)?.url).toBe('https://transcriber.example.com/omicall/webhook/my-own-webhook-secret-123');
+      expect(h.omicall.registrations.at(-1)?.url).toBe(
+        'https://transcriber.example.com/omicall/webhook/my-own-webhook-secret-123',
+      );
     } finally {
       await second.stop();
     }
@@ -77,7 +87,12 @@ describe('the OMICall webhook', () => {
   it('acknowledges Voice Insights callbacks and posts nothing', async () => {
     const before = h.slack.calls.length;
     const res = await h.callBack({
-      analyst_results: [], criteria_classification_result: {}, customer_talk_time: 12, customer_word_alignments: [], keyword_count: {}, nl_analyze_result: {},
+      analyst_results: [],
+      criteria_classification_result: {},
+      customer_talk_time: 12,
+      customer_word_alignments: [],
+      keyword_count: {},
+      nl_analyze_result: {},
     });
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 200));
@@ -87,18 +102,43 @@ describe('the OMICall webhook', () => {
   it('takes objects and arrays, numbers and numeric strings, any word_alignment; shows each segment once, in spoken order', async () => {
     const memo = await uploadedMemo();
     const id = memo.trackingId;
-    expect((await h.callBack({ tracking_id: id, from: '75.2', to: '80', text: 'đoạn ba', word_alignment: '[{"word":"đoạn","from":75.2}]' })).status).toBe(200);
-    expect((await h.callBack([
-      { tracking_id: id, from: 12, to: 20.5, text: 'đoạn hai', word_alignment: [{ word: 'đoạn', from: 12, to: 12.4 }] },
-      { tracking_id: id, from: '0', to: '12', text: 'đoạn một' },
-    ])).status).toBe(200);
+    expect(
+      (
+        await h.callBack({
+          tracking_id: id,
+          from: '75.2',
+          to: '80',
+          text: 'đoạn ba',
+          word_alignment: '[{"word":"đoạn","from":75.2}]',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await h.callBack([
+          {
+            tracking_id: id,
+            from: 12,
+            to: 20.5,
+            text: 'đoạn hai',
+            word_alignment: [{ word: 'đoạn', from: 12, to: 12.4 }],
+          },
+          { tracking_id: id, from: '0', to: '12', text: 'đoạn một' },
+        ])
+      ).status,
+    ).toBe(200);
     expect((await h.callBack({ tracking_id: id, from: 12, to: 20.5, text: 'đoạn hai' })).status).toBe(200);
-    expect((await h.callBack({ tracking_id: id, from: '3725', to: '3730', text: 'đoạn cuối', word_alignment: 'not json' })).status).toBe(200);
+    expect(
+      (await h.callBack({ tracking_id: id, from: '3725', to: '3730', text: 'đoạn cuối', word_alignment: 'not json' }))
+        .status,
+    ).toBe(200);
     const reply = await waitFor(() => {
       const r = h.slack.thread(memo.channel, memo.threadTs);
       return r.length === 1 && r[0].text.includes('đoạn cuối') && r[0].text.includes('đoạn một') ? r[0] : undefined;
     });
-    expect(reply.text).toBe('Transcript of memo.wav\n[0:00] đoạn một\n[0:12] đoạn hai\n[1:15] đoạn ba\n[1:02:05] đoạn cuối');
+    expect(reply.text).toBe(
+      'Transcript of memo.wav\n[0:00] đoạn một\n[0:12] đoạn hai\n[1:15] đoạn ba\n[1:02:05] đoạn cuối',
+    );
   });
 
   it('updates the one reply within 2 s of each callback', async () => {
@@ -107,7 +147,11 @@ describe('the OMICall webhook', () => {
     for (const [i, text] of ['một', 'hai', 'ba'].entries()) {
       const sent = Date.now();
       await h.callBack({ tracking_id: memo.trackingId, from: i * 5, to: i * 5 + 5, text });
-      await waitFor(() => h.slack.thread(memo.channel, memo.threadTs)[0]?.text.includes(`] ${text}`), 2000, `segment ${text}`);
+      await waitFor(
+        () => h.slack.thread(memo.channel, memo.threadTs)[0]?.text.includes(`] ${text}`),
+        2000,
+        `segment ${text}`,
+      );
       expect(Date.now() - sent).toBeLessThan(2000);
     }
     const replies = h.slack.thread(memo.channel, memo.threadTs);

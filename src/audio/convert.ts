@@ -18,7 +18,26 @@ export function ffmpegBinary(override?: string): string {
 
 /** ffmpeg's arguments: the sound of inputPath as MP3, mono 16 kHz, on standard output. */
 export function convertArgs(inputPath: string): string[] {
-  return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', inputPath, '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3', 'pipe:1'];
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-i',
+    inputPath,
+    '-vn',
+    '-ac',
+    '1',
+    '-ar',
+    '16000',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '64k',
+    '-f',
+    'mp3',
+    'pipe:1',
+  ];
 }
 
 /** Converts a file (read from disk, so containers with their index at the end work) to MP3 on a pipe. */

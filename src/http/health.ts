@@ -10,7 +10,10 @@ export function healthRoute(store: Store, isStopping: () => boolean): CustomRout
     handler: async (_req, res) => {
       if (isStopping()) return sendJson(res, 503, { ok: false, store: 'unknown', stopping: true });
       try {
-        await Promise.race([store.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+        await Promise.race([
+          store.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+        ]);
         sendJson(res, 200, { ok: true, store: 'ok' });
       } catch {
         sendJson(res, 503, { ok: false, store: 'unreachable' });

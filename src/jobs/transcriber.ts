@@ -9,15 +9,23 @@ import type { webApi } from '@slack/bolt';
 import { convertToMp3 } from '../audio/convert.ts';
 import { sniff } from '../audio/sniff.ts';
 import type { Logger } from '../log.ts';
-import { SourceError, type OmicallClient } from '../omicall/client.ts';
+import { type OmicallClient, SourceError } from '../omicall/client.ts';
 import type { OmicallResult } from '../omicall/envelope.ts';
-import { DownloadError, openDownload, type Download } from '../slack/download.ts';
+import { type Download, DownloadError, openDownload } from '../slack/download.ts';
 import { classifyFile, displayName, isStub, planUpload, type SlackFile } from '../slack/files.ts';
 import type { Store } from '../store/store.ts';
-import { JOB_TTL_MS, keys, listChannelJob, loadJob, saveJob, unlistChannelJob, type JobRecord } from '../transcripts/jobs.ts';
+import {
+  JOB_TTL_MS,
+  type JobRecord,
+  keys,
+  listChannelJob,
+  loadJob,
+  saveJob,
+  unlistChannelJob,
+} from '../transcripts/jobs.ts';
 import type { ReplyWriter } from '../transcripts/replies.ts';
 import { slackError } from '../transcripts/replies.ts';
-import { replyThreadTs, signTrackingId, type MemoRef } from '../transcripts/tracking-id.ts';
+import { type MemoRef, replyThreadTs, signTrackingId } from '../transcripts/tracking-id.ts';
 import { Limiter } from './limit.ts';
 
 export interface TranscriberOptions {
@@ -75,7 +83,11 @@ export class Transcriber {
   #stopping = false;
 
   constructor(options: TranscriberOptions) {
-    this.#o = { ...options, retryDelaysMs: options.retryDelaysMs ?? [2_000, 8_000, 20_000], tmpDir: options.tmpDir ?? tmpdir() };
+    this.#o = {
+      ...options,
+      retryDelaysMs: options.retryDelaysMs ?? [2_000, 8_000, 20_000],
+      tmpDir: options.tmpDir ?? tmpdir(),
+    };
     this.#limiter = new Limiter(options.concurrency);
   }
 
@@ -114,7 +126,9 @@ export class Transcriber {
     try {
       if ((file.size ?? 0) > this.#o.maxAudioBytes) {
         const mb = (n: number) => Math.round(n / (1024 * 1024));
-        throw new JobFailure(`the file is ${mb(file.size ?? 0)} MB and the limit is ${mb(this.#o.maxAudioBytes)} MB. Share a shorter recording, or ask an admin to raise MAX_AUDIO_MB.`);
+        throw new JobFailure(
+          `the file is ${mb(file.size ?? 0)} MB and the limit is ${mb(this.#o.maxAudioBytes)} MB. Share a shorter recording, or ask an admin to raise MAX_AUDIO_MB.`,
+        );
       }
       const uploaded = await this.#limiter.run(async () => {
         const first = await this.#download(file);
@@ -123,7 +137,7 @@ export class Transcriber {
         if (plan.mode === 'not-audio') return NOT_AUDIO;
         if (plan.mode === 'sign-in-page') {
           throw new JobFailure(
-            "Slack sent its sign-in page instead of the file. The app most likely lacks the `files:read` scope, or was not reinstalled after the scope was added: ask a workspace admin to reinstall it.",
+            'Slack sent its sign-in page instead of the file. The app most likely lacks the `files:read` scope, or was not reinstalled after the scope was added: ask a workspace admin to reinstall it.',
           );
         }
         if (unsure) this.#o.replies.refresh(job.trackingId, job);
@@ -164,7 +178,8 @@ export class Transcriber {
       await this.#setState(job, { state: 'waiting' });
       log.info('uploaded');
     } catch (err) {
-      const reason = err instanceof JobFailure ? err.message : `something went wrong on our side (${(err as Error).message}).`;
+      const reason =
+        err instanceof JobFailure ? err.message : `something went wrong on our side (${(err as Error).message}).`;
       log.error('failed', { reason });
       await this.#fail(job, reason);
     } finally {
@@ -188,7 +203,9 @@ export class Transcriber {
         if (err instanceof JobFailure) throw err;
         const cause = err instanceof SourceError ? err.cause : err;
         if (err instanceof SourceError && String((cause as Error)?.message).startsWith('ffmpeg')) {
-          throw new JobFailure(`the file could not be converted to a format OMICall takes (${(cause as Error).message}).`);
+          throw new JobFailure(
+            `the file could not be converted to a format OMICall takes (${(cause as Error).message}).`,
+          );
         }
         result = { ok: false, error: 'download_interrupted', message: (cause as Error)?.message, retryable: true };
       }
@@ -214,7 +231,12 @@ export class Transcriber {
       return await openDownload(url, { token: this.#o.slackToken, isSlackHost: this.#o.isSlackHost });
     } catch (err) {
       if (err instanceof DownloadError) {
-        const hint = err.status === 404 ? ' It may have been deleted.' : err.status === 403 ? ' The app may not have access to it.' : '';
+        const hint =
+          err.status === 404
+            ? ' It may have been deleted.'
+            : err.status === 403
+              ? ' The app may not have access to it.'
+              : '';
         throw new JobFailure(`the file could not be downloaded: ${err.message}.${hint}`);
       }
       throw new JobFailure(`the file could not be downloaded from Slack (${(err as Error).message}).`, true);
@@ -265,7 +287,10 @@ export class Transcriber {
     if ((await Promise.race([finished, deadline])) === 'deadline') {
       await Promise.all(
         [...this.#open.values()].map((job) =>
-          this.#fail(job, 'the app restarted before the file reached OMICall. Use the Transcribe shortcut on the message to try again.'),
+          this.#fail(
+            job,
+            'the app restarted before the file reached OMICall. Use the Transcribe shortcut on the message to try again.',
+          ),
         ),
       );
     }

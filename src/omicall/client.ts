@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { readEnvelope, type OmicallResult } from './envelope.ts';
+import { type OmicallResult, readEnvelope } from './envelope.ts';
 
 export interface AudioUpload {
   trackingId: string;
@@ -31,14 +31,20 @@ export function createOmicallClient({ baseUrl, apiKey, timeoutMs = 120_000 }: Om
   const dispatcher = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: 10_000 });
   const call = async (path: string, headers: Record<string, string>, body: string | Readable) => {
     try {
-      const res = await request(new URL(path, baseUrl), { method: 'POST', headers: { apiKey, ...headers }, body, dispatcher });
+      const res = await request(new URL(path, baseUrl), {
+        method: 'POST',
+        headers: { apiKey, ...headers },
+        body,
+        dispatcher,
+      });
       return readEnvelope(res.statusCode, await res.body.text());
     } catch (err) {
       return networkFailure(err);
     }
   };
   return {
-    registerWebhook: (url) => call('register_webhook_ai', { 'content-type': 'application/json' }, JSON.stringify({ url })),
+    registerWebhook: (url) =>
+      call('register_webhook_ai', { 'content-type': 'application/json' }, JSON.stringify({ url })),
     speechToText: (upload) => {
       const form = multipart(upload);
       return call('speech_to_text', form.headers, Readable.from(form.body, { objectMode: false }));

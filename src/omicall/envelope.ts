@@ -1,5 +1,7 @@
 /** What OMICall answered: success, or a failure with its error name. */
-export type OmicallResult = { ok: true; payload: unknown } | { ok: false; error: string; message?: string; retryable: boolean };
+export type OmicallResult =
+  | { ok: true; payload: unknown }
+  | { ok: false; error: string; message?: string; retryable: boolean };
 
 /**
  * Reads an answer in OMICall's envelope (`status_code` 9999 or -9999, often with HTTP 200).

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { request } from 'undici';
 import { ffmpegBinary } from '../audio/convert.ts';
-import { ConfigError, loadConfig, webhookUrl, type Config } from '../config.ts';
+import { type Config, ConfigError, loadConfig, webhookUrl } from '../config.ts';
 import { createOmicallClient } from '../omicall/client.ts';
 import { REQUIRED_SCOPES } from '../slack/scopes.ts';
 import { createStore } from '../store/store.ts';
@@ -28,7 +28,9 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
       fix: `set ${problem.split(' ')[0]} in the environment or in .env (see .env.example)`,
     }));
   }
-  const results: CheckResult[] = [{ name: 'configuration', ok: true, detail: 'every required variable is set and well formed' }];
+  const results: CheckResult[] = [
+    { name: 'configuration', ok: true, detail: 'every required variable is set and well formed' },
+  ];
   results.push(checkPublicUrl(config));
   results.push(...(await checkSlack(config)));
   results.push(await checkOmicall(config));
@@ -59,19 +61,35 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
       body: '',
     });
     body = (await res.body.json()) as typeof body;
-    scopes = String(res.headers['x-oauth-scopes'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    scopes = String(res.headers['x-oauth-scopes'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   } catch (err) {
-    return [{ name: 'Slack token', ok: false, detail: `cannot reach Slack at ${config.slackApiUrl} (${(err as Error).message})`, fix: 'check the network, or SLACK_API_URL if you set it' }];
+    return [
+      {
+        name: 'Slack token',
+        ok: false,
+        detail: `cannot reach Slack at ${config.slackApiUrl} (${(err as Error).message})`,
+        fix: 'check the network, or SLACK_API_URL if you set it',
+      },
+    ];
   }
   if (!body.ok) {
-    return [{
-      name: 'Slack token',
-      ok: false,
-      detail: `Slack refused SLACK_BOT_TOKEN (${body.error})`,
-      fix: 'copy the Bot User OAuth Token (xoxb-…) again from your Slack app\'s "OAuth & Permissions" page; install the app to the workspace if it is not',
-    }];
+    return [
+      {
+        name: 'Slack token',
+        ok: false,
+        detail: `Slack refused SLACK_BOT_TOKEN (${body.error})`,
+        fix: 'copy the Bot User OAuth Token (xoxb-…) again from your Slack app\'s "OAuth & Permissions" page; install the app to the workspace if it is not',
+      },
+    ];
   }
-  const token: CheckResult = { name: 'Slack token', ok: true, detail: `valid for workspace "${body.team}" as @${body.user}` };
+  const token: CheckResult = {
+    name: 'Slack token',
+    ok: true,
+    detail: `valid for workspace "${body.team}" as @${body.user}`,
+  };
   const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
   const scopeResult: CheckResult =
     missing.length === 0
@@ -87,18 +105,33 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
 
 async function checkOmicall(config: Config): Promise<CheckResult> {
   const url = webhookUrl(config);
-  if (!url) return { name: 'OMICall key', ok: false, detail: 'not checked: it needs PUBLIC_URL to register the webhook', fix: 'set PUBLIC_URL' };
-  const omicall = createOmicallClient({ baseUrl: config.omicallApiUrl, apiKey: config.omicallApiKey, timeoutMs: 15_000 });
+  if (!url)
+    return {
+      name: 'OMICall key',
+      ok: false,
+      detail: 'not checked: it needs PUBLIC_URL to register the webhook',
+      fix: 'set PUBLIC_URL',
+    };
+  const omicall = createOmicallClient({
+    baseUrl: config.omicallApiUrl,
+    apiKey: config.omicallApiKey,
+    timeoutMs: 15_000,
+  });
   try {
     const result = await omicall.registerWebhook(url);
-    if (result.ok) return { name: 'OMICall key', ok: true, detail: `accepted; webhook registered at ${url.replace(config.webhookSecret, '…')}` };
+    if (result.ok)
+      return {
+        name: 'OMICall key',
+        ok: true,
+        detail: `accepted; webhook registered at ${url.replace(config.webhookSecret, '…')}`,
+      };
     const keyProblem = /api_key/.test(result.error);
     return {
       name: 'OMICall key',
       ok: false,
       detail: `OMICall answered ${result.error}${result.message ? ` (${result.message})` : ''} at ${config.omicallApiUrl}`,
       fix: keyProblem
-        ? 'the key is wrong: copy OMICALL_API_KEY again from OMICall\'s web console (account settings, API management)'
+        ? "the key is wrong: copy OMICALL_API_KEY again from OMICall's web console (account settings, API management)"
         : 'the host looks wrong: check OMICALL_API_URL (default https://public-v1-stg.omicrm.com/api/ai)',
     };
   } finally {
@@ -129,7 +162,12 @@ async function checkRedis(config: Config): Promise<CheckResult> {
     await store.close();
     return { name: 'Redis', ok: true, detail: `${shown} answers` };
   } catch (err) {
-    return { name: 'Redis', ok: false, detail: `${shown} does not answer (${(err as Error).message})`, fix: 'check REDIS_URL, and that the Redis server runs' };
+    return {
+      name: 'Redis',
+      ok: false,
+      detail: `${shown} does not answer (${(err as Error).message})`,
+      fix: 'check REDIS_URL, and that the Redis server runs',
+    };
   }
 }
 

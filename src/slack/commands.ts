@@ -45,9 +45,11 @@ export function listenForCommands(app: App, deps: CommandDeps): void {
       else await deps.store.delete(keys.channelAuto(channel));
       deps.log.info('auto transcription switched', { channel, auto: word, user: command.user_id });
       return ack(
-        ephemeral(word === 'off'
-          ? 'Automatic transcription is now *off* in this channel. Use `/transcribe` or the *Transcribe* shortcut to transcribe a memo when you want one.'
-          : 'Automatic transcription is now *on* in this channel: every voice memo shared here gets its transcript in its thread.'),
+        ephemeral(
+          word === 'off'
+            ? 'Automatic transcription is now *off* in this channel. Use `/transcribe` or the *Transcribe* shortcut to transcribe a memo when you want one.'
+            : 'Automatic transcription is now *on* in this channel: every voice memo shared here gets its transcript in its thread.',
+        ),
       );
     }
     if (word === 'status') return ack(ephemeral(await status(deps, channel)));
@@ -63,7 +65,11 @@ export function listenForCommands(app: App, deps: CommandDeps): void {
     await ack();
     if (shortcut.type !== 'message_action') return;
     const message = shortcut.message as SlackMessage;
-    const answer = await transcribe(deps, { channel: shortcut.channel.id, ts: message.ts, threadTs: message.thread_ts }, message.files ?? []);
+    const answer = await transcribe(
+      deps,
+      { channel: shortcut.channel.id, ts: message.ts, threadTs: message.thread_ts },
+      message.files ?? [],
+    );
     await respond(ephemeral(answer));
   });
 }
@@ -87,7 +93,8 @@ async function transcribe(deps: CommandDeps, message: MessageRef, files: SlackFi
   if (count('stopping') > 0) return 'The app is restarting. Please ask again in a minute.';
   if (count('started') > 0) return `Transcribing ${that}: the transcript will appear in its thread.`;
   if (count('unreadable') > 0) return `Slack would not let me look at the files of ${that}. I said so in its thread.`;
-  if (count('duplicate') > 0) return `Nothing to do: ${that} is already transcribed or being transcribed. See its thread.`;
+  if (count('duplicate') > 0)
+    return `Nothing to do: ${that} is already transcribed or being transcribed. See its thread.`;
   return `There is no audio in ${that} to transcribe.`;
 }
 
@@ -110,11 +117,20 @@ async function transcribeNewest(deps: CommandDeps, channel: string): Promise<str
   return `I found no voice memo without a transcript among the last ${HISTORY_DEPTH} messages here. To transcribe an older one, use \`/transcribe <message link>\` or the *Transcribe* shortcut on it.`;
 }
 
-async function transcribeLinked(deps: CommandDeps, link: { channel: string; ts: string; threadTs?: string }): Promise<string> {
+async function transcribeLinked(
+  deps: CommandDeps,
+  link: { channel: string; ts: string; threadTs?: string },
+): Promise<string> {
   let message: SlackMessage | undefined;
   try {
     const found = link.threadTs
-      ? await deps.slack.conversations.replies({ channel: link.channel, ts: link.threadTs, latest: link.ts, inclusive: true, limit: 1 })
+      ? await deps.slack.conversations.replies({
+          channel: link.channel,
+          ts: link.threadTs,
+          latest: link.ts,
+          inclusive: true,
+          limit: 1,
+        })
       : await deps.slack.conversations.history({ channel: link.channel, latest: link.ts, inclusive: true, limit: 1 });
     message = ((found.messages ?? []) as SlackMessage[]).find((m) => m.ts === link.ts);
   } catch (err) {
@@ -122,7 +138,12 @@ async function transcribeLinked(deps: CommandDeps, link: { channel: string; ts: 
     else return cannotRead(deps, link.channel, err);
   }
   if (!message) return 'I could not find that message. It may have been deleted; check the link.';
-  return transcribe(deps, { channel: link.channel, ts: message.ts, threadTs: message.thread_ts ?? link.threadTs }, message.files ?? [], await permalink(deps, link.channel, message.ts));
+  return transcribe(
+    deps,
+    { channel: link.channel, ts: message.ts, threadTs: message.thread_ts ?? link.threadTs },
+    message.files ?? [],
+    await permalink(deps, link.channel, message.ts),
+  );
 }
 
 function cannotRead(deps: CommandDeps, channel: string, err: unknown): string {
@@ -148,7 +169,10 @@ async function status(deps: CommandDeps, channel: string): Promise<string> {
     : 'Automatic transcription is *off* in this channel (`/transcribe on` switches it back on).';
   const lines: string[] = [];
   for (const entry of (await channelJobs(deps.store, channel)).sort((a, b) => a.since - b.since)) {
-    const [job, segments] = await Promise.all([loadJob(deps.store, entry.trackingId), loadSegments(deps.store, entry.trackingId)]);
+    const [job, segments] = await Promise.all([
+      loadJob(deps.store, entry.trackingId),
+      loadSegments(deps.store, entry.trackingId),
+    ]);
     if (!job || job.state === 'failed' || segments.length > 0 || Date.now() - entry.since > DAY_MS) {
       await unlistChannelJob(deps.store, { channel, trackingId: entry.trackingId });
       continue;
@@ -157,5 +181,7 @@ async function status(deps: CommandDeps, channel: string): Promise<string> {
     const step = job.state === 'working' ? 'being sent to OMICall' : 'waiting for OMICall';
     lines.push(`• ${entry.fileName}: ${step} (${minutes} min)`);
   }
-  return lines.length > 0 ? `${auto}\nIn progress here:\n${lines.join('\n')}` : `${auto}\nNothing is being transcribed here right now.`;
+  return lines.length > 0
+    ? `${auto}\nIn progress here:\n${lines.join('\n')}`
+    : `${auto}\nNothing is being transcribed here right now.`;
 }

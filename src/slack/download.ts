@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { SNIFF_BYTES } from '../audio/sniff.ts';
 
 export interface Download {
@@ -47,7 +47,9 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
   let target = new URL(url);
   if (!options.isSlackHost(target)) throw new DownloadError(`the file is not on Slack's file host (${target.host})`);
   for (let hop = 0; ; hop++) {
-    const headers: Record<string, string> = options.isSlackHost(target) ? { authorization: `Bearer ${options.token}` } : {};
+    const headers: Record<string, string> = options.isSlackHost(target)
+      ? { authorization: `Bearer ${options.token}` }
+      : {};
     const res = await request(target, { method: 'GET', headers, dispatcher: options.dispatcher });
     const location = res.headers.location;
     if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
@@ -77,7 +79,10 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
 }
 
 /** Reads the first n bytes (fewer at the end) and gives back a stream that still starts with them. */
-async function peek(stream: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Buffer; rest: AsyncIterable<Uint8Array> }> {
+async function peek(
+  stream: AsyncIterable<Uint8Array>,
+  n: number,
+): Promise<{ head: Buffer; rest: AsyncIterable<Uint8Array> }> {
   const it = stream[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -75,7 +75,8 @@ export function listenForFileShares(app: App, { transcriber, store, slack, log }
         const message = { channel: event.channel, ts: event.ts, threadTs: event.thread_ts };
         for (const file of (event.files ?? []) as SlackFile[]) {
           const result = await transcriber.submit(message, file);
-          if (result.status === 'duplicate') log.info('already claimed', { trackingId: result.trackingId, retry: context.retryNum });
+          if (result.status === 'duplicate')
+            log.info('already claimed', { trackingId: result.trackingId, retry: context.retryNum });
           if (result.status === 'stopping') {
             await slack.chat.postMessage({
               channel: event.channel,
@@ -85,7 +86,11 @@ export function listenForFileShares(app: App, { transcriber, store, slack, log }
           }
         }
       } catch (err) {
-        log.error('could not take the files of a message', { channel: event.channel, ts: event.ts, error: (err as Error).message });
+        log.error('could not take the files of a message', {
+          channel: event.channel,
+          ts: event.ts,
+          error: (err as Error).message,
+        });
       }
     });
   });

@@ -17,7 +17,25 @@ export interface SlackFile {
 }
 
 const MEDIA_EXTENSIONS = new Set([
-  'wav', 'mp3', 'm4a', 'mp4', 'm4v', 'mov', 'webm', 'ogg', 'oga', 'opus', 'flac', 'aac', 'amr', '3gp', 'mkv', 'wma', 'aif', 'aiff', 'caf',
+  'wav',
+  'mp3',
+  'm4a',
+  'mp4',
+  'm4v',
+  'mov',
+  'webm',
+  'ogg',
+  'oga',
+  'opus',
+  'flac',
+  'aac',
+  'amr',
+  '3gp',
+  'mkv',
+  'wma',
+  'aif',
+  'aiff',
+  'caf',
 ]);
 
 export type FileKind = 'audio' | 'maybe-audio' | 'not-audio';

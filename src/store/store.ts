@@ -81,7 +81,9 @@ async function redisStore(url: string, prefix: string, tlsVerify: boolean): Prom
       ...(url.startsWith('rediss://') ? { tls: true as const, rejectUnauthorized: tlsVerify } : {}),
       // At start, give up after a few tries so the app says so; once up, reconnect for as long as it takes.
       reconnectStrategy: (retries, cause) =>
-        !connected && retries >= 3 ? new Error(`Redis does not answer (${cause.message})`) : Math.min(retries * 200, 3000),
+        !connected && retries >= 3
+          ? new Error(`Redis does not answer (${cause.message})`)
+          : Math.min(retries * 200, 3000),
     },
   });
   client.on('error', () => {}); // failures surface as rejected commands and in ping()

@@ -39,9 +39,19 @@ export function renderReply(fileName: string, state: ReplyState): SlackMessage[]
     case 'working':
       return [statusMessage(`:hourglass_flowing_sand: Transcribing *${name}*…`, `Transcribing ${fileName}…`)];
     case 'waiting':
-      return [statusMessage(`:hourglass_flowing_sand: *${name}* was sent to OMICall; the transcript will appear here.`, `${fileName} was sent to OMICall; the transcript will appear here.`)];
+      return [
+        statusMessage(
+          `:hourglass_flowing_sand: *${name}* was sent to OMICall; the transcript will appear here.`,
+          `${fileName} was sent to OMICall; the transcript will appear here.`,
+        ),
+      ];
     case 'failed':
-      return [statusMessage(`:warning: Could not transcribe *${name}*: ${escapeMrkdwn(state.reason)}`, `Could not transcribe ${fileName}: ${state.reason}`)];
+      return [
+        statusMessage(
+          `:warning: Could not transcribe *${name}*: ${escapeMrkdwn(state.reason)}`,
+          `Could not transcribe ${fileName}: ${state.reason}`,
+        ),
+      ];
     case 'transcript':
       return transcriptMessages(fileName, state.segments);
   }
@@ -73,7 +83,12 @@ function transcriptMessages(fileName: string, segments: Segment[]): SlackMessage
         : `:memo: *${escapeMrkdwn(fileName)}*, continued (part ${i + 1} of ${pages.length})`;
     const blocks: types.KnownBlock[] = [
       { type: 'context', elements: [{ type: 'mrkdwn', text: header }] },
-      ...sections.map((s): types.KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: s.map((l) => l.mrkdwn).join('\n') } })),
+      ...sections.map(
+        (s): types.KnownBlock => ({
+          type: 'section',
+          text: { type: 'mrkdwn', text: s.map((l) => l.mrkdwn).join('\n') },
+        }),
+      ),
     ];
     const plainHeader = i === 0 ? `Transcript of ${fileName}` : `${fileName}, continued`;
     return { text: [plainHeader, ...sections.flat().map((l) => l.plain)].join('\n'), blocks };
@@ -103,7 +118,10 @@ function paginate(lines: Line[]): Line[][][] {
   for (const line of lines) {
     const size = line.mrkdwn.length + 1;
     if (sectionChars + size > LIMITS.sectionChars) closeSection();
-    if (pageChars + sectionChars + size > LIMITS.messageChars || (section.length === 0 && page.length >= LIMITS.blocksPerMessage)) {
+    if (
+      pageChars + sectionChars + size > LIMITS.messageChars ||
+      (section.length === 0 && page.length >= LIMITS.blocksPerMessage)
+    ) {
       closePage();
     }
     section.push(line);

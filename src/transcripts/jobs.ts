@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.ts';
 import { DAY_MS } from '../store/store.ts';
-import { segmentKey, type Segment } from './segments.ts';
+import { type Segment, segmentKey } from './segments.ts';
 import type { MemoRef } from './tracking-id.ts';
 
 /** Where a transcription stands, as its thread reply shows it. */

@@ -3,9 +3,9 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log.ts';
 import { displayName, type SlackFile } from '../slack/files.ts';
 import type { Store } from '../store/store.ts';
-import { renderReply, type ReplyState, type SlackMessage } from './format.ts';
-import { JOB_TTL_MS, keys, loadJob, loadSegments, unlistChannelJob, type JobState, type ReplyRecord } from './jobs.ts';
-import { replyThreadTs, type MemoRef } from './tracking-id.ts';
+import { type ReplyState, renderReply, type SlackMessage } from './format.ts';
+import { JOB_TTL_MS, type JobState, keys, loadJob, loadSegments, type ReplyRecord, unlistChannelJob } from './jobs.ts';
+import { type MemoRef, replyThreadTs } from './tracking-id.ts';
 
 const REACTIONS: Record<ReplyState['kind'], string> = {
   working: 'hourglass_flowing_sand',
@@ -139,7 +139,8 @@ export class ReplyWriter {
         await store.set(keys.reply(trackingId), reply, JOB_TTL_MS);
       }
       // Transcribing has visibly begun: no longer "in progress" for /transcribe status.
-      if (state.kind === 'transcript' && job && reply.reaction !== REACTIONS.transcript) await unlistChannelJob(store, job);
+      if (state.kind === 'transcript' && job && reply.reaction !== REACTIONS.transcript)
+        await unlistChannelJob(store, job);
       await this.#react(ref, reply, REACTIONS[state.kind]);
       await store.set(keys.reply(trackingId), reply, JOB_TTL_MS);
       log.info('posted', { trackingId, state: state.kind, replies: reply.replyTs.length });
@@ -153,7 +154,8 @@ export class ReplyWriter {
     if (reply.reaction === name) return;
     const { slack, log } = this.#o;
     try {
-      if (reply.reaction) await slack.reactions.remove({ channel: ref.channel, timestamp: ref.ts, name: reply.reaction });
+      if (reply.reaction)
+        await slack.reactions.remove({ channel: ref.channel, timestamp: ref.ts, name: reply.reaction });
     } catch (err) {
       if (slackError(err) !== 'no_reaction') log.warn('could not remove a reaction', { error: slackError(err) });
     }

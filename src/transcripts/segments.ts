@@ -11,9 +11,7 @@ export interface SegmentDelivery extends Segment {
   trackingId: string;
 }
 
-export type ParsedCallback =
-  | { ok: true; segments: SegmentDelivery[]; ignored: number }
-  | { ok: false; reason: string };
+export type ParsedCallback = { ok: true; segments: SegmentDelivery[]; ignored: number } | { ok: false; reason: string };
 
 /**
  * Parses a webhook body. OMICall documents neither batching nor types precisely, so this accepts one

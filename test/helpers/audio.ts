@@ -20,8 +20,32 @@ const ENCODE: Record<Exclude<Fixture, 'wav'>, string[]> = {
   flac: ['-c:a', 'flac'],
   aac: ['-c:a', 'aac'],
   amr: ['-ar', '8000', '-ac', '1', '-c:a', 'libopencore_amrnb', '-b:a', '12.2k'],
-  mp4: ['-f', 'lavfi', '-i', 'color=c=blue:s=160x120:r=10', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
-  mov: ['-f', 'lavfi', '-i', 'color=c=red:s=160x120:r=10', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
+  mp4: [
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=blue:s=160x120:r=10',
+    '-shortest',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+  ],
+  mov: [
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=red:s=160x120:r=10',
+    '-shortest',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+  ],
 };
 
 export const SPOKEN = 'Xin chào. Đây là một tin nhắn thoại để thử nghiệm.';
@@ -39,13 +63,31 @@ export function speech(kind: Fixture, text = SPOKEN): string {
     const video = kind === 'mp4' || kind === 'mov';
     const input = video ? [...args.slice(0, 4), '-i', wav] : ['-i', wav];
     const rest = video ? args.slice(4) : args;
-    execFileSync(ffmpegBinary(), ['-hide_banner', '-loglevel', 'error', '-y', ...input, ...rest, '-f', FORMAT[kind], tmp]);
+    execFileSync(ffmpegBinary(), [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      ...input,
+      ...rest,
+      '-f',
+      FORMAT[kind],
+      tmp,
+    ]);
   });
   return out;
 }
 
 const FORMAT: Record<Exclude<Fixture, 'wav'>, string> = {
-  mp3: 'mp3', m4a: 'ipod', webm: 'webm', ogg: 'ogg', flac: 'flac', aac: 'adts', amr: 'amr', mp4: 'mp4', mov: 'mov',
+  mp3: 'mp3',
+  m4a: 'ipod',
+  webm: 'webm',
+  ogg: 'ogg',
+  flac: 'flac',
+  aac: 'adts',
+  amr: 'amr',
+  mp4: 'mp4',
+  mov: 'mov',
 };
 
 /** Makes a file once; test workers run in parallel, so each writes its own copy and renames it into place. */

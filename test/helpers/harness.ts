@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { startApp, type RunningApp, type Tuning } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
+import { type RunningApp, startApp, type Tuning } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { API_KEY, OmicallStandIn } from '../stand-ins/omicall.ts';
-import { BOT_TOKEN, SlackStandIn, type HostedFile } from '../stand-ins/slack.ts';
+import { BOT_TOKEN, type HostedFile, SlackStandIn } from '../stand-ins/slack.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './slack-requests.ts';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
@@ -57,7 +57,12 @@ export class Harness {
       secrets: [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret],
       write: (line) => h.logs.push(line),
     });
-    h.app = await startApp(h.config, log, { retryDelaysMs: [50, 100, 150], coalesceMs: 50, drainMs: 5000, ...options.tuning });
+    h.app = await startApp(h.config, log, {
+      retryDelaysMs: [50, 100, 150],
+      coalesceMs: 50,
+      drainMs: 5000,
+      ...options.tuning,
+    });
     return h;
   }
 
@@ -71,10 +76,19 @@ export class Harness {
   }
 
   /** Someone shares files in a channel: hosts them on the file host and sends the event. */
-  async share(files: HostedFile[], where: { channel?: string; thread_ts?: string; ts?: string; retryNum?: number; eventId?: string } = {}) {
+  async share(
+    files: HostedFile[],
+    where: { channel?: string; thread_ts?: string; ts?: string; retryNum?: number; eventId?: string } = {},
+  ) {
     const channel = where.channel ?? 'C0SALES01';
     const ts = where.ts ?? this.slack.nextTs();
-    this.slack.addUserMessage({ channel, ts, user: 'UALICE01', files, ...(where.thread_ts ? { thread_ts: where.thread_ts } : {}) });
+    this.slack.addUserMessage({
+      channel,
+      ts,
+      user: 'UALICE01',
+      files,
+      ...(where.thread_ts ? { thread_ts: where.thread_ts } : {}),
+    });
     const res = await postEvent(this.url, fileShareEvent({ channel, ts, files, thread_ts: where.thread_ts }), {
       retryNum: where.retryNum,
       eventId: where.eventId,
@@ -97,7 +111,11 @@ export class Harness {
 }
 
 /** Polls until check returns a value other than undefined/false, or fails after timeoutMs. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -18,7 +18,10 @@ export async function postSigned(
 ): Promise<SlackPost> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const signature =
-    options.signature ?? `v0=${createHmac('sha256', options.secret ?? SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    options.signature ??
+    `v0=${createHmac('sha256', options.secret ?? SIGNING_SECRET)
+      .update(`v0:${timestamp}:${body}`)
+      .digest('hex')}`;
   const headers: Record<string, string> = {
     'content-type': contentType,
     'x-slack-request-timestamp': String(timestamp),
@@ -50,12 +53,24 @@ export function eventEnvelope(event: Record<string, unknown>, eventId = `Ev${Dat
   });
 }
 
-export function postEvent(appUrl: string, event: Record<string, unknown>, options: Parameters<typeof postSigned>[3] & { eventId?: string } = {}) {
+export function postEvent(
+  appUrl: string,
+  event: Record<string, unknown>,
+  options: Parameters<typeof postSigned>[3] & { eventId?: string } = {},
+) {
   return postSigned(appUrl, eventEnvelope(event, options.eventId), 'application/json', options);
 }
 
 /** A `message` event with subtype `file_share`, as Slack sends when someone shares files. */
-export function fileShareEvent(m: { channel: string; ts: string; files: unknown[]; thread_ts?: string; user?: string; channel_type?: string; bot_id?: string }) {
+export function fileShareEvent(m: {
+  channel: string;
+  ts: string;
+  files: unknown[];
+  thread_ts?: string;
+  user?: string;
+  channel_type?: string;
+  bot_id?: string;
+}) {
   return {
     type: 'message',
     subtype: 'file_share',
@@ -74,7 +89,11 @@ export function fileShareEvent(m: { channel: string; ts: string; files: unknown[
 }
 
 /** A slash command, form-encoded as Slack posts it. */
-export function postCommand(appUrl: string, fields: Record<string, string>, options: Parameters<typeof postSigned>[3] = {}) {
+export function postCommand(
+  appUrl: string,
+  fields: Record<string, string>,
+  options: Parameters<typeof postSigned>[3] = {},
+) {
   const body = new URLSearchParams({
     token: 'legacy',
     team_id: 'T0001',
@@ -91,7 +110,11 @@ export function postCommand(appUrl: string, fields: Record<string, string>, opti
 }
 
 /** An interactivity payload (shortcut), form-encoded with a `payload` field. */
-export function postInteraction(appUrl: string, payload: Record<string, unknown>, options: Parameters<typeof postSigned>[3] = {}) {
+export function postInteraction(
+  appUrl: string,
+  payload: Record<string, unknown>,
+  options: Parameters<typeof postSigned>[3] = {},
+) {
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   return postSigned(appUrl, body, 'application/x-www-form-urlencoded', options);
 }

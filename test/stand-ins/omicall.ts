@@ -88,7 +88,10 @@ export class OmicallStandIn {
     const apiKey = req.headers.apikey as string | undefined;
     if (req.method !== 'POST') return envelope(res, 404, -9999, { status: 'fail', error: 'not_found' });
     if (!apiKey) return drain(req, () => envelope(res, 200, -9999, { status: 'fail', error: 'api_key_is_required' }));
-    if (apiKey !== API_KEY) return drain(req, () => envelope(res, 200, -9999, { status: 'fail', error: 'api_key_invalid', message: 'API key is invalid' }));
+    if (apiKey !== API_KEY)
+      return drain(req, () =>
+        envelope(res, 200, -9999, { status: 'fail', error: 'api_key_invalid', message: 'API key is invalid' }),
+      );
     if (path === '/api/ai/register_webhook_ai') {
       let raw = '';
       for await (const chunk of req) raw += chunk;
@@ -123,8 +126,18 @@ export class OmicallStandIn {
         res.end(answer.body ?? '<html><body>Bad Gateway</body></html>');
         return;
       }
-      if (answer.kind === 'fail') return envelope(res, answer.http ?? 200, -9999, { status: 'fail', error: answer.error, message: answer.message });
-      if (!upload.trackingId || !upload.fileName) return envelope(res, 200, -9999, { status: 'fail', error: 'data_is_required', message: 'Please check your input param' });
+      if (answer.kind === 'fail')
+        return envelope(res, answer.http ?? 200, -9999, {
+          status: 'fail',
+          error: answer.error,
+          message: answer.message,
+        });
+      if (!upload.trackingId || !upload.fileName)
+        return envelope(res, 200, -9999, {
+          status: 'fail',
+          error: 'data_is_required',
+          message: 'Please check your input param',
+        });
       this.uploads.push(upload);
       this.events.emit('upload', upload);
       envelope(res, 200, 9999, { status: 'success', tracking_id: upload.trackingId });
@@ -136,7 +149,9 @@ export class OmicallStandIn {
 
 function envelope(res: ServerResponse, http: number, status_code: number, payload: Record<string, unknown>): void {
   res.writeHead(http, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ status_code, instance_id: 'stand-in', instance_version: 'test', key_enabled: true, payload }));
+  res.end(
+    JSON.stringify({ status_code, instance_id: 'stand-in', instance_version: 'test', key_enabled: true, payload }),
+  );
 }
 
 async function drain(req: IncomingMessage, then: () => void): Promise<void> {

@@ -13,7 +13,14 @@ export const BOT_TOKEN = 'xoxb-test-0000-bot-token';
 export const BOT_USER_ID = 'UBOT0001';
 export const BOT_ID = 'BBOT0001';
 export const ALL_SCOPES = [
-  'files:read', 'chat:write', 'channels:history', 'groups:history', 'im:history', 'mpim:history', 'reactions:write', 'commands',
+  'files:read',
+  'chat:write',
+  'channels:history',
+  'groups:history',
+  'im:history',
+  'mpim:history',
+  'reactions:write',
+  'commands',
 ];
 
 export interface ApiCall {
@@ -103,12 +110,28 @@ export class SlackStandIn {
   }
 
   /** Hosts a file; content from a path on disk (streamed) or bytes. */
-  addFile(spec: { id?: string; name: string; mimetype?: string; filetype?: string; subtype?: string; path?: string; bytes?: Buffer; size?: number; [k: string]: unknown }): HostedFile {
+  addFile(spec: {
+    id?: string;
+    name: string;
+    mimetype?: string;
+    filetype?: string;
+    subtype?: string;
+    path?: string;
+    bytes?: Buffer;
+    size?: number;
+    [k: string]: unknown;
+  }): HostedFile {
     const { path, bytes, ...rest } = spec;
     const id = spec.id ?? `F${String(++this.#seq).padStart(8, '0')}`;
     const size = spec.size ?? (path ? statSync(path).size : (bytes?.length ?? 0));
     const download = `${this.url}/files-pri/T0001-${id}/download/${encodeURIComponent(spec.name)}`;
-    const file: HostedFile = { ...rest, id, size, url_private_download: download, url_private: download.replace('/download/', '/') };
+    const file: HostedFile = {
+      ...rest,
+      id,
+      size,
+      url_private_download: download,
+      url_private: download.replace('/download/', '/'),
+    };
     this.files.set(id, { file, path, bytes });
     return file;
   }
@@ -176,7 +199,15 @@ export class SlackStandIn {
     const channel = String(a.channel ?? a.channel_id ?? '');
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: `${this.url}/`, team: 'Test', user: 'transcriber', team_id: 'T0001', user_id: BOT_USER_ID, bot_id: BOT_ID };
+        return {
+          ok: true,
+          url: `${this.url}/`,
+          team: 'Test',
+          user: 'transcriber',
+          team_id: 'T0001',
+          user_id: BOT_USER_ID,
+          bot_id: BOT_ID,
+        };
       case 'chat.postMessage': {
         if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
         const text = String(a.text ?? '');
@@ -184,7 +215,13 @@ export class SlackStandIn {
         const blocksError = checkBlocks(a.blocks);
         if (blocksError) return { ok: false, error: blocksError };
         const m: PostedMessage = {
-          channel, ts: this.nextTs(), text, blocks: a.blocks as unknown[], user: BOT_USER_ID, bot_id: BOT_ID, history: [text],
+          channel,
+          ts: this.nextTs(),
+          text,
+          blocks: a.blocks as unknown[],
+          user: BOT_USER_ID,
+          bot_id: BOT_ID,
+          history: [text],
           ...(a.thread_ts ? { thread_ts: String(a.thread_ts) } : {}),
         };
         this.messages.push(m);
@@ -226,7 +263,9 @@ export class SlackStandIn {
         const inRange = (m: PostedMessage) =>
           (!a.latest || (a.inclusive ? Number(m.ts) <= Number(a.latest) : Number(m.ts) < Number(a.latest))) &&
           (!a.oldest || Number(m.ts) >= Number(a.oldest));
-        const inChannel = this.messages.filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts) && inRange(m));
+        const inChannel = this.messages.filter(
+          (m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts) && inRange(m),
+        );
         const messages = inChannel.sort((x, y) => Number(y.ts) - Number(x.ts)).slice(0, Number(a.limit ?? 100));
         return { ok: true, messages: messages.map(({ history, ...m }) => m), has_more: false };
       }
@@ -236,7 +275,9 @@ export class SlackStandIn {
         const messages = this.messages.filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts));
         if (messages.length === 0) return { ok: false, error: 'thread_not_found' };
         const parentFirst = messages.sort((x, y) => Number(x.ts) - Number(y.ts));
-        const wanted = a.latest ? parentFirst.filter((m) => m.ts === ts || Number(m.ts) <= Number(a.latest)) : parentFirst;
+        const wanted = a.latest
+          ? parentFirst.filter((m) => m.ts === ts || Number(m.ts) <= Number(a.latest))
+          : parentFirst;
         return { ok: true, messages: wanted.map(({ history, ...m }) => m), has_more: false };
       }
       case 'files.getUploadURLExternal':
