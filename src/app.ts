@@ -3,15 +3,15 @@ import { App, HTTPReceiver, webApi } from '@slack/bolt';
 import { ffmpegBinary } from './audio/convert.ts';
 import { type Config, deriveSecret, webhookUrl } from './config.ts';
 import { healthRoute } from './http/health.ts';
-import { Transcriber } from './jobs/transcriber.ts';
+import { webhookRoute } from './http/webhook.ts';
+import { listenForCommands } from './listeners/commands/transcribe.ts';
+import { listenForFileShares } from './listeners/events/file-share.ts';
 import { boltLogger, type Logger } from './log.ts';
-import { createOmicallClient, type OmicallClient } from './omicall/client.ts';
-import { webhookRoute } from './omicall/webhook.ts';
-import { listenForCommands } from './slack/commands.ts';
+import { Transcriber } from './pipeline/relay.ts';
+import { ReplyWriter } from './pipeline/thread.ts';
+import { createOmicallClient, type OmicallClient } from './providers/omicall/client.ts';
 import { slackHosts } from './slack/download.ts';
-import { listenForFileShares } from './slack/file-share.ts';
-import { createStore, type Store } from './store/store.ts';
-import { ReplyWriter } from './transcripts/replies.ts';
+import { createStore, type Store } from './store/index.ts';
 
 /** Knobs tests turn down; production uses the defaults. */
 export interface Tuning {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { ConfigError } from './errors.ts';
 
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -22,15 +23,6 @@ export interface Config {
   ffmpegPath?: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
-}
-
-export class ConfigError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
 }
 
 type Env = Record<string, string | undefined>;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { startApp } from './app.ts';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
+import { ConfigError, errorMessage } from './errors.ts';
 import { createLogger } from './log.ts';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -27,7 +28,7 @@ try {
     app.stop().then(
       () => process.exit(0),
       (err) => {
-        log.error('shutdown failed', { error: (err as Error).message });
+        log.error('shutdown failed', { error: errorMessage(err) });
         process.exit(1);
       },
     );
@@ -35,6 +36,6 @@ try {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 } catch (err) {
-  log.error('could not start', { error: (err as Error).message });
+  log.error('could not start', { error: errorMessage(err) });
   process.exit(1);
 }

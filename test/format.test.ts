@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clock, LIMITS, renderReply } from '../src/transcripts/format.ts';
-import { parseCallback } from '../src/transcripts/segments.ts';
-import { signTrackingId, verifyTrackingId } from '../src/transcripts/tracking-id.ts';
+import { clock, LIMITS, renderReply } from '../src/pipeline/render.ts';
+import { parseCallback } from '../src/records/segments.ts';
+import { signTrackingId, verifyTrackingId } from '../src/records/tracking-id.ts';
 
 describe('times', () => {
   it('show as m:ss, or h:mm:ss past an hour', () => {

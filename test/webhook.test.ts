@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveSecret } from '../src/config.ts';
-import { signTrackingId } from '../src/transcripts/tracking-id.ts';
+import { signTrackingId } from '../src/records/tracking-id.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
 import { SIGNING_SECRET } from './helpers/slack-requests.ts';

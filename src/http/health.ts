@@ -1,5 +1,5 @@
 import type { CustomRoute } from '@slack/bolt';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../store/index.ts';
 import { sendJson } from './respond.ts';
 
 /** 200 while the app can serve (its store answers), 503 otherwise. Says nothing secret. */

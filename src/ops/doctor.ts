@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { request } from 'undici';
 import { ffmpegBinary } from '../audio/convert.ts';
-import { type Config, ConfigError, loadConfig, webhookUrl } from '../config.ts';
-import { createOmicallClient } from '../omicall/client.ts';
+import { type Config, loadConfig, webhookUrl } from '../config.ts';
+import { ConfigError, errorMessage } from '../errors.ts';
+import { createOmicallClient } from '../providers/omicall/client.ts';
 import { REQUIRED_SCOPES } from '../slack/scopes.ts';
-import { createStore } from '../store/store.ts';
+import { createStore } from '../store/index.ts';
 
 export interface CheckResult {
   name: string;
@@ -70,7 +71,7 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
       {
         name: 'Slack token',
         ok: false,
-        detail: `cannot reach Slack at ${config.slackApiUrl} (${(err as Error).message})`,
+        detail: `cannot reach Slack at ${config.slackApiUrl} (${errorMessage(err)})`,
         fix: 'check the network, or SLACK_API_URL if you set it',
       },
     ];
@@ -165,7 +166,7 @@ async function checkRedis(config: Config): Promise<CheckResult> {
     return {
       name: 'Redis',
       ok: false,
-      detail: `${shown} does not answer (${(err as Error).message})`,
+      detail: `${shown} does not answer (${errorMessage(err)})`,
       fix: 'check REDIS_URL, and that the Redis server runs',
     };
   }

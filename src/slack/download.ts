@@ -1,5 +1,6 @@
 import { type Dispatcher, request } from 'undici';
-import { SNIFF_BYTES } from '../audio/sniff.ts';
+import { SNIFF_BYTES } from '../audio/containers.ts';
+import { DownloadError } from '../errors.ts';
 
 export interface Download {
   /** The first bytes, for sniffing; also the start of body. */
@@ -11,15 +12,6 @@ export interface Download {
   contentType: string;
   /** Stops the transfer when the body will not be read. */
   cancel(): void;
-}
-
-export class DownloadError extends Error {
-  readonly status?: number;
-  constructor(message: string, status?: number) {
-    super(message);
-    this.name = 'DownloadError';
-    this.status = status;
-  }
 }
 
 /** Whether a URL is one of Slack's hosts, the only ones that may see the bot token. */
@@ -60,7 +52,7 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
     }
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new DownloadError(`Slack's file host answered HTTP ${res.statusCode}`, res.statusCode);
+      throw new DownloadError(`Slack's file host answered HTTP ${res.statusCode}`, { status: res.statusCode });
     }
     const length = Number(res.headers['content-length']);
     const contentType = String(res.headers['content-type'] ?? '');

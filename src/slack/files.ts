@@ -1,4 +1,4 @@
-import type { Container } from '../audio/sniff.ts';
+import type { Container } from '../audio/containers.ts';
 
 /** The parts of a Slack file object this app reads. */
 export interface SlackFile {

@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log.ts';
+import {
+  JOB_TTL_MS,
+  type JobState,
+  keys,
+  loadJob,
+  loadSegments,
+  type ReplyRecord,
+  unlistChannelJob,
+} from '../records/jobs.ts';
+import { type MemoRef, replyThreadTs } from '../records/tracking-id.ts';
+import { slackError } from '../slack/errors.ts';
 import { displayName, type SlackFile } from '../slack/files.ts';
-import type { Store } from '../store/store.ts';
-import { type ReplyState, renderReply, type SlackMessage } from './format.ts';
-import { JOB_TTL_MS, type JobState, keys, loadJob, loadSegments, type ReplyRecord, unlistChannelJob } from './jobs.ts';
-import { type MemoRef, replyThreadTs } from './tracking-id.ts';
+import type { Store } from '../store/index.ts';
+import { type ReplyState, renderReply, type SlackMessage } from './render.ts';
 
 const REACTIONS: Record<ReplyState['kind'], string> = {
   working: 'hourglass_flowing_sand',
@@ -179,10 +188,4 @@ export class ReplyWriter {
 
 function digestOf(message: SlackMessage): string {
   return createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 16);
-}
-
-/** Slack's error name ("not_in_channel") from a Web API error, else the message. */
-export function slackError(err: unknown): string {
-  const data = (err as { data?: { error?: string } }).data;
-  return data?.error ?? (err as Error).message;
 }

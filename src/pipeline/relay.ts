@@ -6,14 +6,12 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
+import { sniff } from '../audio/containers.ts';
 import { convertToMp3 } from '../audio/convert.ts';
-import { sniff } from '../audio/sniff.ts';
+import { DownloadError, errorMessage, SourceError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { type OmicallClient, SourceError } from '../omicall/client.ts';
-import type { OmicallResult } from '../omicall/envelope.ts';
-import { type Download, DownloadError, openDownload } from '../slack/download.ts';
-import { classifyFile, displayName, isStub, planUpload, type SlackFile } from '../slack/files.ts';
-import type { Store } from '../store/store.ts';
+import type { OmicallClient } from '../providers/omicall/client.ts';
+import type { OmicallResult } from '../providers/omicall/envelope.ts';
 import {
   JOB_TTL_MS,
   type JobRecord,
@@ -22,11 +20,14 @@ import {
   loadJob,
   saveJob,
   unlistChannelJob,
-} from '../transcripts/jobs.ts';
-import type { ReplyWriter } from '../transcripts/replies.ts';
-import { slackError } from '../transcripts/replies.ts';
-import { type MemoRef, replyThreadTs, signTrackingId } from '../transcripts/tracking-id.ts';
+} from '../records/jobs.ts';
+import { type MemoRef, replyThreadTs, signTrackingId } from '../records/tracking-id.ts';
+import { type Download, openDownload } from '../slack/download.ts';
+import { slackError } from '../slack/errors.ts';
+import { classifyFile, displayName, isStub, planUpload, type SlackFile } from '../slack/files.ts';
+import type { Store } from '../store/index.ts';
 import { Limiter } from './limit.ts';
+import type { ReplyWriter } from './thread.ts';
 
 export interface TranscriberOptions {
   store: Store;
@@ -179,7 +180,7 @@ export class Transcriber {
       log.info('uploaded');
     } catch (err) {
       const reason =
-        err instanceof JobFailure ? err.message : `something went wrong on our side (${(err as Error).message}).`;
+        err instanceof JobFailure ? err.message : `something went wrong on our side (${errorMessage(err)}).`;
       log.error('failed', { reason });
       await this.#fail(job, reason);
     } finally {
@@ -202,12 +203,10 @@ export class Transcriber {
       } catch (err) {
         if (err instanceof JobFailure) throw err;
         const cause = err instanceof SourceError ? err.cause : err;
-        if (err instanceof SourceError && String((cause as Error)?.message).startsWith('ffmpeg')) {
-          throw new JobFailure(
-            `the file could not be converted to a format OMICall takes (${(cause as Error).message}).`,
-          );
+        if (err instanceof SourceError && String(errorMessage(cause)).startsWith('ffmpeg')) {
+          throw new JobFailure(`the file could not be converted to a format OMICall takes (${errorMessage(cause)}).`);
         }
-        result = { ok: false, error: 'download_interrupted', message: (cause as Error)?.message, retryable: true };
+        result = { ok: false, error: 'download_interrupted', message: errorMessage(cause), retryable: true };
       }
       if (result.ok) return;
       const last = !result.retryable || attempt >= delays.length;
@@ -239,7 +238,7 @@ export class Transcriber {
               : '';
         throw new JobFailure(`the file could not be downloaded: ${err.message}.${hint}`);
       }
-      throw new JobFailure(`the file could not be downloaded from Slack (${(err as Error).message}).`, true);
+      throw new JobFailure(`the file could not be downloaded from Slack (${errorMessage(err)}).`, true);
     }
   }
 
@@ -272,7 +271,7 @@ export class Transcriber {
       await this.#o.store.delete(keys.claim(job.trackingId));
       await unlistChannelJob(this.#o.store, job);
     } catch (err) {
-      this.#o.log.error('could not record a failure', { trackingId: job.trackingId, error: (err as Error).message });
+      this.#o.log.error('could not record a failure', { trackingId: job.trackingId, error: errorMessage(err) });
     }
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
+import { errorMessage, SourceError } from '../../errors.ts';
 import { type OmicallResult, readEnvelope } from './envelope.ts';
 
 export interface AudioUpload {
@@ -80,12 +81,5 @@ function networkFailure(err: unknown): OmicallResult {
     : code === 'ECONNREFUSED'
       ? 'connection_refused'
       : 'connection_failed';
-  return { ok: false, error, message: (err as Error).message, retryable: true };
-}
-
-/** Wraps failures of the audio source, so that a failed download is not mistaken for OMICall's fault. */
-export class SourceError extends Error {
-  constructor(cause: unknown) {
-    super('audio source failed', { cause });
-  }
+  return { ok: false, error, message: errorMessage(err), retryable: true };
 }

@@ -1,12 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
-import { BodyTooLarge, readBody, sendJson } from '../http/respond.ts';
+import { BodyTooLargeError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Store } from '../store/store.ts';
-import { addSegment } from '../transcripts/jobs.ts';
-import type { ReplyWriter } from '../transcripts/replies.ts';
-import { parseCallback } from '../transcripts/segments.ts';
-import { verifyTrackingId } from '../transcripts/tracking-id.ts';
+import type { ReplyWriter } from '../pipeline/thread.ts';
+import { addSegment } from '../records/jobs.ts';
+import { parseCallback } from '../records/segments.ts';
+import { verifyTrackingId } from '../records/tracking-id.ts';
+import type { Store } from '../store/index.ts';
+import { readBody, sendJson } from './respond.ts';
 
 export const WEBHOOK_PATH = '/omicall/webhook/:secret';
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -39,7 +40,7 @@ export function webhookRoute({ secret, trackingKey, store, replies, log }: Webho
       try {
         body = await readBody(req, MAX_BODY_BYTES);
       } catch (err) {
-        return sendJson(res, err instanceof BodyTooLarge ? 413 : 400, { ok: false, error: 'unreadable body' });
+        return sendJson(res, err instanceof BodyTooLargeError ? 413 : 400, { ok: false, error: 'unreadable body' });
       }
       const parsed = parseCallback(body);
       if (!parsed.ok) {
@@ -61,7 +62,7 @@ export function webhookRoute({ secret, trackingKey, store, replies, log }: Webho
           if (added) replies.refresh(trackingId, ref);
         }
       } catch (err) {
-        log.error('webhook: store unavailable', { error: (err as Error).message });
+        log.error('webhook: store unavailable', { error: errorMessage(err) });
         return sendJson(res, 503, { ok: false, error: 'try again' });
       }
       sendJson(res, 200, { ok: true, accepted: accepted.length, ignored: parsed.ignored });

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { inSpokenOrder, type Segment } from './segments.ts';
+import { inSpokenOrder, type Segment } from '../records/segments.ts';
 
 export interface SlackMessage {
   /** Plain text: notifications, search, and clients that cannot show blocks. */

@@ -1,12 +1,12 @@
 import type { App, webApi } from '@slack/bolt';
-import type { MessageRef, SubmitResult, Transcriber } from '../jobs/transcriber.ts';
-import type { Logger } from '../log.ts';
-import { DAY_MS, type Store } from '../store/store.ts';
-import { channelJobs, keys, loadJob, loadSegments, unlistChannelJob } from '../transcripts/jobs.ts';
-import { slackError } from '../transcripts/replies.ts';
-import { isAutoOn } from './file-share.ts';
-import { classifyFile, isStub, type SlackFile } from './files.ts';
-import { parsePermalink } from './permalink.ts';
+import type { Logger } from '../../log.ts';
+import type { MessageRef, SubmitResult, Transcriber } from '../../pipeline/relay.ts';
+import { channelJobs, keys, loadJob, loadSegments, unlistChannelJob } from '../../records/jobs.ts';
+import { slackError } from '../../slack/errors.ts';
+import { classifyFile, isStub, type SlackFile } from '../../slack/files.ts';
+import { parsePermalink } from '../../slack/permalink.ts';
+import { DAY_MS, type Store } from '../../store/index.ts';
+import { isAutoOn } from '../events/file-share.ts';
 
 export interface CommandDeps {
   transcriber: Transcriber;

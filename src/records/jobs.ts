@@ -1,5 +1,5 @@
-import type { Store } from '../store/store.ts';
-import { DAY_MS } from '../store/store.ts';
+import type { Store } from '../store/index.ts';
+import { DAY_MS } from '../store/index.ts';
 import { type Segment, segmentKey } from './segments.ts';
 import type { MemoRef } from './tracking-id.ts';
 

@@ -1,9 +1,10 @@
 import type { App, webApi } from '@slack/bolt';
-import type { Transcriber } from '../jobs/transcriber.ts';
-import type { Logger } from '../log.ts';
-import type { Store } from '../store/store.ts';
-import { keys } from '../transcripts/jobs.ts';
-import type { SlackFile } from './files.ts';
+import { errorMessage } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { Transcriber } from '../../pipeline/relay.ts';
+import { keys } from '../../records/jobs.ts';
+import type { SlackFile } from '../../slack/files.ts';
+import type { Store } from '../../store/index.ts';
 
 /** Whether new memos in a channel are transcribed without asking (the default). */
 export async function isAutoOn(store: Store, channel: string): Promise<boolean> {
@@ -89,7 +90,7 @@ export function listenForFileShares(app: App, { transcriber, store, slack, log }
         log.error('could not take the files of a message', {
           channel: event.channel,
           ts: event.ts,
-          error: (err as Error).message,
+          error: errorMessage(err),
         });
       }
     });

@@ -1,0 +1,93 @@
+/**
+ * The app's one error family. Every error the app throws on purpose is an `AppError` with a `code`, so
+ * callers branch with `instanceof` or on `code`, never on message text. Messages are for logs; what a user
+ * reads comes from the i18n catalogues, chosen by code.
+ */
+export type ErrorCode =
+  /** An environment variable is missing or malformed. */
+  | 'config_invalid'
+  /** Slack's file host answered something other than the file. */
+  | 'download_failed'
+  /** The download passed MAX_AUDIO_MB, whatever Slack said its size was. */
+  | 'download_too_large'
+  /** The download did not finish within its deadline. */
+  | 'download_timed_out'
+  /** ffmpeg could not make audio of the file, took too long, or found it longer than allowed. */
+  | 'conversion_failed'
+  /** The audio source failed while it was being uploaded (download cut, ffmpeg stopped). */
+  | 'source_failed'
+  /** A request body over its limit. */
+  | 'body_too_large';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export class ConfigError extends AppError {
+  /** One line per bad variable, each starting with the variable's name. */
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super('config_invalid', `Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+export class DownloadError extends AppError {
+  /** Slack's HTTP status, when it answered one. */
+  readonly status?: number;
+
+  constructor(
+    message: string,
+    options: {
+      status?: number;
+      code?: 'download_failed' | 'download_too_large' | 'download_timed_out';
+      cause?: unknown;
+    } = {},
+  ) {
+    super(options.code ?? 'download_failed', message, { cause: options.cause });
+    this.status = options.status;
+  }
+}
+
+/** Why ffmpeg gave no audio. */
+export type ConversionFailure = 'cannot_start' | 'unreadable' | 'too_long' | 'timed_out' | 'output_too_large';
+
+export class ConversionError extends AppError {
+  readonly reason: ConversionFailure;
+
+  constructor(reason: ConversionFailure, message: string, options?: { cause?: unknown }) {
+    super('conversion_failed', message, options);
+    this.reason = reason;
+  }
+}
+
+/** Wraps a failure of the audio being uploaded, so that it is not mistaken for the provider's fault. */
+export class SourceError extends AppError {
+  constructor(cause: unknown) {
+    super('source_failed', `audio source failed: ${errorMessage(cause)}`, { cause });
+  }
+}
+
+export class BodyTooLargeError extends AppError {
+  constructor(limit: number) {
+    super('body_too_large', `request body over ${limit} bytes`);
+  }
+}
+
+/** A readable message from anything thrown. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}
