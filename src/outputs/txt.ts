@@ -2,7 +2,7 @@ import { cleanText } from './cues.ts';
 import type { OutputFormat, TranscriptDoc } from './index.ts';
 
 /** 75.4 -> "1:15"; past an hour 3725 -> "1:02:05" (as the thread reply shows times). */
-export function clock(seconds: number): string {
+function clock(seconds: number): string {
   const total = Math.max(0, Math.floor(seconds));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import busboy from 'busboy';
 
 /**
  * A local Slack: the Web API methods the app calls (form or JSON bodies, `{ok, error}` envelopes,
@@ -21,6 +22,8 @@ export const ALL_SCOPES = [
   'mpim:history',
   'reactions:write',
   'commands',
+  'files:write',
+  'users:read',
 ];
 
 export interface ApiCall {
@@ -55,6 +58,27 @@ export interface HostedFile {
   [key: string]: unknown;
 }
 
+/** A file the app uploaded and shared (files.getUploadURLExternal, bytes, files.completeUploadExternal). */
+export interface UploadedFile {
+  fileId: string;
+  filename: string;
+  title: string;
+  /** The bytes POSTed to the upload URL. */
+  bytes: Buffer;
+  /** Where files.completeUploadExternal shared it (none: the file is private). */
+  channel?: string;
+  threadTs?: string;
+  initialComment?: string;
+}
+
+/** An upload between files.getUploadURLExternal and files.completeUploadExternal. */
+interface PendingUpload {
+  fileId: string;
+  filename: string;
+  length: number;
+  bytes?: Buffer;
+}
+
 type Responder = (call: ApiCall, res: ServerResponse) => boolean;
 
 export const SIGN_IN_PAGE = `<!DOCTYPE html><html lang="en-US"><head><title>Slack</title></head><body>
@@ -78,6 +102,10 @@ export class SlackStandIn {
   readonly responses: { path: string; body: { text?: string; response_type?: string } }[] = [];
   /** Channels the bot cannot read (conversations.* answer not_in_channel). */
   readonly privateChannels = new Set<string>();
+  /** Files uploaded and completed, in order. */
+  readonly uploadedFiles: UploadedFile[] = [];
+  /** Uploads by file id, from files.getUploadURLExternal until completed. */
+  readonly #pendingUploads = new Map<string, PendingUpload>();
   #overrides: Responder[] = [];
   #server: Server;
   #seq = 0;
@@ -171,10 +199,7 @@ export class SlackStandIn {
       this.responses.push({ path: url.pathname, body: JSON.parse(raw || '{}') });
       return json(res, 200, { ok: true });
     }
-    if (url.pathname.startsWith('/upload/')) {
-      for await (const _ of req);
-      return json(res, 200, { ok: true });
-    }
+    if (url.pathname.startsWith('/upload/')) return this.#receiveUpload(url, req, res);
     if (!url.pathname.startsWith('/api/')) return json(res, 404, { ok: false, error: 'unknown_path' });
     const method = url.pathname.slice('/api/'.length);
     const args = await readArgs(req);
@@ -281,12 +306,118 @@ export class SlackStandIn {
         return { ok: true, messages: wanted.map(({ history, ...m }) => m), has_more: false };
       }
       case 'files.getUploadURLExternal':
-        return { ok: true, upload_url: `${this.url}/upload/${this.nextTs()}`, file_id: `F${++this.#seq}` };
+        return this.#getUploadUrl(a);
       case 'files.completeUploadExternal':
-        return { ok: true, files: [{ id: 'F0' }] };
+        return this.#completeUpload(a);
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /**
+   * files.getUploadURLExternal: `filename` and `length` (bytes) required; needs `files:write`. Answers an
+   * `upload_url` and a `file_id`, as Slack does.
+   */
+  #getUploadUrl(a: Record<string, unknown>): Record<string, unknown> {
+    const missing = this.#missingScope('files:write');
+    if (missing) return missing;
+    const filename = typeof a.filename === 'string' ? a.filename.trim() : '';
+    const length = Number(a.length);
+    if (filename === '' || a.length === undefined || a.length === '' || !Number.isInteger(length) || length < 0) {
+      return { ok: false, error: 'invalid_arguments' };
+    }
+    const fileId = `F${String(++this.#seq).padStart(8, '0')}U`;
+    this.#pendingUploads.set(fileId, { fileId, filename, length });
+    return { ok: true, upload_url: `${this.url}/upload/v1/${fileId}`, file_id: fileId };
+  }
+
+  /**
+   * The POST of the bytes to `upload_url`: raw bytes or multipart form (the first file part), as Slack
+   * accepts; HTTP 200 on success, anything else is a failure. Stricter than Slack documents: the bytes must
+   * number the `length` announced, so that a length counted in characters instead of bytes shows.
+   */
+  async #receiveUpload(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const pending = this.#pendingUploads.get(url.pathname.split('/').pop() ?? '');
+    const bytes = await readUploadBody(req).catch(() => undefined);
+    if (!pending || !bytes || req.method !== 'POST') {
+      res.writeHead(pending ? 400 : 404, { 'content-type': 'text/plain' });
+      res.end(pending ? 'bad upload' : 'not found');
+      return;
+    }
+    if (bytes.length !== pending.length) {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(`length mismatch: announced ${pending.length}, received ${bytes.length}`);
+      return;
+    }
+    pending.bytes = bytes;
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${bytes.length}`);
+  }
+
+  /**
+   * files.completeUploadExternal: `files` (JSON `[{id, title}]`) required; with `channel_id` (and
+   * `thread_ts`) the file is shared there by a bot message carrying it (text: `initial_comment`), else it
+   * stays private. Needs `files:write`. Unknown ids, or ids whose bytes never arrived: `file_not_found`.
+   */
+  #completeUpload(a: Record<string, unknown>): Record<string, unknown> {
+    const missing = this.#missingScope('files:write');
+    if (missing) return missing;
+    const list = typeof a.files === 'string' ? parseJson(a.files) : a.files;
+    if (!Array.isArray(list) || list.length === 0) return { ok: false, error: 'invalid_arguments' };
+    const entries: { pending: PendingUpload & { bytes: Buffer }; title: string }[] = [];
+    for (const item of list as unknown[]) {
+      const entry = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {};
+      const pending = this.#pendingUploads.get(String(entry.id ?? ''));
+      if (!pending?.bytes) return { ok: false, error: 'file_not_found' };
+      const title = typeof entry.title === 'string' && entry.title !== '' ? entry.title : pending.filename;
+      entries.push({ pending: { ...pending, bytes: pending.bytes }, title });
+    }
+    const channel = typeof a.channel_id === 'string' && a.channel_id !== '' ? a.channel_id : undefined;
+    const threadTs = channel && typeof a.thread_ts === 'string' && a.thread_ts !== '' ? a.thread_ts : undefined;
+    const initialComment = typeof a.initial_comment === 'string' ? a.initial_comment : undefined;
+    if (channel && this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
+
+    const files = entries.map(({ pending, title }) => {
+      this.#pendingUploads.delete(pending.fileId);
+      const hosted = this.addFile({
+        id: pending.fileId,
+        name: pending.filename,
+        title,
+        bytes: pending.bytes,
+        filetype: pending.filename.includes('.') ? pending.filename.split('.').pop() : 'text',
+        user: BOT_USER_ID,
+      });
+      this.uploadedFiles.push({
+        fileId: pending.fileId,
+        filename: pending.filename,
+        title,
+        bytes: pending.bytes,
+        ...(channel ? { channel } : {}),
+        ...(threadTs ? { threadTs } : {}),
+        ...(initialComment !== undefined ? { initialComment } : {}),
+      });
+      return hosted;
+    });
+    if (channel) {
+      const text = initialComment ?? '';
+      this.messages.push({
+        channel,
+        ts: this.nextTs(),
+        text,
+        user: BOT_USER_ID,
+        bot_id: BOT_ID,
+        files,
+        history: [text],
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+    }
+    return { ok: true, files: files.map((f) => ({ id: f.id, name: f.name, title: f.title, size: f.size })) };
+  }
+
+  /** Slack's answer to a token without the scope a method needs. */
+  #missingScope(scope: string): Record<string, unknown> | undefined {
+    if (this.scopes.includes(scope)) return undefined;
+    return { ok: false, error: 'missing_scope', needed: scope, provided: this.scopes.join(',') };
   }
 
   #serveFile(url: URL, req: IncomingMessage, res: ServerResponse): void {
@@ -332,6 +463,37 @@ async function readArgs(req: IncomingMessage): Promise<Record<string, unknown>> 
     args[k] = /^[[{]/.test(v) ? safeJson(v) : v;
   }
   return args;
+}
+
+/** The bytes of an upload: the first file part of a multipart form, or the raw body. */
+async function readUploadBody(req: IncomingMessage): Promise<Buffer> {
+  if (!(req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+  return new Promise((resolve, reject) => {
+    let found: Buffer | undefined;
+    const parser = busboy({ headers: req.headers, limits: { fileSize: Number.MAX_SAFE_INTEGER } });
+    parser.on('file', (_name, stream) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        found ??= Buffer.concat(chunks);
+      });
+    });
+    parser.on('close', () => (found ? resolve(found) : reject(new Error('no file part'))));
+    parser.on('error', reject);
+    req.pipe(parser);
+  });
+}
+
+function parseJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
 }
 
 function safeJson(v: string): unknown {
