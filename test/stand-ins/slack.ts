@@ -21,6 +21,12 @@ export const ALL_SCOPES = [
   'mpim:history',
   'reactions:write',
   'commands',
+  'users:read',
+  'files:write',
+  'channels:read',
+  'groups:read',
+  'im:read',
+  'mpim:read',
 ];
 
 export interface ApiCall {
