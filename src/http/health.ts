@@ -27,7 +27,7 @@ export function healthProof(key: string, nonce: string): string {
 
 /**
  * 200 while the app can serve (its store answers), 503 otherwise. Says nothing secret. With `?proof=<nonce>`, the
- * answer also carries `proof` (see `healthProof`), and nothing else more: no version, no configuration.
+ * answer also carries `proof` (see `healthProof`), and nothing more: no version, no configuration.
  */
 export function healthRoute(store: Store, isStopping: () => boolean, proofKey: string): CustomRoute {
   return {

@@ -94,7 +94,7 @@ async function checkPublicUrl(config: Config, timeoutMs: number): Promise<CheckR
     return fail(
       name,
       `${base} redirects (HTTP ${status}${location ? ` to ${location}` : ''}) instead of reaching this app`,
-      'set PUBLIC_URL to the address the app answers at itself: Slack and OMICall post to it and do not follow redirects',
+      'set PUBLIC_URL to the address where the app answers itself, not one that redirects to it',
     );
   }
   const body = parseJson(text);
