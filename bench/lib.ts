@@ -85,7 +85,7 @@ export async function startAppProcess(rig: Rig, env: Record<string, string> = {}
       SLACK_API_URL: rig.slack.apiUrl,
       OMICALL_API_URL: rig.omicall.apiUrl,
       PORT: String(port),
-      PUBLIC_URL: 'https://bench.invalid',
+      PUBLIC_URL: 'https://bench.test',
       LOG_LEVEL: 'info',
       ...env,
     },

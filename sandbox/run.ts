@@ -37,7 +37,7 @@ const config = loadConfig({
   OMICALL_API_KEY: API_KEY,
   SLACK_API_URL: slack.apiUrl,
   OMICALL_API_URL: omicall.apiUrl,
-  PUBLIC_URL: 'https://sandbox.invalid',
+  PUBLIC_URL: 'https://sandbox.test',
   PORT: '0',
 });
 const app = await startApp(config, createLogger({ level: 'warn', format: 'pretty' }), { coalesceMs: 100 });

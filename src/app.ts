@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { App, HTTPReceiver, webApi } from '@slack/bolt';
 import { ffmpegBinary } from './audio/convert.ts';
 import { type Config, deriveSecret, webhookUrl } from './config.ts';
-import { healthRoute } from './http/health.ts';
+import { healthProofKey, healthRoute } from './http/health.ts';
 import { webhookRoute } from './http/webhook.ts';
 import { listenForCommands } from './listeners/commands/transcribe.ts';
 import { listenForFileShares } from './listeners/events/file-share.ts';
@@ -80,7 +80,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
         replies,
         log: log.child({ component: 'webhook' }),
       }),
-      healthRoute(store, () => stopping),
+      healthRoute(store, () => stopping, healthProofKey(config.slackSigningSecret)),
     ],
   });
   const app = new App({

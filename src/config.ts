@@ -12,6 +12,7 @@ export interface Config {
   omicallApiUrl: string;
   /** Secret path segment of the webhook URL registered with OMICall. */
   webhookSecret: string;
+  /** Where Slack and OMICall reach this app: https, no trailing slash, so `${publicUrl}/slack/events` is right. */
   publicUrl?: string;
   port: number;
   redisUrl?: string;
@@ -97,7 +98,7 @@ export function loadConfig(env: Env): Config {
   if (webhookSecretEnv !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(webhookSecretEnv)) {
     problems.push('OMICALL_WEBHOOK_SECRET must be 16 to 128 letters, digits, "-" or "_"');
   }
-  const publicUrl = url('PUBLIC_URL', undefined, true);
+  const publicUrl = publicBaseUrl(value('PUBLIC_URL'), problems);
   const slackApiUrl = url('SLACK_API_URL', 'https://slack.com/api/') ?? 'https://slack.com/api/';
   const omicallApiUrl =
     url('OMICALL_API_URL', 'https://public-v1-stg.omicrm.com/api/ai') ?? 'https://public-v1-stg.omicrm.com/api/ai/';
@@ -137,11 +138,56 @@ export function loadConfig(env: Env): Config {
   };
 }
 
+/**
+ * PUBLIC_URL, checked and without trailing slashes. `heroku create` and `heroku apps:info` print the address with
+ * a trailing "/", and `${PUBLIC_URL}/slack/events` would then be `https://host//slack/events`: a URL whose "//"
+ * makes the router read "slack" as a host and answer 404. One problem at most, naming PUBLIC_URL.
+ */
+function publicBaseUrl(v: string | undefined, problems: string[]): string | undefined {
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    problems.push(`PUBLIC_URL is not a URL: "${v}"`);
+    return undefined;
+  }
+  if (u.protocol !== 'https:') {
+    problems.push(`PUBLIC_URL must be an https URL, got "${v}"`);
+  } else if (isDocumentationHost(u.hostname)) {
+    problems.push(
+      `PUBLIC_URL is a documentation address, reserved for examples ("${v}"): set it to the https address where this app is reachable`,
+    );
+  } else if (u.search || u.hash || u.username || u.password) {
+    problems.push(`PUBLIC_URL must be a plain https address, without a query, "#" or credentials, got "${v}"`);
+  } else {
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a host is one of the domains RFC 2606 reserves for documentation (example.com, .net, .org, their
+ * subdomains, and the .example top-level domain): nothing of ours can ever be reachable there. `.test`, reserved
+ * for testing, is allowed.
+ */
+export function isDocumentationHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'example' || host.endsWith('.example')) return true;
+  return ['example.com', 'example.net', 'example.org'].some((d) => host === d || host.endsWith(`.${d}`));
+}
+
+/** The one URL Slack sends events, commands and interactivity to: `{PUBLIC_URL}/slack/events`. */
+export function slackEventsUrl(publicUrl: string): string {
+  return `${publicUrl}/slack/events`;
+}
+
 /** A stable secret derived from the signing secret, so every instance agrees without extra setup. */
 export function deriveSecret(signingSecret: string, purpose: string): string {
   return createHmac('sha256', signingSecret).update(purpose).digest('base64url').slice(0, 32);
 }
 
+/** The webhook URL registered with OMICall: `{PUBLIC_URL}/omicall/webhook/{secret}`. */
 export function webhookUrl(config: Pick<Config, 'publicUrl' | 'webhookSecret'>): string | undefined {
-  return config.publicUrl ? new URL(`omicall/webhook/${config.webhookSecret}`, config.publicUrl).toString() : undefined;
+  return config.publicUrl ? `${config.publicUrl}/omicall/webhook/${config.webhookSecret}` : undefined;
 }

@@ -23,7 +23,16 @@ const log = createLogger({
 
 try {
   const app = await startApp(config, log);
-  const shutdown = (signal: string) => {
+  let stopping: NodeJS.Signals | undefined;
+  const shutdown = (signal: NodeJS.Signals) => {
+    // Only the first signal stops the app. Heroku may send SIGTERM more than once while a dyno shuts down, and a
+    // repeated signal must not cut short the drain of the uploads in flight (within 30 s Heroku, or the
+    // container's stop timeout, sends SIGKILL anyway).
+    if (stopping) {
+      log.warn('already shutting down: signal ignored', { signal, first: stopping });
+      return;
+    }
+    stopping = signal;
     log.info('shutting down', { signal });
     app.stop().then(
       () => process.exit(0),
@@ -33,8 +42,8 @@ try {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 } catch (err) {
   log.error('could not start', { error: errorMessage(err) });
   process.exit(1);

@@ -43,7 +43,7 @@ describe('configuration', () => {
   it.each([
     ['SLACK_BOT_TOKEN', 'xoxp-user-token'],
     ['SLACK_SIGNING_SECRET', 'not hex!'],
-    ['PUBLIC_URL', 'http://insecure.example.com'],
+    ['PUBLIC_URL', 'http://insecure.test'],
     ['PUBLIC_URL', 'not a url'],
     ['PORT', 'eighty'],
     ['REDIS_URL', 'localhost:6379'],

@@ -1,10 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatResults, runDoctor } from '../src/ops/doctor.ts';
+import { healthProof, healthProofKey } from '../src/http/health.ts';
+import { type CheckResult, checkManifest, formatResults, runDoctor, summarise } from '../src/ops/doctor.ts';
 import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
-import { REDIS_URL } from './helpers/harness.ts';
-import { runNode } from './helpers/process.ts';
+import { Harness, REDIS_URL } from './helpers/harness.ts';
+import { freePort, runNode } from './helpers/process.ts';
 import { SIGNING_SECRET } from './helpers/slack-requests.ts';
+import { TEST_CERT_PATH, TlsProxy } from './helpers/tls-proxy.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
 import { API_KEY, type OmicallStandIn } from './stand-ins/omicall.ts';
 import { ALL_SCOPES, BOT_TOKEN, type SlackStandIn } from './stand-ins/slack.ts';
@@ -18,92 +26,286 @@ beforeAll(async () => {
 });
 afterAll(() => standIns.close());
 
+/** A good configuration, except that nothing answers at PUBLIC_URL (`.test` never resolves). */
 const env = () => ({
   SLACK_BOT_TOKEN: BOT_TOKEN,
   SLACK_SIGNING_SECRET: SIGNING_SECRET,
   OMICALL_API_KEY: API_KEY,
   SLACK_API_URL: slack.apiUrl,
   OMICALL_API_URL: omicall.apiUrl,
-  PUBLIC_URL: 'https://transcriber.example.com',
+  PUBLIC_URL: 'https://transcriber.test',
   REDIS_URL,
 });
 
-const failed = (results: Awaited<ReturnType<typeof runDoctor>>) => results.filter((r) => !r.ok);
+const check = (results: CheckResult[], name: string) => {
+  const found = results.find((r) => r.name === name);
+  if (!found) throw new Error(`no ${name} check in ${formatResults(results)}`);
+  return found;
+};
+const fixOf = (result: CheckResult) => (result.status === 'pass' ? '' : result.fix);
 
-describe('npm run doctor', () => {
-  it('passes every check on a good setup, and registers the webhook', async () => {
+describe('npm run doctor, check by check', () => {
+  it('registers the webhook under PUBLIC_URL, and checks every part in order', async () => {
     slack.scopes = [...ALL_SCOPES];
     const results = await runDoctor(env());
-    expect(failed(results)).toEqual([]);
-    expect(results.map((r) => r.name)).toEqual([
-      'configuration',
-      'PUBLIC_URL',
-      'Slack token',
-      'Slack scopes',
-      'OMICall key',
-      'ffmpeg',
-      'Redis',
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ['configuration', 'pass'],
+      ['PUBLIC_URL', 'fail'],
+      ['manifest.yml', 'warn'],
+      ['Slack token', 'pass'],
+      ['Slack scopes', 'pass'],
+      ['OMICall key', 'pass'],
+      ['ffmpeg', 'pass'],
+      ['Redis', 'pass'],
     ]);
-    expect(omicall.registrations.at(-1)?.url).toMatch(/^https:\/\/transcriber\.example\.com\/omicall\/webhook\//);
+    expect(omicall.registrations.at(-1)?.url).toMatch(/^https:\/\/transcriber\.test\/omicall\/webhook\/[\w-]+$/);
   });
 
   it('says the OMICall key is wrong when OMICall refuses it', async () => {
-    const [omi] = failed(await runDoctor({ ...env(), OMICALL_API_KEY: 'wrong-key' }));
-    expect(omi.name).toBe('OMICall key');
+    const omi = check(await runDoctor({ ...env(), OMICALL_API_KEY: 'wrong-key' }), 'OMICall key');
+    expect(omi.status).toBe('fail');
     expect(omi.detail).toContain('api_key_invalid');
-    expect(omi.fix).toMatch(/key is wrong.*OMICALL_API_KEY/);
+    expect(fixOf(omi)).toMatch(/key is wrong.*OMICALL_API_KEY/);
   });
 
   it('says the OMICall host is wrong when nothing answers there', async () => {
-    const [omi] = failed(await runDoctor({ ...env(), OMICALL_API_URL: 'http://127.0.0.1:9/api/ai' }));
-    expect(omi.fix).toMatch(/host looks wrong.*OMICALL_API_URL/);
+    const omi = check(await runDoctor({ ...env(), OMICALL_API_URL: 'http://127.0.0.1:9/api/ai' }), 'OMICall key');
+    expect(fixOf(omi)).toMatch(/host looks wrong.*OMICALL_API_URL/);
   });
 
   it('names each missing scope, e.g. files:read', async () => {
     slack.scopes = ALL_SCOPES.filter((s) => s !== 'files:read' && s !== 'reactions:write');
     try {
-      const [scopes] = failed(await runDoctor(env()));
-      expect(scopes.name).toBe('Slack scopes');
+      const scopes = check(await runDoctor(env()), 'Slack scopes');
+      expect(scopes.status).toBe('fail');
       expect(scopes.detail).toBe('missing files:read, reactions:write');
-      expect(scopes.fix).toMatch(/reinstall/);
+      expect(fixOf(scopes)).toMatch(/reinstall/);
     } finally {
       slack.scopes = [...ALL_SCOPES];
     }
   });
 
   it('says when the token is refused, when PUBLIC_URL is not https, and when Redis does not answer', async () => {
-    expect(failed(await runDoctor({ ...env(), SLACK_BOT_TOKEN: 'xoxb-revoked' }))[0].detail).toContain('invalid_auth');
-    const [https] = failed(await runDoctor({ ...env(), PUBLIC_URL: 'http://transcriber.example.com' }));
-    expect(https.detail).toMatch(/PUBLIC_URL must be an https URL/);
-    const [redis] = failed(await runDoctor({ ...env(), REDIS_URL: 'redis://127.0.0.1:9' }));
-    expect(redis.name).toBe('Redis');
-    expect(redis.fix).toMatch(/REDIS_URL/);
+    expect(check(await runDoctor({ ...env(), SLACK_BOT_TOKEN: 'xoxb-revoked' }), 'Slack token').detail).toContain(
+      'invalid_auth',
+    );
+    const [https] = await runDoctor({ ...env(), PUBLIC_URL: 'http://transcriber.test' });
+    expect(https).toMatchObject({ name: 'configuration', status: 'fail' });
+    expect(https.detail).toMatch(/^PUBLIC_URL must be an https URL/);
+    const redis = check(await runDoctor({ ...env(), REDIS_URL: 'redis://127.0.0.1:9' }), 'Redis');
+    expect(redis.status).toBe('fail');
+    expect(fixOf(redis)).toMatch(/REDIS_URL/);
   });
 
-  it('runs as a command: one line per check, the fix under each failure, exit 1 on failure', async () => {
-    const run = await runNode(['src/doctor.ts'], { ...env(), OMICALL_API_KEY: 'wrong-key' });
-    expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/^✓ configuration: /m);
-    expect(run.stdout).toMatch(/^✗ OMICall key: .*api_key_invalid.*\n {4}fix: the key is wrong/m);
-    expect(run.stdout).toContain('1 check(s) failed.');
-    expect(run.stdout).not.toContain(BOT_TOKEN);
-    expect(run.stdout).not.toContain('wrong-key');
+  it('refuses a documentation address (example.com) as PUBLIC_URL, naming it', async () => {
+    const results = await runDoctor({ ...env(), PUBLIC_URL: 'https://transcriber.example.com' });
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ name: 'configuration', status: 'fail' });
+    expect(results[0].detail).toMatch(/^PUBLIC_URL is a documentation address/);
+    expect(fixOf(results[0])).toMatch(/^set PUBLIC_URL /);
   });
 
   it('checks the ffmpeg FFMPEG_PATH names', async () => {
-    const [ffmpeg] = failed(await runDoctor({ ...env(), FFMPEG_PATH: '/nonexistent/ffmpeg' }));
-    expect(ffmpeg.name).toBe('ffmpeg');
-    expect(ffmpeg.fix).toMatch(/FFMPEG_PATH/);
+    const ffmpeg = check(await runDoctor({ ...env(), FFMPEG_PATH: '/nonexistent/ffmpeg' }), 'ffmpeg');
+    expect(ffmpeg.status).toBe('fail');
+    expect(fixOf(ffmpeg)).toMatch(/FFMPEG_PATH/);
   });
 
-  it('formats passing checks without a fix line', () => {
-    expect(formatResults([{ name: 'ffmpeg', ok: true, detail: 'ffmpeg version 4', fix: 'unused' }])).toBe(
-      '✓ ffmpeg: ffmpeg version 4',
+  it('marks passes ✓, warnings ⚠ and failures ✗, with the fix under warnings and failures only', () => {
+    const results: CheckResult[] = [
+      { name: 'ffmpeg', status: 'pass', detail: 'ffmpeg version 7' },
+      { name: 'manifest.yml', status: 'warn', detail: 'template', fix: 'edit it' },
+      { name: 'Redis', status: 'fail', detail: 'down', fix: 'start it' },
+    ];
+    expect(formatResults(results)).toBe(
+      '✓ ffmpeg: ffmpeg version 7\n⚠ manifest.yml: template\n    fix: edit it\n✗ Redis: down\n    fix: start it',
     );
+    expect(summarise(results)).toEqual({ line: '1 check(s) failed. 1 warning(s) to look at.', exitCode: 1 });
+    expect(summarise(results.slice(0, 2))).toEqual({
+      line: 'All checks passed. 1 warning(s) to look at.',
+      exitCode: 0,
+    });
   });
 });
 
-it('manifest.yml asks for exactly the scopes the app needs', () => {
+describe('PUBLIC_URL: doctor proves it reaches this app, over https', () => {
+  let app: Harness;
+  let otherDeployment: Harness;
+  let proxy: TlsProxy;
+  let otherServer: Server;
+  let otherPort: number;
+  beforeAll(async () => {
+    app = await Harness.start();
+    otherDeployment = await Harness.start({ env: { SLACK_SIGNING_SECRET: randomBytes(16).toString('hex') } });
+    proxy = await TlsProxy.start(app.app.port);
+    otherServer = createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>There is nothing here</h1>');
+    });
+    await new Promise<void>((resolve) => otherServer.listen(0, '127.0.0.1', resolve));
+    otherPort = (otherServer.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await new Promise((resolve) => otherServer.close(resolve));
+    await app.stop();
+    await otherDeployment.stop();
+  });
+
+  /** `npm run doctor` as an admin runs it, trusting the test certificate as if a public CA had issued it. */
+  const doctor = () =>
+    runNode(['src/doctor.ts'], {
+      ...env(),
+      SLACK_API_URL: app.slack.apiUrl,
+      OMICALL_API_URL: app.omicall.apiUrl,
+      PUBLIC_URL: `${proxy.url}/`,
+      NODE_EXTRA_CA_CERTS: TEST_CERT_PATH,
+    });
+
+  it('passes when PUBLIC_URL (with a trailing slash) reaches the running app through an https proxy', async () => {
+    proxy.forwardTo(app.app.port);
+    const run = await doctor();
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain(`✓ PUBLIC_URL: ${proxy.url} reaches this app over https (it answered a fresh proof)`);
+    // The repository's manifest.yml is a template: a warning, which leaves the exit code 0.
+    expect(run.stdout).toMatch(
+      /^⚠ manifest\.yml: 3 of its 3 request URLs are not https:\/\/127\.0\.0\.1:\d+\/slack\/events: https:\/\/transcriber\.example\.com\/slack\/events is the template's placeholder/m,
+    );
+    expect(run.stdout.split('\n').filter((l) => /^[✓⚠✗] /.test(l))).toHaveLength(8);
+    expect(run.stdout).not.toMatch(/^✗/m);
+    expect(run.stdout).toContain('All checks passed. 1 warning(s) to look at.');
+    expect(run.status).toBe(0);
+  });
+
+  it('fails naming PUBLIC_URL when the proxy forwards to another server', async () => {
+    proxy.forwardTo(otherPort);
+    const run = await doctor();
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(
+      `✗ PUBLIC_URL: ${proxy.url} does not reach this app: another server answers there (HTTP 404, text/html: the wrong address, or the app is not deployed there)`,
+    );
+    expect(run.stdout).toMatch(/^✗ PUBLIC_URL: .*\n {4}fix: set PUBLIC_URL to the https address where this app runs/m);
+    expect(run.stdout).toContain('1 check(s) failed.');
+  });
+
+  it('fails naming PUBLIC_URL when nothing answers behind the proxy (a tunnel whose app is not running)', async () => {
+    proxy.forwardTo(await freePort());
+    const run = await doctor();
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(
+      `✗ PUBLIC_URL: ${proxy.url} does not reach this app: another server answers there (HTTP 502, text/plain: a proxy or tunnel whose app is not running?)`,
+    );
+  });
+
+  it('fails naming PUBLIC_URL when it reaches this app deployed with another signing secret', async () => {
+    proxy.forwardTo(otherDeployment.app.port);
+    const run = await doctor();
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(
+      `✗ PUBLIC_URL: ${proxy.url} reaches an instance of this app that holds another SLACK_SIGNING_SECRET`,
+    );
+  });
+
+  it('says when nothing listens at PUBLIC_URL, when it speaks http instead of https, and when its certificate is not trusted', async () => {
+    const closed = `https://127.0.0.1:${await freePort()}`;
+    const nothing = check(await runDoctor({ ...env(), PUBLIC_URL: closed }), 'PUBLIC_URL');
+    expect(nothing).toMatchObject({ status: 'fail' });
+    expect(nothing.detail).toMatch(/^https:\/\/127\.0\.0\.1:\d+: nothing answers: nothing listens at 127\.0\.0\.1:\d+/);
+
+    const plain = `https://127.0.0.1:${app.app.port}`;
+    const http = check(await runDoctor({ ...env(), PUBLIC_URL: plain }), 'PUBLIC_URL');
+    expect(http.detail).toBe(
+      `${plain}: 127.0.0.1:${app.app.port} speaks plain http, not https: the app must be reached through https (a tunnel or proxy that holds a certificate, in front of the app's http port)`,
+    );
+
+    // This process was not started with NODE_EXTRA_CA_CERTS: to it, the test certificate is anyone's.
+    proxy.forwardTo(app.app.port);
+    const untrusted = check(await runDoctor({ ...env(), PUBLIC_URL: proxy.url }), 'PUBLIC_URL');
+    expect(untrusted.detail).toMatch(/https certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+  });
+
+  it('the proof says nothing but the proof: no secret, no version, and only for a well-formed nonce', async () => {
+    const nonce = randomBytes(24).toString('base64url');
+    const res = await request(`${app.url}/healthz?proof=${nonce}`);
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(text)).toEqual({
+      ok: true,
+      store: 'ok',
+      proof: healthProof(healthProofKey(SIGNING_SECRET), nonce),
+    });
+    for (const secret of [SIGNING_SECRET, BOT_TOKEN, API_KEY, app.config.webhookSecret, healthProofKey(SIGNING_SECRET)])
+      expect(text).not.toContain(secret);
+    expect(text).not.toContain(process.version.slice(1));
+    const other = await request(`${otherDeployment.url}/healthz?proof=${nonce}`);
+    expect(((await other.body.json()) as { proof: string }).proof).not.toBe(
+      healthProof(healthProofKey(SIGNING_SECRET), nonce),
+    );
+    const bad = await request(`${app.url}/healthz?proof=${encodeURIComponent('<script>')}`);
+    expect(bad.statusCode).toBe(400);
+    expect(await bad.body.json()).toEqual({ ok: false, error: 'proof must be 16 to 128 letters, digits, "-" or "_"' });
+  });
+});
+
+describe('manifest.yml: its request URLs against PUBLIC_URL (a warning, never a failure)', () => {
+  const publicUrl = 'https://transcriber-1234567890ab.herokuapp.com';
+  const withUrl = (url: string) =>
+    readFileSync('manifest.yml', 'utf8').replaceAll('https://transcriber.example.com/slack/events', url);
+
+  it('passes when the three URLs are {PUBLIC_URL}/slack/events, in YAML or JSON', () => {
+    expect(checkManifest(withUrl(`${publicUrl}/slack/events`), publicUrl)).toEqual({
+      name: 'manifest.yml',
+      status: 'pass',
+      detail: `its 3 request URLs are ${publicUrl}/slack/events`,
+    });
+    const json = JSON.stringify(
+      {
+        features: { slash_commands: [{ command: '/transcribe', url: `${publicUrl}/slack/events` }] },
+        settings: { event_subscriptions: { request_url: `${publicUrl}/slack/events` } },
+      },
+      null,
+      2,
+    );
+    expect(checkManifest(json, publicUrl).status).toBe('pass');
+  });
+
+  it('names "//" as the fault when PUBLIC_URL was pasted with its trailing slash', () => {
+    const result = checkManifest(withUrl(`${publicUrl}//slack/events`), publicUrl);
+    expect(result.status).toBe('warn');
+    expect(result.detail).toBe(
+      `3 of its 3 request URLs are not ${publicUrl}/slack/events: ${publicUrl}//slack/events has "//" in its path (PUBLIC_URL pasted with its trailing slash): the app reads "//slack/events" as another address and answers 404`,
+    );
+    expect(fixOf(result)).toContain(`App Manifest" page`);
+  });
+
+  it('names a trailing slash as the fault', () => {
+    const result = checkManifest(withUrl(`${publicUrl}/slack/events/`), publicUrl);
+    expect(result.detail).toContain(`${publicUrl}/slack/events/ ends with a trailing slash`);
+  });
+
+  it('names another host, and the template placeholder', () => {
+    const other = checkManifest(withUrl('https://old-app.herokuapp.com/slack/events'), publicUrl);
+    expect(other.detail).toContain(`points at https://old-app.herokuapp.com, not at PUBLIC_URL (${publicUrl})`);
+    const template = checkManifest(readFileSync('manifest.yml', 'utf8'), publicUrl);
+    expect(template).toMatchObject({ status: 'warn' });
+    expect(template.detail).toContain("is the template's placeholder");
+  });
+
+  it('is read from the working directory, and only there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'doctor-'));
+    try {
+      writeFileSync(join(dir, 'manifest.yml'), withUrl('https://transcriber.test//slack/events'));
+      const found = check(await runDoctor(env(), { cwd: dir }), 'manifest.yml');
+      expect(found).toMatchObject({ status: 'warn' });
+      expect(found.detail).toContain('has "//" in its path');
+      rmSync(join(dir, 'manifest.yml'));
+      expect((await runDoctor(env(), { cwd: dir })).map((r) => r.name)).not.toContain('manifest.yml');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+it('manifest.yml asks for exactly the scopes the app needs, and lets people DM the bot', () => {
   const manifest = readFileSync('manifest.yml', 'utf8');
   const bot = /\n {4}bot:\n((?: {6}- .+\n)+)/.exec(manifest)?.[1] ?? '';
   const declared = bot
@@ -115,4 +317,8 @@ it('manifest.yml asks for exactly the scopes the app needs', () => {
     expect(manifest).toContain(`- ${event}`);
   expect(manifest).toContain('callback_id: transcribe_message');
   expect(manifest).toContain('command: /transcribe');
+  // Without the Messages tab, Slack shows "Sending messages to this app has been turned off" in the bot's DM.
+  expect(manifest).toMatch(
+    /\n {2}app_home:\n {4}home_tab_enabled: false\n {4}messages_tab_enabled: true\n {4}messages_tab_read_only_enabled: false\n/,
+  );
 });

@@ -105,7 +105,7 @@ describe('start-up', () => {
         OMICALL_API_KEY: 'not-the-key',
         SLACK_API_URL: slack.apiUrl,
         OMICALL_API_URL: omicall.apiUrl,
-        PUBLIC_URL: 'https://t.example.com',
+        PUBLIC_URL: 'https://t.test',
         PORT: String(port),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -41,12 +41,12 @@ describe('the OMICall webhook', () => {
   it('registered at start: apiKey header, JSON url with the secret, stable across restarts', async () => {
     const registration = h.omicall.registrations.at(-1);
     expect(registration?.apiKey).toBe('omi-test-key-123456');
-    expect(registration?.url).toBe(`https://transcriber.example.com/omicall/webhook/${h.config.webhookSecret}`);
+    expect(registration?.url).toBe(`https://transcriber.test/omicall/webhook/${h.config.webhookSecret}`);
     expect(h.config.webhookSecret).toBe(deriveSecret(SIGNING_SECRET, 'omicall-webhook'));
     const second = await Harness.start({ with: h, env: { OMICALL_WEBHOOK_SECRET: 'my-own-webhook-secret-123' } });
     try {
       expect(h.omicall.registrations.at(-1)?.url).toBe(
-        'https://transcriber.example.com/omicall/webhook/my-own-webhook-secret-123',
+        'https://transcriber.test/omicall/webhook/my-own-webhook-secret-123',
       );
     } finally {
       await second.stop();

@@ -1,22 +1,53 @@
+import { createHmac } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
+import { deriveSecret } from '../config.ts';
 import type { Store } from '../store/index.ts';
 import { sendJson } from './respond.ts';
 
-/** 200 while the app can serve (its store answers), 503 otherwise. Says nothing secret. */
-export function healthRoute(store: Store, isStopping: () => boolean): CustomRoute {
+/** Purpose string of the key that answers `/healthz?proof=`, derived from the signing secret. */
+export const HEALTH_PROOF_PURPOSE = 'healthz-proof';
+
+/** The nonces the proof answers: 16 to 128 letters, digits, "-" or "_" (what `randomBytes().toString('base64url')` makes). */
+const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** The key of the proof: only an app configured with this signing secret has it. */
+export function healthProofKey(signingSecret: string): string {
+  return deriveSecret(signingSecret, HEALTH_PROOF_PURPOSE);
+}
+
+/**
+ * The proof for a nonce: HMAC-SHA256 under the proof key. `npm run doctor` sends a fresh nonce to
+ * `{PUBLIC_URL}/healthz?proof=<nonce>` and compares, which shows that PUBLIC_URL reaches an app holding this
+ * configuration's signing secret, not merely something that answers. The key is used for nothing else, and an
+ * HMAC reveals neither its key nor the secret the key was derived from.
+ */
+export function healthProof(key: string, nonce: string): string {
+  return createHmac('sha256', key).update(`healthz-proof:${nonce}`).digest('base64url');
+}
+
+/**
+ * 200 while the app can serve (its store answers), 503 otherwise. Says nothing secret. With `?proof=<nonce>`, the
+ * answer also carries `proof` (see `healthProof`), and nothing more: no version, no configuration.
+ */
+export function healthRoute(store: Store, isStopping: () => boolean, proofKey: string): CustomRoute {
   return {
     path: '/healthz',
     method: 'GET',
-    handler: async (_req, res) => {
-      if (isStopping()) return sendJson(res, 503, { ok: false, store: 'unknown', stopping: true });
+    handler: async (req, res) => {
+      const nonce = new URL(req.url ?? '/', 'http://localhost').searchParams.get('proof');
+      if (nonce !== null && !NONCE.test(nonce)) {
+        return sendJson(res, 400, { ok: false, error: 'proof must be 16 to 128 letters, digits, "-" or "_"' });
+      }
+      const proof = nonce === null ? {} : { proof: healthProof(proofKey, nonce) };
+      if (isStopping()) return sendJson(res, 503, { ok: false, store: 'unknown', stopping: true, ...proof });
       try {
         await Promise.race([
           store.ping(),
           new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
         ]);
-        sendJson(res, 200, { ok: true, store: 'ok' });
+        sendJson(res, 200, { ok: true, store: 'ok', ...proof });
       } catch {
-        sendJson(res, 503, { ok: false, store: 'unreachable' });
+        sendJson(res, 503, { ok: false, store: 'unreachable', ...proof });
       }
     },
   };

@@ -1,38 +1,55 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { ffmpegBinary } from '../audio/convert.ts';
-import { type Config, loadConfig, webhookUrl } from '../config.ts';
+import { type Config, isDocumentationHost, loadConfig, slackEventsUrl, webhookUrl } from '../config.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
+import { healthProof, healthProofKey } from '../http/health.ts';
 import { createOmicallClient } from '../providers/omicall/client.ts';
 import { REQUIRED_SCOPES } from '../slack/scopes.ts';
 import { createStore } from '../store/index.ts';
 
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  detail: string;
-  /** What to do about a failure. */
-  fix?: string;
+/**
+ * One check's outcome. A warning is something to look at that may be right (the repository's manifest.yml may be
+ * a template): it is shown with its fix, but only failures make `npm run doctor` exit 1.
+ */
+export type CheckResult =
+  | { name: string; status: 'pass'; detail: string }
+  | { name: string; status: 'warn' | 'fail'; detail: string; fix: string };
+
+export interface DoctorOptions {
+  /** Where manifest.yml is looked for (the working directory by default). */
+  cwd?: string;
+  /** How long the request to PUBLIC_URL may take, in ms. */
+  timeoutMs?: number;
 }
 
+const pass = (name: string, detail: string): CheckResult => ({ name, status: 'pass', detail });
+const warn = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'warn', detail, fix });
+const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'fail', detail, fix });
+
 /** Checks the configuration against the real services; one result per check. */
-export async function runDoctor(env: Record<string, string | undefined>): Promise<CheckResult[]> {
+export async function runDoctor(
+  env: Record<string, string | undefined>,
+  options: DoctorOptions = {},
+): Promise<CheckResult[]> {
   let config: Config;
   try {
     config = loadConfig(env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return err.problems.map((problem) => ({
-      name: 'configuration',
-      ok: false,
-      detail: problem,
-      fix: `set ${problem.split(' ')[0]} in the environment or in .env (see .env.example)`,
-    }));
+    return err.problems.map((problem) =>
+      fail('configuration', problem, `set ${problem.split(' ')[0]} in the environment or in .env (see .env.example)`),
+    );
   }
-  const results: CheckResult[] = [
-    { name: 'configuration', ok: true, detail: 'every required variable is set and well formed' },
-  ];
-  results.push(checkPublicUrl(config));
+  const results: CheckResult[] = [pass('configuration', 'every required variable is set and well formed')];
+  results.push(await checkPublicUrl(config, options.timeoutMs ?? 10_000));
+  const manifestPath = join(options.cwd ?? process.cwd(), 'manifest.yml');
+  if (config.publicUrl && existsSync(manifestPath)) {
+    results.push(checkManifest(readFileSync(manifestPath, 'utf8'), config.publicUrl));
+  }
   results.push(...(await checkSlack(config)));
   results.push(await checkOmicall(config));
   results.push(checkFfmpeg(config));
@@ -40,16 +57,174 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
   return results;
 }
 
-function checkPublicUrl(config: Config): CheckResult {
-  if (!config.publicUrl) {
-    return {
-      name: 'PUBLIC_URL',
-      ok: false,
-      detail: 'not set: OMICall has no address to send transcripts to',
-      fix: 'set PUBLIC_URL to the https address where this app is reachable, e.g. https://transcriber.example.com',
-    };
+const PUBLIC_URL_FIX =
+  'set PUBLIC_URL to the https address where this app runs (Heroku: the "Web URL" of heroku apps:info; on your machine: your https tunnel\'s address), and start the app there';
+
+/**
+ * Proves that PUBLIC_URL reaches this app, over https: a fresh nonce goes to `{PUBLIC_URL}/healthz?proof=`, and
+ * only an app holding this configuration's signing secret answers it right. Anything else (nothing, another app,
+ * plain http, a certificate nobody trusts) is said as what it is, because Slack and OMICall would meet the same.
+ */
+async function checkPublicUrl(config: Config, timeoutMs: number): Promise<CheckResult> {
+  const name = 'PUBLIC_URL';
+  const base = config.publicUrl;
+  if (!base) return fail(name, 'not set: OMICall has no address to send transcripts to', PUBLIC_URL_FIX);
+  const origin = new URL(base).origin;
+  const nonce = randomBytes(24).toString('base64url');
+  let status: number;
+  let contentType: string;
+  let location: string | undefined;
+  let text: string;
+  try {
+    const res = await request(`${base}/healthz?proof=${nonce}`, {
+      method: 'GET',
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = res.statusCode;
+    contentType = String(res.headers['content-type'] ?? 'no content type').split(';')[0];
+    const loc = res.headers.location;
+    location = Array.isArray(loc) ? loc[0] : loc;
+    text = (await res.body.text()).slice(0, 4096);
+  } catch (err) {
+    return fail(name, `${base}: ${unreachable(err, origin, timeoutMs)}`, PUBLIC_URL_FIX);
   }
-  return { name: 'PUBLIC_URL', ok: true, detail: `${config.publicUrl} is https` };
+  if (status >= 300 && status < 400) {
+    return fail(
+      name,
+      `${base} redirects (HTTP ${status}${location ? ` to ${location}` : ''}) instead of reaching this app`,
+      'set PUBLIC_URL to the address where the app answers itself, not one that redirects to it',
+    );
+  }
+  const body = parseJson(text);
+  const proof = body?.proof;
+  if (typeof proof === 'string') {
+    const expected = healthProof(healthProofKey(config.slackSigningSecret), nonce);
+    if (!sameText(proof, expected)) {
+      return fail(
+        name,
+        `${base} reaches an instance of this app that holds another SLACK_SIGNING_SECRET (another deployment, or a secret changed since it started)`,
+        'point PUBLIC_URL at this deployment, or restart the app there with this configuration',
+      );
+    }
+    if (status !== 200) {
+      return warn(
+        name,
+        `${base} reaches this app over https, but it answers HTTP ${status} (${body?.stopping ? 'shutting down' : `store ${String(body?.store)}`})`,
+        'see the Redis line below; a restarting app answers 503 for a moment',
+      );
+    }
+    return pass(name, `${base} reaches this app over https (it answered a fresh proof)`);
+  }
+  const what =
+    body && 'ok' in body
+      ? 'a /healthz without the proof: another app, or this app in a version from before the proof'
+      : `HTTP ${status}, ${contentType}${hint(status)}`;
+  return fail(name, `${base} does not reach this app: another server answers there (${what})`, PUBLIC_URL_FIX);
+}
+
+/** What an error of the request to PUBLIC_URL means, in the words an admin needs. */
+function unreachable(err: unknown, origin: string, timeoutMs: number): string {
+  const code = errorCode(err);
+  const host = new URL(origin).host;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `nothing answers: ${host} does not resolve (${code})`;
+  if (code === 'ECONNREFUSED') return `nothing answers: nothing listens at ${host} (connection refused)`;
+  if (code === 'ECONNRESET') return `the connection to ${host} was closed without an answer (ECONNRESET)`;
+  if (
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' ||
+    /wrong version number|packet length too long|http request/i.test(errorMessage(err))
+  ) {
+    return `${host} speaks plain http, not https: the app must be reached through https (a tunnel or proxy that holds a certificate, in front of the app's http port)`;
+  }
+  if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|ERR_TLS/.test(code)) {
+    return `${host}'s https certificate is not trusted (${code}): Slack and OMICall would refuse it too`;
+  }
+  if (
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'ABORT_ERR' ||
+    code === 'TimeoutError'
+  ) {
+    return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  }
+  return `no answer (${errorMessage(err)})`;
+}
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if ('code' in e && typeof e.code === 'string') return e.code;
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return e.name === 'AbortError' ? 'ABORT_ERR' : e.name;
+  }
+  return undefined;
+}
+
+function hint(status: number): string {
+  if (status === 404) return ': the wrong address, or the app is not deployed there';
+  if (status === 502 || status === 503 || status === 504) return ': a proxy or tunnel whose app is not running?';
+  return '';
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Compares the request URLs in a manifest (the slash command's `url`, and the `request_url` of event
+ * subscriptions and interactivity) with `{PUBLIC_URL}/slack/events`. A warning, never a failure: the manifest in
+ * the working directory may be the repository's template while Slack holds an edited copy. The URLs are read from
+ * their lines (`url: …` or `"url": "…"`, YAML or JSON), which is all this check needs of the file.
+ */
+export function checkManifest(manifest: string, publicUrl: string): CheckResult {
+  const name = 'manifest.yml';
+  const expected = slackEventsUrl(publicUrl);
+  const urls = [...manifest.matchAll(/^[ \t-]*["']?(?:request_url|url)["']?[ \t]*:[ \t]*["']?([^"'\s#,]+)/gm)].map(
+    (m) => m[1],
+  );
+  const fix = `on the Slack app's "App Manifest" page (or in manifest.yml before you create the app), set the slash command's url and the request_url of event_subscriptions and interactivity to ${expected}; then verify the events URL there`;
+  if (urls.length === 0) return warn(name, 'has no request URL (url:, request_url:)', fix);
+  const faults = [...new Set(urls)]
+    .map((url) => urlFault(url, expected))
+    .filter((fault): fault is string => fault !== undefined);
+  if (faults.length === 0) return pass(name, `its ${urls.length} request URLs are ${expected}`);
+  const wrong = urls.filter((url) => url !== expected).length;
+  return warn(name, `${wrong} of its ${urls.length} request URLs are not ${expected}: ${faults.join('; ')}`, fix);
+}
+
+function urlFault(url: string, expected: string): string | undefined {
+  if (url === expected) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `"${url}" is not a URL`;
+  }
+  const want = new URL(expected);
+  if (isDocumentationHost(u.hostname)) {
+    return `${url} is the template's placeholder (fine if Slack holds an edited copy)`;
+  }
+  if (u.pathname.includes('//')) {
+    return `${url} has "//" in its path (PUBLIC_URL pasted with its trailing slash): the app reads "//slack/events" as another address and answers 404`;
+  }
+  if (u.origin !== want.origin) return `${url} points at ${u.origin}, not at PUBLIC_URL (${want.origin})`;
+  if (u.pathname === `${want.pathname}/`) {
+    return `${url} ends with a trailing slash: the app answers ${want.pathname} only, and 404 to ${u.pathname}`;
+  }
+  return `${url} has the path ${u.pathname}${u.search}, not ${want.pathname}`;
 }
 
 async function checkSlack(config: Config): Promise<CheckResult[]> {
@@ -68,51 +243,38 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
       .filter(Boolean);
   } catch (err) {
     return [
-      {
-        name: 'Slack token',
-        ok: false,
-        detail: `cannot reach Slack at ${config.slackApiUrl} (${errorMessage(err)})`,
-        fix: 'check the network, or SLACK_API_URL if you set it',
-      },
+      fail(
+        'Slack token',
+        `cannot reach Slack at ${config.slackApiUrl} (${errorMessage(err)})`,
+        'check the network, or SLACK_API_URL if you set it',
+      ),
     ];
   }
   if (!body.ok) {
     return [
-      {
-        name: 'Slack token',
-        ok: false,
-        detail: `Slack refused SLACK_BOT_TOKEN (${body.error})`,
-        fix: 'copy the Bot User OAuth Token (xoxb-…) again from your Slack app\'s "OAuth & Permissions" page; install the app to the workspace if it is not',
-      },
+      fail(
+        'Slack token',
+        `Slack refused SLACK_BOT_TOKEN (${body.error})`,
+        'copy the Bot User OAuth Token (xoxb-…) again from your Slack app\'s "OAuth & Permissions" page; install the app to the workspace if it is not',
+      ),
     ];
   }
-  const token: CheckResult = {
-    name: 'Slack token',
-    ok: true,
-    detail: `valid for workspace "${body.team}" as @${body.user}`,
-  };
+  const token = pass('Slack token', `valid for workspace "${body.team}" as @${body.user}`);
   const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
-  const scopeResult: CheckResult =
+  const scopeResult =
     missing.length === 0
-      ? { name: 'Slack scopes', ok: true, detail: `all ${REQUIRED_SCOPES.length} granted` }
-      : {
-          name: 'Slack scopes',
-          ok: false,
-          detail: `missing ${missing.join(', ')}`,
-          fix: 'add them under "OAuth & Permissions" > Bot Token Scopes (or update the app from manifest.yml), then reinstall the app to the workspace',
-        };
+      ? pass('Slack scopes', `all ${REQUIRED_SCOPES.length} granted`)
+      : fail(
+          'Slack scopes',
+          `missing ${missing.join(', ')}`,
+          'add them under "OAuth & Permissions" > Bot Token Scopes (or update the app from manifest.yml), then reinstall the app to the workspace',
+        );
   return [token, scopeResult];
 }
 
 async function checkOmicall(config: Config): Promise<CheckResult> {
   const url = webhookUrl(config);
-  if (!url)
-    return {
-      name: 'OMICall key',
-      ok: false,
-      detail: 'not checked: it needs PUBLIC_URL to register the webhook',
-      fix: 'set PUBLIC_URL',
-    };
+  if (!url) return fail('OMICall key', 'not checked: it needs PUBLIC_URL to register the webhook', 'set PUBLIC_URL');
   const omicall = createOmicallClient({
     baseUrl: config.omicallApiUrl,
     apiKey: config.omicallApiKey,
@@ -121,20 +283,15 @@ async function checkOmicall(config: Config): Promise<CheckResult> {
   try {
     const result = await omicall.registerWebhook(url);
     if (result.ok)
-      return {
-        name: 'OMICall key',
-        ok: true,
-        detail: `accepted; webhook registered at ${url.replace(config.webhookSecret, '…')}`,
-      };
+      return pass('OMICall key', `accepted; webhook registered at ${url.replace(config.webhookSecret, '…')}`);
     const keyProblem = /api_key/.test(result.error);
-    return {
-      name: 'OMICall key',
-      ok: false,
-      detail: `OMICall answered ${result.error}${result.message ? ` (${result.message})` : ''} at ${config.omicallApiUrl}`,
-      fix: keyProblem
+    return fail(
+      'OMICall key',
+      `OMICall answered ${result.error}${result.message ? ` (${result.message})` : ''} at ${config.omicallApiUrl}`,
+      keyProblem
         ? "the key is wrong: copy OMICALL_API_KEY again from OMICall's web console (account settings, API management)"
         : 'the host looks wrong: check OMICALL_API_URL (default https://public-v1-stg.omicrm.com/api/ai)',
-    };
+    );
   } finally {
     await omicall.close();
   }
@@ -143,13 +300,12 @@ async function checkOmicall(config: Config): Promise<CheckResult> {
 function checkFfmpeg(config: Config): CheckResult {
   const binary = ffmpegBinary(config.ffmpegPath);
   const run = spawnSync(binary, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
-  if (run.status === 0) return { name: 'ffmpeg', ok: true, detail: run.stdout.split('\n')[0] };
-  return {
-    name: 'ffmpeg',
-    ok: false,
-    detail: `${binary} does not run (${run.error?.message ?? `exit ${run.status}`})`,
-    fix: config.ffmpegPath ? 'fix FFMPEG_PATH, or unset it to use the bundled ffmpeg' : 'run npm install again',
-  };
+  if (run.status === 0) return pass('ffmpeg', run.stdout.split('\n')[0]);
+  return fail(
+    'ffmpeg',
+    `${binary} does not run (${run.error?.message ?? `exit ${run.status}`})`,
+    config.ffmpegPath ? 'fix FFMPEG_PATH, or unset it to use the bundled ffmpeg' : 'run npm install again',
+  );
 }
 
 async function checkRedis(config: Config): Promise<CheckResult> {
@@ -161,19 +317,31 @@ async function checkRedis(config: Config): Promise<CheckResult> {
     ]);
     await store.ping();
     await store.close();
-    return { name: 'Redis', ok: true, detail: `${shown} answers` };
+    return pass('Redis', `${shown} answers`);
   } catch (err) {
-    return {
-      name: 'Redis',
-      ok: false,
-      detail: `${shown} does not answer (${errorMessage(err)})`,
-      fix: 'check REDIS_URL, and that the Redis server runs',
-    };
+    return fail(
+      'Redis',
+      `${shown} does not answer (${errorMessage(err)})`,
+      'check REDIS_URL, and that the Redis server runs',
+    );
   }
 }
 
+const MARK = { pass: '✓', warn: '⚠', fail: '✗' } as const;
+
+/** One line per check (✓ passed, ⚠ warning, ✗ failed), the fix under each warning and failure. */
 export function formatResults(results: CheckResult[]): string {
   return results
-    .map((r) => `${r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}${r.ok || !r.fix ? '' : `\n    fix: ${r.fix}`}`)
+    .map((r) => `${MARK[r.status]} ${r.name}: ${r.detail}${r.status === 'pass' ? '' : `\n    fix: ${r.fix}`}`)
     .join('\n');
+}
+
+/** The closing line, and the exit code: 1 when a check failed (warnings alone leave it 0). */
+export function summarise(results: CheckResult[]): { line: string; exitCode: 0 | 1 } {
+  const failed = results.filter((r) => r.status === 'fail').length;
+  const warned = results.filter((r) => r.status === 'warn').length;
+  const warnings = warned === 0 ? '' : ` ${warned} warning(s) to look at.`;
+  return failed === 0
+    ? { line: `All checks passed.${warnings}`, exitCode: 0 }
+    : { line: `${failed} check(s) failed.${warnings}`, exitCode: 1 };
 }

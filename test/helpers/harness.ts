@@ -44,7 +44,7 @@ export class Harness {
       OMICALL_API_KEY: API_KEY,
       SLACK_API_URL: h.slack.apiUrl,
       OMICALL_API_URL: h.omicall.apiUrl,
-      PUBLIC_URL: 'https://transcriber.example.com',
+      PUBLIC_URL: 'https://transcriber.test',
       PORT: '0',
       REDIS_PREFIX: h.prefix,
       LOG_LEVEL: 'debug',

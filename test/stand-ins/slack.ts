@@ -22,8 +22,12 @@ export const ALL_SCOPES = [
   'mpim:history',
   'reactions:write',
   'commands',
-  'files:write',
   'users:read',
+  'files:write',
+  'channels:read',
+  'groups:read',
+  'im:read',
+  'mpim:read',
 ];
 
 export interface ApiCall {
