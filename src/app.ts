@@ -1,141 +1,115 @@
 import type { Server } from 'node:http';
-import { App, HTTPReceiver, webApi } from '@slack/bolt';
-import { ffmpegBinary } from './audio/convert.ts';
-import { type Config, deriveSecret, webhookUrl } from './config.ts';
+import { App, HTTPReceiver } from '@slack/bolt';
+import { assemble, type Tuning } from './assemble.ts';
+import { type Config, webhookUrl } from './config.ts';
 import { healthProofKey, healthRoute } from './http/health.ts';
+import { metricsRoute } from './http/metrics.ts';
+import { createHttpServer } from './http/server.ts';
 import { webhookRoute } from './http/webhook.ts';
-import { listenForCommands } from './listeners/commands/transcribe.ts';
-import { listenForFileShares } from './listeners/events/file-share.ts';
+import { registerListeners } from './listeners/index.ts';
 import { boltLogger, type Logger } from './log.ts';
-import { Transcriber } from './pipeline/relay.ts';
-import { ReplyWriter } from './pipeline/thread.ts';
-import { createOmicallClient, type OmicallClient } from './providers/omicall/client.ts';
-import { slackHosts } from './slack/download.ts';
-import { createStore, type Store } from './store/index.ts';
+import type { Pipeline } from './pipeline/index.ts';
+import type { ReplyWriter } from './pipeline/thread.ts';
+import type { SpeechProvider } from './providers/index.ts';
 
-/** Knobs tests turn down; production uses the defaults. */
-export interface Tuning {
-  retryDelaysMs?: number[];
-  omicallTimeoutMs?: number;
-  coalesceMs?: number;
-  /** How long SIGTERM waits for accepted files before telling their threads. */
-  drainMs?: number;
-  /** Where converted files wait for ffmpeg (the system's temp folder by default). */
-  tmpDir?: string;
-}
+export type { Tuning } from './assemble.ts';
 
 export interface RunningApp {
   port: number;
-  server: Server;
-  store: Store;
-  transcriber: Transcriber;
   replies: ReplyWriter;
+  pipeline: Pipeline;
   /** Stops taking requests and work, finishes what it can, closes connections. */
   stop(): Promise<void>;
 }
 
-/** Wires the app from its configuration and starts the one HTTP server. */
-export async function startApp(config: Config, log: Logger, tuning: Tuning = {}): Promise<RunningApp> {
-  const store = await createStore({
-    redisUrl: config.redisUrl,
-    prefix: config.redisPrefix,
-    tlsVerify: config.redisTlsVerify,
-  });
-  const slack = new webApi.WebClient(config.slackBotToken, {
-    slackApiUrl: config.slackApiUrl,
-    logger: boltLogger(log, config.logLevel),
-  });
-  const omicall = createOmicallClient({
-    baseUrl: config.omicallApiUrl,
-    apiKey: config.omicallApiKey,
-    timeoutMs: tuning.omicallTimeoutMs,
-  });
-  const trackingKey = deriveSecret(config.slackSigningSecret, 'tracking-id');
-  const replies = new ReplyWriter({ store, slack, log, coalesceMs: tuning.coalesceMs });
-  const transcriber = new Transcriber({
-    store,
-    slack,
-    omicall,
-    replies,
-    log,
-    trackingKey,
-    slackToken: config.slackBotToken,
-    isSlackHost: slackHosts(config.slackApiUrl),
-    maxAudioBytes: config.maxAudioBytes,
-    concurrency: config.relayConcurrency,
-    ffmpegPath: ffmpegBinary(config.ffmpegPath),
-    retryDelaysMs: tuning.retryDelaysMs,
-    tmpDir: tuning.tmpDir,
-  });
+/** Slack's own request bodies are a few KB; nothing legitimate comes near this. */
+const SLACK_BODY_LIMIT = 1024 * 1024;
 
-  let stopping = false;
+/** Wires the app from its configuration, starts the one HTTP server and, unless ROLE=web, the queue's workers. */
+export async function startApp(config: Config, log: Logger, tuning: Tuning = {}): Promise<RunningApp> {
+  const parts = await assemble(config, log, tuning);
+  const web = config.role !== 'worker';
   const receiver = new HTTPReceiver({
     signingSecret: config.slackSigningSecret,
     logger: boltLogger(log, config.logLevel),
-    customRoutes: [
-      webhookRoute({
-        secret: config.webhookSecret,
-        trackingKey,
-        store,
-        replies,
-        log: log.child({ component: 'webhook' }),
-      }),
-      healthRoute(store, () => stopping, healthProofKey(config.slackSigningSecret)),
-    ],
+    bodyLimit: SLACK_BODY_LIMIT,
   });
-  const app = new App({
+  const bolt = new App({
     token: config.slackBotToken,
     receiver,
     logger: boltLogger(log, config.logLevel),
     clientOptions: { slackApiUrl: config.slackApiUrl },
     deferInitialization: true,
   });
-  const fileShares = listenForFileShares(app, { transcriber, store, slack, log });
-  listenForCommands(app, { transcriber, store, slack, log });
-  await app.init();
-
-  const server = (await app.start(config.port)) as Server;
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info('listening', { port, store: config.redisUrl ? 'redis' : 'memory' });
-  await registerWebhook(config, omicall, log);
-
+  if (web) registerListeners(bolt, { ...parts, lang: config.appLanguage, provider: parts.provider.name, log });
+  await bolt.init();
+  const server = createHttpServer({
+    slack: web ? receiver.requestListener : undefined,
+    routes: [
+      healthRoute(parts.store, () => server.stopping, healthProofKey(config.slackSigningSecret)),
+      metricsRoute(parts.metrics, config.metricsToken),
+      ...(web
+        ? [
+            webhookRoute({
+              providerId: parts.provider.id,
+              secret: config.webhookSecret,
+              pipeline: parts.pipeline,
+              metrics: parts.metrics,
+              log: log.child({ component: 'webhook' }),
+            }),
+          ]
+        : []),
+    ],
+    slackBodyLimit: SLACK_BODY_LIMIT,
+    bodySlots: 32,
+    log,
+  });
+  const port = await listen(server, config.port);
+  log.info('listening', { port, role: config.role, store: parts.store.kind, queue: parts.queue.kind });
+  if (config.role !== 'web') parts.pipeline.work();
+  if (web) await registerCallback(config, parts.provider, log);
   return {
     port,
-    server,
-    store,
-    transcriber,
-    replies,
+    replies: parts.replies,
+    pipeline: parts.pipeline,
     stop: async () => {
-      if (stopping) return;
-      stopping = true;
-      const closed = app.stop();
-      await fileShares.flush();
-      await transcriber.stop(tuning.drainMs ?? 20_000);
-      await Promise.race([replies.idle(), new Promise((r) => setTimeout(r, 3000).unref())]);
+      if (server.stopping) return;
+      server.stopping = true;
+      const closed = new Promise((resolve) => server.close(resolve));
+      await parts.pipeline.stop(tuning.drainMs ?? 20_000);
+      await Promise.race([parts.replies.idle(), new Promise((r) => setTimeout(r, 3000).unref())]);
       server.closeAllConnections();
-      await closed.catch(() => {});
-      await omicall.close();
-      await store.close();
+      await closed;
+      await parts.close();
       log.info('stopped');
     },
   };
 }
 
-/** Tells OMICall where to send results; one clear line either way. */
-async function registerWebhook(config: Config, omicall: OmicallClient, log: Logger): Promise<void> {
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Tells the provider where to send results; one clear line either way. */
+async function registerCallback(config: Config, provider: SpeechProvider, log: Logger): Promise<void> {
   const url = webhookUrl(config);
   if (!url) {
     log.warn(
-      'PUBLIC_URL is not set: the OMICall webhook was not registered, so transcripts will not arrive unless it was registered before',
+      `PUBLIC_URL is not set: the ${provider.name} webhook was not registered, so transcripts will not arrive unless it was registered before`,
     );
     return;
   }
   const shown = url.replace(config.webhookSecret, '…');
-  const result = await omicall.registerWebhook(url);
-  if (result.ok) log.info('OMICall webhook registered', { url: shown });
+  const result = await provider.registerCallback(url);
+  if (result.ok) log.info(`${provider.name} webhook registered`, { url: shown });
   else
-    log.error(`OMICall refused the webhook registration (${result.error}): check OMICALL_API_KEY and OMICALL_API_URL`, {
+    log.error(`${provider.name} refused the webhook registration (${result.error}): ${provider.diagnose(result)}`, {
       url: shown,
       error: result.error,
     });

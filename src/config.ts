@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { ConfigError } from './errors.ts';
+import { LANGS, type Lang } from './i18n/index.ts';
 
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** Which work a process does: `web` takes Slack's requests and callbacks, `worker` runs the relays. */
+export type Role = 'all' | 'web' | 'worker';
 
 export interface Config {
   slackBotToken: string;
@@ -15,13 +18,22 @@ export interface Config {
   /** Where Slack and OMICall reach this app: https, no trailing slash, so `${publicUrl}/slack/events` is right. */
   publicUrl?: string;
   port: number;
+  role: Role;
   redisUrl?: string;
   redisPrefix: string;
   /** Whether a rediss:// server's certificate must be valid (Heroku Redis' is self-signed). */
   redisTlsVerify: boolean;
+  /** How long a dead worker's job waits before another instance takes it over. */
+  jobLockMs: number;
   maxAudioBytes: number;
+  maxAudioSeconds: number;
   relayConcurrency: number;
+  /** With no result this long after an upload was accepted (plus twice the audio's length), the thread says so. */
+  callbackTimeoutMs: number;
   ffmpegPath?: string;
+  /** The language of thread replies; private answers follow each person's Slack locale. */
+  appLanguage: Lang;
+  metricsToken?: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
 }
@@ -30,112 +42,149 @@ type Env = Record<string, string | undefined>;
 
 /** Reads and validates the environment. Throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
-  const problems: string[] = [];
-  const value = (name: string) => {
-    const v = env[name]?.trim();
-    return v === '' ? undefined : v;
+  const r = new EnvReader(env);
+  const slack = slackSettings(r);
+  const omicall = omicallSettings(r, slack.slackSigningSecret);
+  const store = storeSettings(r);
+  const work = workSettings(r, store.redisUrl);
+  const logging = loggingSettings(r);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return { ...slack, ...omicall, ...store, ...work, ...logging };
+}
+
+function slackSettings(r: EnvReader) {
+  return {
+    slackBotToken: r.required(
+      'SLACK_BOT_TOKEN',
+      (v) => (v.startsWith('xoxb-') ? undefined : 'must be a bot token starting with "xoxb-"'),
+      'the Bot User OAuth Token from your Slack app\'s "OAuth & Permissions" page',
+    ),
+    slackSigningSecret: r.required(
+      'SLACK_SIGNING_SECRET',
+      (v) =>
+        /^[0-9a-f]{16,}$/i.test(v) ? undefined : 'must be the hexadecimal Signing Secret from "Basic Information"',
+      'the Signing Secret from your Slack app\'s "Basic Information" page',
+    ),
+    slackApiUrl: r.url('SLACK_API_URL', 'https://slack.com/api/'),
+    publicUrl: publicBaseUrl(r.value('PUBLIC_URL'), r.problems),
+    port: r.integer('PORT', 3000, 0, 65535),
   };
-  const required = (name: string, check: (v: string) => string | undefined, hint: string) => {
-    const v = value(name);
+}
+
+function omicallSettings(r: EnvReader, signingSecret: string) {
+  const webhookSecret = r.value('OMICALL_WEBHOOK_SECRET');
+  if (webhookSecret !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(webhookSecret)) {
+    r.problems.push('OMICALL_WEBHOOK_SECRET must be 16 to 128 letters, digits, "-" or "_"');
+  }
+  return {
+    omicallApiKey: r.required(
+      'OMICALL_API_KEY',
+      (v) => (/\s/.test(v) ? 'must not contain spaces' : undefined),
+      "the API key from OMICall's web console (account settings, API management)",
+    ),
+    omicallApiUrl: r.url('OMICALL_API_URL', 'https://public-v1-stg.omicrm.com/api/ai'),
+    webhookSecret: webhookSecret ?? deriveSecret(signingSecret, 'omicall-webhook'),
+  };
+}
+
+function storeSettings(r: EnvReader) {
+  const redisUrl = r.value('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    r.problems.push('REDIS_URL must start with redis:// or rediss://');
+  }
+  return {
+    redisUrl,
+    redisPrefix: r.value('REDIS_PREFIX') ?? 'omicall-transcriber:',
+    redisTlsVerify: r.oneOf('REDIS_TLS_VERIFY', ['true', 'false'] as const, 'true') === 'true',
+    jobLockMs: r.integer('JOB_LOCK_SECONDS', 30, 1, 600) * 1000,
+  };
+}
+
+function workSettings(r: EnvReader, redisUrl: string | undefined) {
+  const role = r.oneOf('ROLE', ['all', 'web', 'worker'] as const, 'all');
+  if (role !== 'all' && redisUrl === undefined) {
+    r.problems.push(`ROLE=${role} needs REDIS_URL: web and worker processes share their jobs through Redis`);
+  }
+  return {
+    role,
+    maxAudioBytes: r.integer('MAX_AUDIO_MB', 200, 1, 10_000) * 1024 * 1024,
+    maxAudioSeconds: r.integer('MAX_AUDIO_MINUTES', 120, 1, 24 * 60) * 60,
+    relayConcurrency: r.integer('RELAY_CONCURRENCY', 4, 1, 64),
+    callbackTimeoutMs: r.integer('CALLBACK_TIMEOUT_S', 900, 1, 7 * 24 * 3600) * 1000,
+    ffmpegPath: r.value('FFMPEG_PATH'),
+    appLanguage: r.oneOf('APP_LANGUAGE', LANGS, 'en'),
+    metricsToken: r.value('METRICS_TOKEN'),
+  };
+}
+
+function loggingSettings(r: EnvReader) {
+  return {
+    logLevel: r.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    logFormat: r.oneOf(
+      'LOG_FORMAT',
+      ['json', 'pretty'] as const,
+      r.value('NODE_ENV') === 'development' ? 'pretty' : 'json',
+    ),
+  };
+}
+
+/** Reads variables and collects one problem per bad one, so the app names them all at once. */
+class EnvReader {
+  readonly problems: string[] = [];
+  readonly #env: Env;
+
+  constructor(env: Env) {
+    this.#env = env;
+  }
+
+  value(name: string): string | undefined {
+    const v = this.#env[name]?.trim();
+    return v === '' ? undefined : v;
+  }
+
+  required(name: string, check: (v: string) => string | undefined, hint: string): string {
+    const v = this.value(name);
     if (v === undefined) {
-      problems.push(`${name} is required: ${hint}`);
+      this.problems.push(`${name} is required: ${hint}`);
       return '';
     }
     const bad = check(v);
-    if (bad) problems.push(`${name} ${bad}`);
+    if (bad) this.problems.push(`${name} ${bad}`);
     return v;
-  };
-  const url = (name: string, fallback: string | undefined, httpsOnly = false) => {
-    const v = value(name) ?? fallback;
-    if (v === undefined) return undefined;
+  }
+
+  /** An http(s) base URL, ending in "/" so that relative paths resolve under it. */
+  url(name: string, fallback: string): string {
+    const v = this.value(name) ?? fallback;
     try {
       const u = new URL(v);
-      if (u.protocol !== 'https:' && (httpsOnly || u.protocol !== 'http:')) {
-        problems.push(`${name} must be an ${httpsOnly ? 'https' : 'http(s)'} URL, got "${v}"`);
-      }
+      if (u.protocol !== 'https:' && u.protocol !== 'http:')
+        this.problems.push(`${name} must be an http(s) URL, got "${v}"`);
       return v.endsWith('/') ? v : `${v}/`;
     } catch {
-      problems.push(`${name} is not a URL: "${v}"`);
-      return undefined;
+      this.problems.push(`${name} is not a URL: "${v}"`);
+      return fallback;
     }
-  };
-  const integer = (name: string, fallback: number, min: number, max: number) => {
-    const v = value(name);
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const v = this.value(name);
     if (v === undefined) return fallback;
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${v}"`);
+      this.problems.push(`${name} must be a whole number from ${min} to ${max}, got "${v}"`);
       return fallback;
     }
     return n;
-  };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const v = value(name)?.toLowerCase();
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.value(name)?.toLowerCase();
     if (v === undefined) return fallback;
-    if (!allowed.includes(v as T)) {
-      problems.push(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
-      return fallback;
-    }
-    return v as T;
-  };
-
-  const slackBotToken = required(
-    'SLACK_BOT_TOKEN',
-    (v) => (v.startsWith('xoxb-') ? undefined : 'must be a bot token starting with "xoxb-"'),
-    'the Bot User OAuth Token from your Slack app\'s "OAuth & Permissions" page',
-  );
-  const slackSigningSecret = required(
-    'SLACK_SIGNING_SECRET',
-    (v) => (/^[0-9a-f]{16,}$/i.test(v) ? undefined : 'must be the hexadecimal Signing Secret from "Basic Information"'),
-    'the Signing Secret from your Slack app\'s "Basic Information" page',
-  );
-  const omicallApiKey = required(
-    'OMICALL_API_KEY',
-    (v) => (/\s/.test(v) ? 'must not contain spaces' : undefined),
-    "the API key from OMICall's web console (account settings, API management)",
-  );
-  const webhookSecretEnv = value('OMICALL_WEBHOOK_SECRET');
-  if (webhookSecretEnv !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(webhookSecretEnv)) {
-    problems.push('OMICALL_WEBHOOK_SECRET must be 16 to 128 letters, digits, "-" or "_"');
+    const found = allowed.find((a) => a === v);
+    if (found === undefined) this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+    return found ?? fallback;
   }
-  const publicUrl = publicBaseUrl(value('PUBLIC_URL'), problems);
-  const slackApiUrl = url('SLACK_API_URL', 'https://slack.com/api/') ?? 'https://slack.com/api/';
-  const omicallApiUrl =
-    url('OMICALL_API_URL', 'https://public-v1-stg.omicrm.com/api/ai') ?? 'https://public-v1-stg.omicrm.com/api/ai/';
-  const redisUrl = value('REDIS_URL');
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
-    problems.push('REDIS_URL must start with redis:// or rediss://');
-  }
-  const redisTlsVerify = oneOf('REDIS_TLS_VERIFY', ['true', 'false'] as const, 'true') === 'true';
-  const port = integer('PORT', 3000, 0, 65535);
-  const maxAudioMb = integer('MAX_AUDIO_MB', 200, 1, 10_000);
-  const relayConcurrency = integer('RELAY_CONCURRENCY', 4, 1, 64);
-  const logLevel = oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info');
-  const logFormat = oneOf(
-    'LOG_FORMAT',
-    ['json', 'pretty'] as const,
-    value('NODE_ENV') === 'development' ? 'pretty' : 'json',
-  );
-
-  if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    slackBotToken,
-    slackSigningSecret,
-    slackApiUrl,
-    omicallApiKey,
-    omicallApiUrl,
-    webhookSecret: webhookSecretEnv ?? deriveSecret(slackSigningSecret, 'omicall-webhook'),
-    publicUrl,
-    port,
-    redisUrl,
-    redisPrefix: value('REDIS_PREFIX') ?? 'omicall-transcriber:',
-    redisTlsVerify,
-    maxAudioBytes: maxAudioMb * 1024 * 1024,
-    relayConcurrency,
-    ffmpegPath: value('FFMPEG_PATH'),
-    logLevel,
-    logFormat,
-  };
 }
 
 /**

@@ -12,12 +12,18 @@ export type ErrorCode =
   | 'download_too_large'
   /** The download did not finish within its deadline. */
   | 'download_timed_out'
+  /** The file's link leads off Slack's hosts: the bot token is never sent there. */
+  | 'download_off_slack'
   /** ffmpeg could not make audio of the file, took too long, or found it longer than allowed. */
   | 'conversion_failed'
   /** The audio source failed while it was being uploaded (download cut, ffmpeg stopped). */
   | 'source_failed'
   /** A request body over its limit. */
-  | 'body_too_large';
+  | 'body_too_large'
+  /** A relay that cannot succeed; the thread says why. */
+  | 'job_failed'
+  /** A relay that failed for now; the queue tries again after its back-off. */
+  | 'retry_later';
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -47,7 +53,7 @@ export class DownloadError extends AppError {
     message: string,
     options: {
       status?: number;
-      code?: 'download_failed' | 'download_too_large' | 'download_timed_out';
+      code?: 'download_failed' | 'download_too_large' | 'download_timed_out' | 'download_off_slack';
       cause?: unknown;
     } = {},
   ) {

@@ -80,10 +80,11 @@ describe('/transcribe', () => {
     );
   });
 
-  it('explains plainly when the link is to a channel the app cannot read', async () => {
-    h.slack.privateChannels.add('C0SECRET1');
-    const answer = await transcribe(permalinkOf('C0SECRET1', '1700000000.000100'));
-    expect(answer).toMatch(/cannot read <#C0SECRET1>.*\/invite @Transcriber/);
+  it('explains plainly when the link is to a channel the asker is in and the app is not', async () => {
+    h.slack.privateChannels.add('C0PUBLIC2');
+    h.slack.channelMembers.set('C0PUBLIC2', ['UALICE01']);
+    const answer = await transcribe(permalinkOf('C0PUBLIC2', h.slack.nextTs()));
+    expect(answer).toMatch(/not a member of <#C0PUBLIC2>.*\/invite @Transcriber/);
     expect(h.omicall.attempts).toBe(0);
   });
 
@@ -118,7 +119,7 @@ describe('/transcribe', () => {
     await waitFor(() => h.omicall.inFlight > 0);
     const answer = await transcribe('status');
     expect(answer).toMatch(/is \*on\* in this channel/);
-    expect(answer).toMatch(/long-call\.wav: being sent to OMICall/);
+    expect(answer).toMatch(/long-call\.wav: sending to OMICall/);
   });
 
   it.each([
@@ -148,7 +149,7 @@ describe('/transcribe', () => {
     const memo = oldMemo();
     const link = permalinkOf(CHANNEL, memo.ts);
     expect(await transcribe(link)).toContain('Transcribing');
-    expect(await transcribe(link)).toMatch(/already transcribed or being transcribed/);
+    expect(await transcribe(link)).toMatch(/is being transcribed already/);
     await waitFor(() => h.omicall.uploads.length === 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(h.omicall.uploads).toHaveLength(1);
@@ -200,7 +201,7 @@ describe('the Transcribe message shortcut', () => {
     const { ts } = await h.share([file]);
     await waitFor(() => h.omicall.uploads.length === 1);
     const answer = await shortcut({ ts, files: [file] });
-    expect(answer.text).toMatch(/already transcribed/);
+    expect(answer.text).toMatch(/is being transcribed already/);
     expect(h.omicall.attempts).toBe(1);
   });
 });
@@ -232,7 +233,7 @@ it('acknowledges events in a channel switched off', async () => {
   expect(res.status).toBe(200);
 });
 
-it('/transcribe status stops listing a memo once its transcript arrives', async () => {
+it('/transcribe status shows where each memo of the channel stands', async () => {
   const file = h.slack.addFile({ name: 'quick.wav', mimetype: 'audio/wav', path: speech('wav') });
   const { channel, ts } = await h.share([file], { channel: CHANNEL });
   const upload = await waitFor(() => h.omicall.uploads[0]);
@@ -240,5 +241,6 @@ it('/transcribe status stops listing a memo once its transcript arrives', async 
   await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'xong' });
   await waitFor(() => h.slack.thread(channel, ts)[0]?.text.includes('xong'));
   await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'memo');
-  expect(await transcribe('status')).toMatch(/Nothing is being transcribed here right now/);
+  expect(await transcribe('status')).toMatch(/quick\.wav: receiving the transcript/);
+  expect(await transcribe('status', 'C0OTHER01')).toMatch(/Nothing is being transcribed here right now/);
 });

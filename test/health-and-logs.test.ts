@@ -116,7 +116,9 @@ describe('start-up', () => {
       await waitFor(() => output.includes('webhook registration'), 15_000, 'registration line');
       const errors = output.split('\n').filter((l) => l.includes('"level":"error"'));
       expect(errors).toHaveLength(1);
-      expect(errors[0]).toContain('OMICall refused the webhook registration (api_key_invalid): check OMICALL_API_KEY');
+      expect(errors[0]).toContain(
+        'OMICall refused the webhook registration (api_key_invalid): the key is wrong: copy OMICALL_API_KEY again',
+      );
       expect(output).not.toContain('not-the-key');
       expect((await health(`http://127.0.0.1:${port}`)).status).toBe(200);
     } finally {

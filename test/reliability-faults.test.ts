@@ -43,17 +43,17 @@ describe('OMICall outages', () => {
     h = await Harness.start({ env: { OMICALL_API_URL: 'http://127.0.0.1:9/api/ai' } });
     const { channel, ts } = await h.share([wav()]);
     const reply = await failureReply(channel, ts);
-    expect(reply.text).toMatch(/OMICall could not be reached after 4 attempts \(connection_refused/);
+    expect(reply.text).toMatch(/OMICall could not be reached after 4 attempts \(`connection_refused`/);
     await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'warning', 3000, 'warning reaction');
   });
 
   it.each([
     [
       { kind: 'fail', error: 'api_key_invalid', message: 'API key is invalid' },
-      /OMICall refused the audio \(api_key_invalid: API key is invalid\)/,
+      /OMICall refused the audio \(`api_key_invalid`\)/,
     ],
-    [{ kind: 'fail', error: 'data_is_required', http: 400 }, /OMICall refused the audio \(data_is_required\)/],
-    [{ kind: 'http', status: 413 }, /OMICall refused the audio \(http_413\)/],
+    [{ kind: 'fail', error: 'data_is_required', http: 400 }, /OMICall refused the audio \(`data_is_required`\)/],
+    [{ kind: 'http', status: 413 }, /OMICall refused the audio \(`http_413`\)/],
   ] as const)('does not retry a refusal (%o) and names it in the thread', async (answer, words) => {
     h = await Harness.start();
     h.omicall.answers.push(answer);
@@ -133,7 +133,7 @@ describe('temporary files', () => {
     });
     const { channel, ts } = await h.share([broken]);
     const reply = await failureReply(channel, ts);
-    expect(reply.text).toMatch(/could not be converted to a format OMICall takes \(ffmpeg could not read the file/);
+    expect(reply.text).toMatch(/not audio OMICall can take, and it could not be converted/);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
@@ -153,9 +153,9 @@ describe('stopping with work unfinished', () => {
 
 it('a memo shared while the app is stopping is told to be asked again', async () => {
   h = await Harness.start();
-  await h.app.transcriber.stop(0);
+  h.app.pipeline.intake.stop();
   const { channel, ts } = await h.share([wav('late.wav')]);
   const notice = await waitFor(() => h.slack.thread(channel, ts)[0]);
-  expect(notice.text).toMatch(/restarting when late\.wav was shared.*Transcribe/);
+  expect(notice.text).toMatch(/restarting when \*late\.wav\* was shared.*Transcribe/);
   expect(h.omicall.attempts).toBe(0);
 });

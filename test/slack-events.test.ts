@@ -166,7 +166,8 @@ describe('the bot token', () => {
       const reply = await waitFor(() =>
         h.slack.thread(channel, ts).find((m) => m.text.includes('Could not transcribe')),
       );
-      expect(reply.text).toMatch(/could not be downloaded.*not on Slack's file host/);
+      expect(reply.text).toMatch(/link does not lead to Slack, so the app did not download it/);
+      expect(reply.text).not.toContain('127.0.0.1');
       expect(seen).toEqual([]);
     } finally {
       elsewhere.close();

@@ -67,7 +67,11 @@ describe('the OMICall webhook', () => {
     const memo = await uploadedMemo();
     const tampered = memo.trackingId.replace(/^C/, 'D');
     const forgedSignature = memo.trackingId.slice(0, -1) + (memo.trackingId.endsWith('0') ? '1' : '0');
-    const otherKey = signTrackingId({ channel: memo.channel, ts: memo.ts, fileId: 'F1' }, 'someone-elses-key');
+    const otherKey = signTrackingId(
+      { channel: memo.channel, ts: memo.ts, fileId: 'F1' },
+      Date.now() / 1000,
+      'someone-elses-key',
+    );
     for (const id of [tampered, forgedSignature, otherKey, 'C1_1.1_F1_-_000000000000000000000000']) {
       const res = await h.callBack({ tracking_id: id, from: 0, to: 1, text: 'không phải của tôi' });
       expect(res.status).toBe(403);

@@ -1,297 +1,291 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { webApi } from '@slack/bolt';
 import { sniff } from '../audio/containers.ts';
-import { convertToMp3 } from '../audio/convert.ts';
-import { DownloadError, errorMessage, SourceError } from '../errors.ts';
+import { convertToMp3, durationFromHead, isConvertible, needsSeeking } from '../audio/next.ts';
+import { AppError, ConversionError, DownloadError, errorMessage, SourceError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { OmicallClient } from '../providers/omicall/client.ts';
-import type { OmicallResult } from '../providers/omicall/envelope.ts';
-import {
-  JOB_TTL_MS,
-  type JobRecord,
-  keys,
-  listChannelJob,
-  loadJob,
-  saveJob,
-  unlistChannelJob,
-} from '../records/jobs.ts';
-import { type MemoRef, replyThreadTs, signTrackingId } from '../records/tracking-id.ts';
+import type { AudioUpload, ProviderResult } from '../providers/index.ts';
+import { currentAttempt, type Failure, type JobRecord, loadJob, unlistChannelJob } from '../records/jobs.ts';
+import { memoKey } from '../records/tracking-id.ts';
 import { type Download, openDownload } from '../slack/download.ts';
-import { slackError } from '../slack/errors.ts';
-import { classifyFile, displayName, isStub, planUpload, type SlackFile } from '../slack/files.ts';
-import type { Store } from '../store/index.ts';
-import { Limiter } from './limit.ts';
-import type { ReplyWriter } from './thread.ts';
+import { declaredAudio, reportedSeconds } from '../slack/files.ts';
+import type { PipelineContext } from './context.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import type { Attempt, RelayJob } from './queue/index.ts';
 
-export interface TranscriberOptions {
-  store: Store;
-  slack: webApi.WebClient;
-  omicall: OmicallClient;
-  replies: ReplyWriter;
-  log: Logger;
-  /** Key of the tracking_id signature. */
-  trackingKey: string;
-  slackToken: string;
-  isSlackHost: (url: URL) => boolean;
-  maxAudioBytes: number;
-  /** Downloads and uploads at a time. */
-  concurrency: number;
-  ffmpegPath: string;
-  /** Waits between attempts when OMICall fails in a way worth retrying; one attempt more than entries. */
-  retryDelaysMs?: number[];
-  tmpDir?: string;
-}
-
-/** Where a message shared its files. */
-export type MessageRef = Omit<MemoRef, 'fileId'>;
-
-export type SubmitResult =
-  | { status: 'started'; trackingId: string }
-  | { status: 'duplicate'; trackingId: string }
-  | { status: 'not-audio' }
-  /** A Slack Connect file stub that files.info would not describe; the thread was told. */
-  | { status: 'unreadable' }
-  | { status: 'stopping' };
-
-/** A failure told to the user in the file's thread reply. */
-class JobFailure extends Error {
-  readonly retryable: boolean;
-  constructor(message: string, retryable = false) {
-    super(message);
-    this.retryable = retryable;
+/** A relay that cannot succeed: the thread says why, and no attempt follows. */
+export class JobFailure extends AppError {
+  readonly failure: Failure;
+  constructor(failure: Failure, cause?: unknown) {
+    super('job_failed', `job failed: ${failure.code}`, { cause });
+    this.failure = failure;
   }
 }
 
-const NOT_AUDIO = Symbol('not audio');
+/** A relay that failed for now (a provider outage, a cut download); what to say if no attempt is left. */
+export class RetryLater extends AppError {
+  readonly failure: Failure;
+  constructor(failure: Failure, cause?: unknown) {
+    super('retry_later', `try again later: ${failure.code}`, { cause });
+    this.failure = failure;
+  }
+}
+
+type Transfer = { kind: 'accepted'; durationSeconds?: number } | { kind: 'not-audio' };
+
+const MB = 1024 * 1024;
 
 /**
- * Takes each audio file of a message from Slack to OMICall: claims it (once across instances and
- * retries), shows it is being worked on, downloads, converts when needed, uploads, and retries
- * OMICall's passing failures. Results arrive later at the webhook.
+ * Where a memo is relayed: one queued file taken from Slack's file host to the provider, streamed end to
+ * end. Files the provider takes go byte for byte; others go through ffmpeg (streamed in when the container
+ * allows, from a private temporary file when ffmpeg must seek). Idempotent: a relay run again after a crash
+ * does nothing once the provider accepted the file.
  */
-export class Transcriber {
-  readonly #o: Required<TranscriberOptions>;
-  readonly #limiter: Limiter;
-  /** Jobs accepted by this instance and not yet uploaded or failed. */
-  readonly #open = new Map<string, JobRecord>();
-  readonly #running = new Set<Promise<void>>();
-  #stopping = false;
+export class Relay {
+  readonly #c: PipelineContext;
+  readonly #lifecycle: Lifecycle;
 
-  constructor(options: TranscriberOptions) {
-    this.#o = {
-      ...options,
-      retryDelaysMs: options.retryDelaysMs ?? [2_000, 8_000, 20_000],
-      tmpDir: options.tmpDir ?? tmpdir(),
-    };
-    this.#limiter = new Limiter(options.concurrency);
+  constructor(context: PipelineContext, lifecycle: Lifecycle) {
+    this.#c = context;
+    this.#lifecycle = lifecycle;
   }
 
-  /** The file's transcription, when one was started and has not failed. */
-  async existing(message: MessageRef, fileId: string): Promise<JobRecord | undefined> {
-    const job = await loadJob(this.#o.store, signTrackingId({ ...message, fileId }, this.#o.trackingKey));
-    return job?.state === 'failed' ? undefined : job;
-  }
-
-  /** Starts one file's transcription; resolves once it is claimed and queued, before any transfer. */
-  async submit(message: MessageRef, shared: SlackFile): Promise<SubmitResult> {
-    const ref: MemoRef = { ...message, fileId: shared.id };
-    const trackingId = signTrackingId(ref, this.#o.trackingKey);
-    const file = isStub(shared) ? await this.#fileInfo(ref, shared.id) : shared;
-    if (!file) return { status: 'unreadable' };
-    const kind = classifyFile(file);
-    if (kind === 'not-audio') return { status: 'not-audio' };
-    if (this.#stopping) return { status: 'stopping' };
-    if (!(await this.#o.store.claim(keys.claim(trackingId), JOB_TTL_MS))) return { status: 'duplicate', trackingId };
-
-    const job: JobRecord = { ...ref, trackingId, fileName: displayName(file), state: 'working', createdAt: Date.now() };
-    const log = this.#o.log.child({ trackingId });
-    log.info('received', { channel: ref.channel, fileId: file.id, size: file.size, mimetype: file.mimetype, kind });
-    this.#open.set(trackingId, job);
-    await saveJob(this.#o.store, job);
-    await listChannelJob(this.#o.store, job);
-    if (kind === 'audio') this.#o.replies.refresh(trackingId, ref);
-    const running = this.#run(job, file, kind === 'maybe-audio', log);
-    this.#running.add(running);
-    void running.finally(() => this.#running.delete(running));
-    return { status: 'started', trackingId };
-  }
-
-  async #run(job: JobRecord, file: SlackFile, unsure: boolean, log: Logger): Promise<void> {
-    let tempPath: string | undefined;
+  /** The queue's relay handler. */
+  async run(data: RelayJob, attempt: Attempt): Promise<void> {
+    const job = await this.#current(data.trackingId);
+    if (!job) return;
+    const log = this.#c.log.child({ trackingId: job.trackingId });
+    if (job.state !== 'queued' && job.state !== 'sending') {
+      log.info('relay skipped: the provider has it already', { state: job.state });
+      return;
+    }
+    if (attempt.number > 1) log.info('relay attempt', { attempt: attempt.number });
+    if (data.unsure) await this.#lifecycle.setState(job, { state: 'sending' }, { show: false });
+    else await this.#lifecycle.setState(job, { state: 'sending' });
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
-      if ((file.size ?? 0) > this.#o.maxAudioBytes) {
-        const mb = (n: number) => Math.round(n / (1024 * 1024));
-        throw new JobFailure(
-          `the file is ${mb(file.size ?? 0)} MB and the limit is ${mb(this.#o.maxAudioBytes)} MB. Share a shorter recording, or ask an admin to raise MAX_AUDIO_MB.`,
-        );
-      }
-      const uploaded = await this.#limiter.run(async () => {
-        const first = await this.#download(file);
-        const plan = planUpload(file, sniff(first.head));
-        if (plan.mode === 'not-audio' || plan.mode === 'sign-in-page') first.cancel();
-        if (plan.mode === 'not-audio') return NOT_AUDIO;
-        if (plan.mode === 'sign-in-page') {
-          throw new JobFailure(
-            'Slack sent its sign-in page instead of the file. The app most likely lacks the `files:read` scope, or was not reinstalled after the scope was added: ask a workspace admin to reinstall it.',
-          );
-        }
-        if (unsure) this.#o.replies.refresh(job.trackingId, job);
-        log.info('downloaded', { plan: plan.mode, bytes: first.length });
-
-        let pending: Download | undefined = first;
-        const fileName = `${job.fileId}.${plan.extension}`;
-        if (plan.mode === 'as-is') {
-          return this.#upload(job, log, async () => {
-            const d = pending ?? (await this.#download(file));
-            pending = undefined;
-            return { fileName, contentType: plan.contentType, body: d.body, length: d.length };
-          });
-        }
-        tempPath = join(this.#o.tmpDir, `omicall-${randomUUID()}`);
-        await pipeline(first.body, createWriteStream(tempPath));
-        const input = tempPath;
-        return this.#upload(job, log, async () => {
-          const conversion = convertToMp3(input, this.#o.ffmpegPath);
-          async function* output() {
-            try {
-              yield* conversion.output;
-              await conversion.done;
-            } catch (err) {
-              conversion.kill();
-              throw new SourceError(err);
-            }
-          }
-          return { fileName, contentType: plan.contentType, body: output() };
-        });
-      });
-      if (uploaded === NOT_AUDIO) {
+      const transfer = await this.#transfer(job, data, attempt, log);
+      if (transfer.kind === 'not-audio') {
         log.info('ignored: not audio');
-        await this.#o.store.delete(keys.claim(job.trackingId));
-        await unlistChannelJob(this.#o.store, job);
+        await this.#lifecycle.forget(job);
+        await unlistChannelJob(this.#c.store, job);
         return;
       }
-      await this.#setState(job, { state: 'waiting' });
-      log.info('uploaded');
+      this.#c.metrics.relaySeconds.observe({ outcome: 'accepted' }, seconds());
+      log.info('uploaded', { durationSeconds: transfer.durationSeconds });
+      await this.#lifecycle.accepted(job, transfer.durationSeconds ?? job.durationSeconds);
     } catch (err) {
-      const reason =
-        err instanceof JobFailure ? err.message : `something went wrong on our side (${errorMessage(err)}).`;
-      log.error('failed', { reason });
-      await this.#fail(job, reason);
+      if (attempt.signal.aborted) {
+        // The app is stopping. A durable queue keeps the job for the next worker: show it as queued.
+        if (this.#c.queue.kind === 'bullmq') await this.#lifecycle.setState(job, { state: 'queued' });
+        throw err;
+      }
+      const final = err instanceof JobFailure || attempt.last;
+      const failure =
+        err instanceof JobFailure || err instanceof RetryLater ? err.failure : ({ code: 'internal' } as const);
+      if (!(err instanceof JobFailure || err instanceof RetryLater))
+        log.error('relay error', { error: errorMessage(err) });
+      if (!final) {
+        log.warn('relay will be retried', { attempt: attempt.number, reason: failure.code });
+        await this.#lifecycle.setState(job, { state: 'queued' });
+        throw err;
+      }
+      this.#c.metrics.relaySeconds.observe({ outcome: 'failed' }, seconds());
+      await this.#lifecycle.fail(job, failure);
+    }
+  }
+
+  /** The queue gave up on a relay without a word from `run` (its workers kept dying, or the app stopped). */
+  async abandoned(data: RelayJob): Promise<void> {
+    const job = await this.#current(data.trackingId);
+    if (job && (job.state === 'queued' || job.state === 'sending'))
+      await this.#lifecycle.fail(job, { code: 'restarted' });
+  }
+
+  /** The job, when it is still the memo's current attempt. */
+  async #current(trackingId: string): Promise<JobRecord | undefined> {
+    const job = await loadJob(this.#c.store, trackingId);
+    if (!job) return undefined;
+    return (await currentAttempt(this.#c.store, memoKey(job))) === trackingId ? job : undefined;
+  }
+
+  async #transfer(job: JobRecord, data: RelayJob, attempt: Attempt, log: Logger): Promise<Transfer> {
+    const { settings, provider } = this.#c;
+    const file = data.file;
+    if ((file.size ?? 0) > settings.maxAudioBytes) throw this.#tooLarge(file.size ?? 0);
+    const reported = reportedSeconds(file);
+    if (reported !== undefined && reported > settings.maxAudioSeconds) throw this.#tooLong(reported);
+    const url = file.url_private_download ?? file.url_private;
+    if (!url) throw new JobFailure({ code: 'no_download_link' });
+
+    const download = await this.#download(url, attempt.signal);
+    let handedOver = false;
+    try {
+      const container = sniff(download.head);
+      if (container === 'html') throw new JobFailure({ code: 'sign_in_page' });
+      const asIs = provider.sendAsIs(container, declaredAudio(file));
+      if (!asIs && !isConvertible(container)) {
+        if (data.unsure) return { kind: 'not-audio' };
+        throw new JobFailure({ code: 'not_convertible' });
+      }
+      const known = reported ?? durationFromHead(container, download.head, download.length ?? file.size ?? undefined);
+      if (known !== undefined && known > settings.maxAudioSeconds) throw this.#tooLong(known);
+      if (data.unsure) this.#c.replies.refresh(job);
+      log.info('downloaded', { container, plan: asIs ? 'as-is' : 'convert', bytes: download.length });
+
+      handedOver = true;
+      if (asIs) {
+        const result = await this.#submit(job, attempt, {
+          trackingId: job.trackingId,
+          fileName: `${job.fileId}.${asIs.extension}`,
+          contentType: asIs.contentType,
+          body: download.body,
+          length: download.length,
+        });
+        this.#accepted(result, attempt);
+        return { kind: 'accepted', durationSeconds: known };
+      }
+      if (!isConvertible(container)) throw new JobFailure({ code: 'not_convertible' });
+      return await this.#convertAndSubmit(job, attempt, container, download, known, log);
     } finally {
-      this.#open.delete(job.trackingId);
+      if (!handedOver) download.cancel();
+    }
+  }
+
+  async #convertAndSubmit(
+    job: JobRecord,
+    attempt: Attempt,
+    container: Parameters<typeof needsSeeking>[0],
+    download: Download,
+    known: number | undefined,
+    log: Logger,
+  ): Promise<Transfer> {
+    const { settings, provider } = this.#c;
+    let tempPath: string | undefined;
+    try {
+      let input: { path: string } | { stream: AsyncIterable<Uint8Array> };
+      if (needsSeeking(container)) {
+        // ffmpeg must seek in this container (an MP4's index may come last): the file waits on disk once,
+        // readable by this user only, in the app's private folder.
+        tempPath = join(settings.tmpDir, `${randomUUID()}.input`);
+        await pipeline(download.body, createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }));
+        input = { path: tempPath };
+      } else {
+        input = { stream: download.body };
+      }
+      const conversion = convertToMp3({
+        ffmpeg: settings.ffmpegPath,
+        container,
+        input,
+        maxSeconds: settings.maxAudioSeconds,
+        timeoutMs: settings.conversionTimeoutMs,
+        onStderr: (text) => log.debug('ffmpeg', { stderr: text }),
+      });
+      const onAbort = () => conversion.kill();
+      attempt.signal.addEventListener('abort', onAbort, { once: true });
+      async function* output() {
+        try {
+          yield* conversion.output;
+          await conversion.done;
+        } catch (err) {
+          conversion.kill();
+          throw err instanceof SourceError ? err : new SourceError(err);
+        }
+      }
+      try {
+        const result = await this.#submit(job, attempt, {
+          trackingId: job.trackingId,
+          fileName: `${job.fileId}.${provider.convertTo.extension}`,
+          contentType: provider.convertTo.contentType,
+          body: output(),
+        });
+        this.#accepted(result, attempt);
+        const { seconds } = await conversion.done;
+        return { kind: 'accepted', durationSeconds: known ?? (seconds > 0 ? seconds : undefined) };
+      } finally {
+        attempt.signal.removeEventListener('abort', onAbort);
+        conversion.kill();
+      }
+    } finally {
       if (tempPath) await rm(tempPath, { force: true });
     }
   }
 
-  /** Uploads, retrying OMICall's passing failures with backoff; the source is opened anew each attempt. */
-  async #upload(
-    job: JobRecord,
-    log: Logger,
-    open: () => Promise<{ fileName: string; contentType: string; body: AsyncIterable<Uint8Array>; length?: number }>,
-  ): Promise<void> {
-    const delays = this.#o.retryDelaysMs;
-    for (let attempt = 0; ; attempt++) {
-      let result: OmicallResult;
-      try {
-        result = await this.#o.omicall.speechToText({ trackingId: job.trackingId, ...(await open()) });
-      } catch (err) {
-        if (err instanceof JobFailure) throw err;
-        const cause = err instanceof SourceError ? err.cause : err;
-        if (err instanceof SourceError && String(errorMessage(cause)).startsWith('ffmpeg')) {
-          throw new JobFailure(`the file could not be converted to a format OMICall takes (${errorMessage(cause)}).`);
-        }
-        result = { ok: false, error: 'download_interrupted', message: errorMessage(cause), retryable: true };
-      }
-      if (result.ok) return;
-      const last = !result.retryable || attempt >= delays.length;
-      log.warn('upload failed', { attempt: attempt + 1, error: result.error, willRetry: !last });
-      if (last) {
-        const detail = result.message ? `${result.error}: ${result.message}` : result.error;
-        throw new JobFailure(
-          result.retryable
-            ? `OMICall could not be reached after ${attempt + 1} attempts (${detail}). Try again later with the Transcribe shortcut.`
-            : `OMICall refused the audio (${detail}).`,
-        );
-      }
-      await sleep(delays[attempt]);
-    }
-  }
-
-  async #download(file: SlackFile): Promise<Download> {
-    const url = file.url_private_download ?? file.url_private;
-    if (!url) throw new JobFailure('Slack gave no download link for the file.');
+  /** Uploads; failures of the audio source are told apart from the provider's. */
+  async #submit(job: JobRecord, attempt: Attempt, upload: AudioUpload): Promise<ProviderResult> {
     try {
-      return await openDownload(url, { token: this.#o.slackToken, isSlackHost: this.#o.isSlackHost });
+      return await this.#c.provider.submit(upload);
     } catch (err) {
-      if (err instanceof DownloadError) {
-        const hint =
-          err.status === 404
-            ? ' It may have been deleted.'
-            : err.status === 403
-              ? ' The app may not have access to it.'
-              : '';
-        throw new JobFailure(`the file could not be downloaded: ${err.message}.${hint}`);
+      if (!(err instanceof SourceError)) throw err;
+      const cause = err.cause;
+      if (cause instanceof ConversionError) {
+        if (cause.reason === 'too_long') throw this.#tooLong(this.#c.settings.maxAudioSeconds + 1, cause);
+        if (cause.reason === 'cannot_start') throw new JobFailure({ code: 'converter_unavailable' }, cause);
+        this.#c.log.warn('conversion failed', {
+          trackingId: job.trackingId,
+          reason: cause.reason,
+          error: cause.message,
+        });
+        throw new JobFailure({ code: 'not_convertible' }, cause);
       }
-      throw new JobFailure(`the file could not be downloaded from Slack (${errorMessage(err)}).`, true);
+      if (cause instanceof DownloadError) throw this.#downloadFailure(cause);
+      throw new RetryLater({ code: 'download_failed' }, cause);
+    } finally {
+      if (attempt.signal.aborted) this.#c.log.info('relay aborted', { trackingId: job.trackingId });
     }
   }
 
-  /** The file behind a Slack Connect stub; when Slack will not say, the thread is told, since it may be a memo. */
-  async #fileInfo(ref: MemoRef, fileId: string): Promise<SlackFile | undefined> {
+  /** Throws unless the provider accepted the file. */
+  #accepted(result: ProviderResult, attempt: Attempt): void {
+    const provider = this.#c.provider.name;
+    const answer = result.ok ? 'ok' : result.error.replace(/[^a-z0-9_]/gi, '_').slice(0, 40);
+    this.#c.metrics.providerAnswers.inc({ provider, answer });
+    if (result.ok) return;
+    if (result.retryable) {
+      throw new RetryLater({ code: 'provider_unreachable', attempts: attempt.number, error: result.error });
+    }
+    throw new JobFailure({ code: 'provider_refused', error: result.error });
+  }
+
+  async #download(url: string, signal: AbortSignal): Promise<Download> {
+    const { settings } = this.#c;
     try {
-      const info = await this.#o.slack.files.info({ file: fileId });
-      return info.file as SlackFile;
+      return await openDownload(url, {
+        token: settings.slackToken,
+        isSlackHost: settings.isSlackHost,
+        maxBytes: settings.maxAudioBytes,
+        deadlineMs: settings.downloadDeadlineMs,
+        signal,
+      });
     } catch (err) {
-      const error = slackError(err);
-      this.#o.log.warn('files.info failed', { fileId, error });
-      const text = `:warning: I could not look at a file shared here (Slack answered \`${error}\`). If it is a voice memo, use the *Transcribe* shortcut on the message to try again.`;
-      await this.#o.slack.chat
-        .postMessage({ channel: ref.channel, thread_ts: replyThreadTs(ref), text })
-        .catch((e: unknown) => this.#o.log.error('could not post to the thread', { error: slackError(e) }));
-      return undefined;
+      if (err instanceof DownloadError) throw this.#downloadFailure(err);
+      throw new RetryLater({ code: 'download_failed' }, err);
     }
   }
 
-  async #setState(job: JobRecord, patch: Partial<JobRecord>): Promise<void> {
-    Object.assign(job, patch);
-    await saveJob(this.#o.store, job);
-    this.#o.replies.refresh(job.trackingId, job);
+  #downloadFailure(err: DownloadError): JobFailure | RetryLater {
+    if (err.code === 'download_too_large') return this.#tooLarge(this.#c.settings.maxAudioBytes + 1, err);
+    if (err.code === 'download_off_slack') return new JobFailure({ code: 'off_slack' }, err);
+    if (err.code === 'download_timed_out' || (err.status !== undefined && err.status >= 500)) {
+      return new RetryLater({ code: 'download_failed', status: err.status }, err);
+    }
+    return new JobFailure({ code: 'download_failed', status: err.status }, err);
   }
 
-  async #fail(job: JobRecord, reason: string): Promise<void> {
-    try {
-      await this.#setState(job, { state: 'failed', failure: reason });
-      // Released so that asking again (shortcut, /transcribe) can start over.
-      await this.#o.store.delete(keys.claim(job.trackingId));
-      await unlistChannelJob(this.#o.store, job);
-    } catch (err) {
-      this.#o.log.error('could not record a failure', { trackingId: job.trackingId, error: errorMessage(err) });
-    }
+  #tooLarge(bytes: number, cause?: unknown): JobFailure {
+    const limitMb = Math.round(this.#c.settings.maxAudioBytes / MB);
+    return new JobFailure({ code: 'too_large', sizeMb: Math.max(limitMb + 1, Math.round(bytes / MB)), limitMb }, cause);
   }
 
-  /**
-   * Stops taking files, lets accepted ones finish until the deadline, and tells the thread of any
-   * still unfinished then, so that none is dropped without a word.
-   */
-  async stop(deadlineMs: number): Promise<void> {
-    this.#stopping = true;
-    const deadline = sleep(deadlineMs, undefined, { ref: false }).then(() => 'deadline' as const);
-    const finished = Promise.allSettled([...this.#running]).then(() => 'finished' as const);
-    if ((await Promise.race([finished, deadline])) === 'deadline') {
-      await Promise.all(
-        [...this.#open.values()].map((job) =>
-          this.#fail(
-            job,
-            'the app restarted before the file reached OMICall. Use the Transcribe shortcut on the message to try again.',
-          ),
-        ),
-      );
-    }
+  #tooLong(seconds: number, cause?: unknown): JobFailure {
+    const limitMinutes = Math.round(this.#c.settings.maxAudioSeconds / 60);
+    return new JobFailure(
+      { code: 'too_long', minutes: Math.max(limitMinutes + 1, Math.ceil(seconds / 60)), limitMinutes },
+      cause,
+    );
   }
 }

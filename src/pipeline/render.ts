@@ -1,64 +1,85 @@
 import type { types } from '@slack/bolt';
+import { clock, type Lang, messages, minutes } from '../i18n/index.ts';
+import { OUTPUT_FORMATS } from '../outputs/index.ts';
+import type { Failure } from '../records/jobs.ts';
 import { inSpokenOrder, type Segment } from '../records/segments.ts';
+import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 
 export interface SlackMessage {
-  /** Plain text: notifications, search, and clients that cannot show blocks. */
+  /** The notification and search text; Slack reads it as mrkdwn too, so it is escaped like the blocks. */
   text: string;
   blocks: types.KnownBlock[];
 }
 
-export type ReplyState =
-  | { kind: 'working' }
-  | { kind: 'waiting' }
-  | { kind: 'transcript'; segments: Segment[] }
-  | { kind: 'failed'; reason: string };
+/** What a file's thread reply shows. */
+export type ReplyView =
+  | { kind: 'queued' | 'sending' | 'waiting' }
+  | { kind: 'failed'; failure: Failure }
+  | { kind: 'timed_out'; waitedMinutes: number }
+  | {
+      kind: 'transcript';
+      segments: Segment[];
+      complete: boolean;
+      durationSeconds?: number;
+      /** The value the export buttons carry (the signed tracking ID). */
+      exportValue?: string;
+    };
+
+export interface RenderContext {
+  lang: Lang;
+  /** The provider's name, as users read it. */
+  provider: string;
+}
+
+/** The action_id of the export buttons: `export_transcript:<format id>`; one button per output format. */
+export const EXPORT_ACTION_PREFIX = 'export_transcript:';
 
 /** Slack's limits, with room to spare (msg_blocks_too_long has been seen around 13k characters). */
 export const LIMITS = { sectionChars: 2900, messageChars: 11_000, blocksPerMessage: 45 } as const;
 
-/** 75.4 -> "1:15", 3725 -> "1:02:05". */
-export function clock(seconds: number): string {
-  const total = Math.floor(seconds);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
-
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 /**
- * The thread reply (or replies, when the transcript outgrows one message) for one audio file.
+ * The thread reply (or replies, when the transcript outgrows one message) for one audio file, in the app's
+ * language. Everything that comes from users or the provider is escaped, in the blocks and in the text.
  * Every message fits Slack's limits on text, section and block sizes.
  */
-export function renderReply(fileName: string, state: ReplyState): SlackMessage[] {
-  const name = escapeMrkdwn(fileName);
-  switch (state.kind) {
-    case 'working':
-      return [statusMessage(`:hourglass_flowing_sand: Transcribing *${name}*…`, `Transcribing ${fileName}…`)];
+export function renderReply(fileName: string, view: ReplyView, ctx: RenderContext): SlackMessage[] {
+  const t = messages(ctx.lang);
+  const file = escapeMrkdwn(fileName);
+  const provider = ctx.provider;
+  switch (view.kind) {
+    case 'queued':
+      return [statusMessage(t.queued({ file }))];
+    case 'sending':
+      return [statusMessage(t.sending({ file, provider }))];
     case 'waiting':
-      return [
-        statusMessage(
-          `:hourglass_flowing_sand: *${name}* was sent to OMICall; the transcript will appear here.`,
-          `${fileName} was sent to OMICall; the transcript will appear here.`,
-        ),
-      ];
+      return [statusMessage(t.waiting({ file, provider }))];
+    case 'timed_out':
+      return [statusMessage(t.timedOut({ file, provider, waited: minutes(ctx.lang, view.waitedMinutes) }))];
     case 'failed':
-      return [
-        statusMessage(
-          `:warning: Could not transcribe *${name}*: ${escapeMrkdwn(state.reason)}`,
-          `Could not transcribe ${fileName}: ${state.reason}`,
-        ),
-      ];
+      return [statusMessage(t.failed({ file, reason: t.failure(escapedFailure(view.failure, provider)) }))];
     case 'transcript':
-      return transcriptMessages(fileName, state.segments);
+      return transcriptMessages(file, view, ctx);
   }
 }
 
-function statusMessage(mrkdwn: string, text: string): SlackMessage {
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } }] };
+function escapedFailure(failure: Failure, provider: string): Failure & { provider: string } {
+  const escaped: Failure =
+    failure.code === 'provider_refused' || failure.code === 'provider_unreachable'
+      ? { ...failure, error: escapeMrkdwn(failure.error).replace(/`/g, "'") }
+      : failure;
+  return { ...escaped, provider };
+}
+
+function statusMessage(mrkdwn: string): SlackMessage {
+  return { text: plainOf(mrkdwn), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } }] };
+}
+
+/**
+ * The `text` of a message: what notifications and search show. Emoji codes and bold marks are dropped; the
+ * escaping stays, because Slack reads `text` as mrkdwn too (a `<!channel>` there would notify everyone).
+ */
+function plainOf(mrkdwn: string): string {
+  return mrkdwn.replace(/^:[a-z0-9_+-]+:\s*/, '').replace(/\*/g, '');
 }
 
 interface Line {
@@ -66,21 +87,28 @@ interface Line {
   plain: string;
 }
 
-function transcriptMessages(fileName: string, segments: Segment[]): SlackMessage[] {
-  const lines = inSpokenOrder(segments)
+function transcriptMessages(
+  file: string,
+  view: Extract<ReplyView, { kind: 'transcript' }>,
+  ctx: RenderContext,
+): SlackMessage[] {
+  const t = messages(ctx.lang);
+  const lines: Line[] = inSpokenOrder(view.segments)
     .filter((s) => s.text !== '')
     .flatMap((s) =>
       splitEscaped(s.text, LIMITS.sectionChars - 20).map((piece) => ({
-        mrkdwn: `\`${clock(s.from)}\`  ${piece.escaped}`,
-        plain: `[${clock(s.from)}] ${piece.plain}`,
+        mrkdwn: `\`${clock(s.from)}\`  ${piece}`,
+        plain: `[${clock(s.from)}] ${piece}`,
       })),
     );
   const pages = paginate(lines);
+  const duration = view.durationSeconds !== undefined ? clock(view.durationSeconds) : undefined;
   return pages.map((sections, i) => {
+    const last = i === pages.length - 1;
     const header =
       i === 0
-        ? `:memo: Transcript of *${escapeMrkdwn(fileName)}*${pages.length > 1 ? ` (part 1 of ${pages.length})` : ''}`
-        : `:memo: *${escapeMrkdwn(fileName)}*, continued (part ${i + 1} of ${pages.length})`;
+        ? `${t.transcriptHeader({ file, duration })}${pages.length > 1 ? ` (${t.partOf({ part: 1, parts: pages.length })})` : ''}`
+        : t.transcriptContinued({ file, part: i + 1, parts: pages.length });
     const blocks: types.KnownBlock[] = [
       { type: 'context', elements: [{ type: 'mrkdwn', text: header }] },
       ...sections.map(
@@ -90,12 +118,36 @@ function transcriptMessages(fileName: string, segments: Segment[]): SlackMessage
         }),
       ),
     ];
-    const plainHeader = i === 0 ? `Transcript of ${fileName}` : `${fileName}, continued`;
-    return { text: [plainHeader, ...sections.flat().map((l) => l.plain)].join('\n'), blocks };
+    if (last) blocks.push(...footer(view, ctx));
+    const body = sections.flat().map((l) => l.plain);
+    return { text: [plainOf(header), ...body].join('\n'), blocks };
   });
 }
 
-/** Groups lines into sections, and sections into messages, within LIMITS. */
+/** Under the last part: whether more may come, and once complete, the export buttons. */
+function footer(view: Extract<ReplyView, { kind: 'transcript' }>, ctx: RenderContext): types.KnownBlock[] {
+  const t = messages(ctx.lang);
+  if (!view.complete) return [{ type: 'context', elements: [{ type: 'mrkdwn', text: t.transcriptReceiving }] }];
+  const blocks: types.KnownBlock[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: t.transcriptComplete }] }];
+  if (view.exportValue) blocks.push(exportButtons(view.exportValue));
+  return blocks;
+}
+
+/** A transcript's download buttons (one per output format), carrying its signed tracking ID. */
+export function exportButtons(trackingId: string): types.KnownBlock {
+  return {
+    type: 'actions',
+    block_id: 'export',
+    elements: OUTPUT_FORMATS.map((f) => ({
+      type: 'button',
+      action_id: `${EXPORT_ACTION_PREFIX}${f.id}`,
+      text: { type: 'plain_text', text: f.label },
+      value: trackingId,
+    })),
+  };
+}
+
+/** Groups lines into sections, and sections into messages, within LIMITS (with room for the footer). */
 function paginate(lines: Line[]): Line[][][] {
   const pages: Line[][][] = [];
   let page: Line[][] = [];
@@ -131,16 +183,16 @@ function paginate(lines: Line[]): Line[][][] {
   return pages.length > 0 ? pages : [[]];
 }
 
-/** Pieces of text whose escaped form fits in max characters (escaping can make text up to 5x longer). */
-function splitEscaped(text: string, max: number, chunk = max): { plain: string; escaped: string }[] {
-  return splitLongText(text, chunk).flatMap((plain) => {
+/** Escaped pieces of text, each at most max characters (escaping can make text up to 5x longer). */
+function splitEscaped(text: string, max: number, chunk = max): string[] {
+  return splitAtSpaces(text, chunk).flatMap((plain) => {
     const escaped = escapeMrkdwn(plain);
-    return escaped.length <= max ? [{ plain, escaped }] : splitEscaped(plain, max, Math.floor(chunk / 2));
+    return escaped.length <= max ? [escaped] : splitEscaped(plain, max, Math.floor(chunk / 2));
   });
 }
 
 /** Splits text longer than max at spaces (or hard, when a word is longer than max). */
-export function splitLongText(text: string, max: number): string[] {
+function splitAtSpaces(text: string, max: number): string[] {
   const pieces: string[] = [];
   let rest = text;
   while (rest.length > max) {

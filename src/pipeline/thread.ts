@@ -1,36 +1,47 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
+import type { Lang } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import {
+  currentAttempt,
   JOB_TTL_MS,
-  type JobState,
+  type JobRecord,
   keys,
   loadJob,
   loadSegments,
   type ReplyRecord,
-  unlistChannelJob,
 } from '../records/jobs.ts';
-import { type MemoRef, replyThreadTs } from '../records/tracking-id.ts';
+import type { Segment } from '../records/segments.ts';
+import { type MemoRef, memoKey, replyThreadTs } from '../records/tracking-id.ts';
 import { slackError } from '../slack/errors.ts';
-import { displayName, type SlackFile } from '../slack/files.ts';
 import type { Store } from '../store/index.ts';
-import { type ReplyState, renderReply, type SlackMessage } from './render.ts';
+import { type ReplyView, renderReply, type SlackMessage } from './render.ts';
 
-const REACTIONS: Record<ReplyState['kind'], string> = {
-  working: 'hourglass_flowing_sand',
+const REACTIONS: Record<ReplyView['kind'] | 'complete', string> = {
+  queued: 'hourglass_flowing_sand',
+  sending: 'hourglass_flowing_sand',
   waiting: 'hourglass_flowing_sand',
   transcript: 'memo',
+  complete: 'white_check_mark',
   failed: 'warning',
+  timed_out: 'warning',
 };
 
 export interface ReplyWriterOptions {
   store: Store;
   slack: webApi.WebClient;
   log: Logger;
+  metrics: Metrics;
+  lang: Lang;
+  /** The provider's name, as users read it. */
+  provider: string;
   /** Least time between two writes of one reply; changes in between are gathered into the next. */
   coalesceMs?: number;
   /** How long to wait when another instance is writing the same reply. */
   lockRetryMs?: number;
+  /** The render lock's lifetime; renewed while its owner writes. */
+  lockTtlMs?: number;
 }
 
 interface Pending {
@@ -39,13 +50,16 @@ interface Pending {
   running: boolean;
   again: boolean;
   lastWrite: number;
+  /** When the oldest change not yet shown arrived through a callback, for the callback → update metric. */
+  callbackAt?: number;
 }
 
 /**
- * Keeps each file's thread reply in step with its job and segments. A change to a reply that is idle is
- * written at once; changes that come while it is being written, or soon after, are gathered into one
- * later write, so Slack sees at most one write per reply every `coalesceMs`. A lock in the store keeps
- * two instances from writing the same reply.
+ * Keeps each file's thread reply (and the memo's reaction) in step with its job and segments. This is where a
+ * result lands in Slack. A change to a reply that is idle is written at once; changes that come while it is
+ * being written, or soon after, are gathered into one later write, so Slack sees at most one write per reply
+ * every `coalesceMs`. A lock in the store, held with an owner token and renewed while writing, keeps two
+ * instances from writing the same reply.
  */
 export class ReplyWriter {
   readonly #o: Required<ReplyWriterOptions>;
@@ -53,18 +67,25 @@ export class ReplyWriter {
   #idle: (() => void)[] = [];
 
   constructor(options: ReplyWriterOptions) {
-    this.#o = { ...options, coalesceMs: options.coalesceMs ?? 300, lockRetryMs: options.lockRetryMs ?? 400 };
+    this.#o = {
+      ...options,
+      coalesceMs: options.coalesceMs ?? 300,
+      lockRetryMs: options.lockRetryMs ?? 400,
+      lockTtlMs: options.lockTtlMs ?? 30_000,
+    };
   }
 
-  /** Shows the file's current state in its thread. */
-  refresh(trackingId: string, ref: MemoRef): void {
-    let p = this.#pending.get(trackingId);
+  /** Shows the file's current state in its thread. `callbackAt`: the change came with a callback then. */
+  refresh(ref: MemoRef, callbackAt?: number): void {
+    const key = memoKey(ref);
+    let p = this.#pending.get(key);
     if (!p) {
       p = { ref, running: false, again: false, lastWrite: 0 };
-      this.#pending.set(trackingId, p);
+      this.#pending.set(key, p);
     }
+    if (callbackAt !== undefined) p.callbackAt = Math.min(p.callbackAt ?? callbackAt, callbackAt);
     if (p.running) p.again = true;
-    else if (!p.timer) this.#schedule(trackingId, p, p.lastWrite + this.#o.coalesceMs - Date.now());
+    else if (!p.timer) this.#schedule(key, p, p.lastWrite + this.#o.coalesceMs - Date.now());
   }
 
   /** Resolves when every change has been written. */
@@ -76,87 +97,105 @@ export class ReplyWriter {
     return [...this.#pending.values()].some((p) => p.running || p.timer !== undefined);
   }
 
-  #schedule(trackingId: string, p: Pending, delayMs: number): void {
-    p.timer = setTimeout(() => void this.#run(trackingId, p), Math.max(0, delayMs));
+  #schedule(key: string, p: Pending, delayMs: number): void {
+    p.timer = setTimeout(() => void this.#run(key, p), Math.max(0, delayMs));
   }
 
-  async #run(trackingId: string, p: Pending): Promise<void> {
+  async #run(key: string, p: Pending): Promise<void> {
     p.timer = undefined;
     p.running = true;
+    const callbackAt = p.callbackAt;
+    p.callbackAt = undefined;
     let retryIn = this.#o.coalesceMs;
     try {
-      if (!(await this.#write(trackingId, p.ref))) {
+      if (await this.#locked(key, () => this.#write(p.ref))) {
+        if (callbackAt !== undefined) this.#o.metrics.callbackToUpdateSeconds.observe((Date.now() - callbackAt) / 1000);
+      } else {
         p.again = true;
+        p.callbackAt = callbackAt;
         retryIn = this.#o.lockRetryMs;
       }
     } catch (err) {
-      this.#o.log.error('could not update the thread reply', { trackingId, error: slackError(err) });
+      this.#o.log.error('could not update the thread reply', { memo: key, error: slackError(err) });
     } finally {
       p.running = false;
       p.lastWrite = Date.now();
       if (p.again) {
         p.again = false;
-        this.#schedule(trackingId, p, retryIn);
+        this.#schedule(key, p, retryIn);
       } else {
         // Remembered for a moment, so that the next change keeps its distance from this write.
         setTimeout(() => {
-          if (!p.running && !p.timer) this.#pending.delete(trackingId);
+          if (!p.running && !p.timer) this.#pending.delete(key);
         }, this.#o.coalesceMs).unref();
       }
       if (!this.#busy()) for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 
-  /** False when another instance holds the reply's lock. */
-  async #write(trackingId: string, ref: MemoRef): Promise<boolean> {
-    const { store, slack, log } = this.#o;
-    if (!(await store.claim(keys.renderLock(trackingId), 60_000))) return false;
+  /**
+   * Runs write under the memo's render lock; false when another instance holds it. The lock carries a token
+   * of its own, is renewed while the write lasts (a Slack answer can take a minute under rate limits), and is
+   * released only by its owner: a fixed TTL and a plain DEL once let a slow writer's lock expire, a second
+   * instance post its own reply, and the first delete the second's lock.
+   */
+  async #locked(key: string, write: () => Promise<void>): Promise<boolean> {
+    const { store, lockTtlMs } = this.#o;
+    const lock = keys.renderLock(key);
+    const owner = randomUUID();
+    if (!(await store.claim(lock, owner, lockTtlMs))) return false;
+    const renew = setInterval(() => void store.extend(lock, owner, lockTtlMs).catch(() => {}), lockTtlMs / 3);
     try {
-      const [job, segments, saved] = await Promise.all([
-        loadJob(store, trackingId),
-        loadSegments(store, trackingId),
-        store.get<ReplyRecord>(keys.reply(trackingId)),
-      ]);
-      // No record: this instance restarted with the in-memory store, or never saw the upload.
-      const reply = saved ?? { fileName: job?.fileName ?? (await this.#fileName(ref)), replyTs: [], shown: [] };
-      const jobState: JobState = job?.state ?? 'waiting';
-      const state: ReplyState =
-        segments.length > 0
-          ? { kind: 'transcript', segments }
-          : jobState === 'failed'
-            ? { kind: 'failed', reason: job?.failure ?? 'unknown error' }
-            : { kind: jobState };
-      const messages = renderReply(reply.fileName, state);
-      for (const [i, message] of messages.entries()) {
-        const digest = digestOf(message);
-        if (reply.shown[i] === digest) continue;
-        const ts = reply.replyTs[i];
-        if (ts) {
-          await slack.chat.update({ channel: ref.channel, ts, text: message.text, blocks: message.blocks });
-        } else {
-          const posted = await slack.chat.postMessage({
-            channel: ref.channel,
-            thread_ts: replyThreadTs(ref),
-            text: message.text,
-            blocks: message.blocks,
-            unfurl_links: false,
-            unfurl_media: false,
-          });
-          reply.replyTs[i] = posted.ts as string;
-        }
-        reply.shown[i] = digest;
-        await store.set(keys.reply(trackingId), reply, JOB_TTL_MS);
-      }
-      // Transcribing has visibly begun: no longer "in progress" for /transcribe status.
-      if (state.kind === 'transcript' && job && reply.reaction !== REACTIONS.transcript)
-        await unlistChannelJob(store, job);
-      await this.#react(ref, reply, REACTIONS[state.kind]);
-      await store.set(keys.reply(trackingId), reply, JOB_TTL_MS);
-      log.info('posted', { trackingId, state: state.kind, replies: reply.replyTs.length });
+      await write();
       return true;
     } finally {
-      await store.delete(keys.renderLock(trackingId));
+      clearInterval(renew);
+      await store.release(lock, owner).catch(() => {});
     }
+  }
+
+  async #write(ref: MemoRef): Promise<void> {
+    const { store, log } = this.#o;
+    const key = memoKey(ref);
+    const trackingId = await currentAttempt(store, key);
+    if (!trackingId) return;
+    const [job, segments, saved] = await Promise.all([
+      loadJob(store, trackingId),
+      loadSegments(store, trackingId),
+      store.get<ReplyRecord>(keys.reply(key)),
+    ]);
+    if (!job) return;
+    const reply = saved ?? { fileName: job.fileName, replyTs: [], shown: [] };
+    const view = viewOf(job, segments);
+    const rendered = renderReply(reply.fileName, view, { lang: this.#o.lang, provider: this.#o.provider });
+    for (const [i, message] of rendered.entries()) await this.#show(ref, reply, i, message);
+    const reaction = view.kind === 'transcript' && view.complete ? REACTIONS.complete : REACTIONS[view.kind];
+    await this.#react(ref, reply, reaction);
+    await store.set(keys.reply(key), reply, JOB_TTL_MS);
+    log.info('posted', { trackingId, state: job.state, replies: reply.replyTs.length });
+  }
+
+  /** Posts or updates the i-th reply, unless it shows this already. */
+  async #show(ref: MemoRef, reply: ReplyRecord, i: number, message: SlackMessage): Promise<void> {
+    const digest = digestOf(message);
+    if (reply.shown[i] === digest) return;
+    const ts = reply.replyTs[i];
+    if (ts) {
+      await this.#o.slack.chat.update({ channel: ref.channel, ts, text: message.text, blocks: message.blocks });
+    } else {
+      const posted = await this.#o.slack.chat.postMessage({
+        channel: ref.channel,
+        thread_ts: replyThreadTs(ref),
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (typeof posted.ts === 'string') reply.replyTs[i] = posted.ts;
+    }
+    reply.shown[i] = digest;
+    // Saved after each message, so a crash between two never posts a message twice.
+    await this.#o.store.set(keys.reply(memoKey(ref)), reply, JOB_TTL_MS);
   }
 
   async #react(ref: MemoRef, reply: ReplyRecord, name: string): Promise<void> {
@@ -175,14 +214,34 @@ export class ReplyWriter {
     }
     reply.reaction = name;
   }
+}
 
-  async #fileName(ref: MemoRef): Promise<string> {
-    try {
-      const info = await this.#o.slack.files.info({ file: ref.fileId });
-      return displayName(info.file as SlackFile);
-    } catch {
-      return 'audio file';
-    }
+/** What the thread shows for a job: its transcript once there is one, else where it stands. */
+export function viewOf(job: JobRecord, segments: Segment[]): ReplyView {
+  if (segments.length > 0) {
+    return {
+      kind: 'transcript',
+      segments,
+      complete: job.state === 'complete',
+      durationSeconds: job.durationSeconds,
+      exportValue: job.trackingId,
+    };
+  }
+  switch (job.state) {
+    case 'queued':
+    case 'sending':
+    case 'waiting':
+      return { kind: job.state };
+    case 'receiving':
+    case 'complete':
+      return { kind: 'waiting' };
+    case 'failed':
+      return { kind: 'failed', failure: job.failure ?? { code: 'internal' } };
+    case 'timed_out':
+      return {
+        kind: 'timed_out',
+        waitedMinutes: Math.floor((Date.now() - (job.acceptedAt ?? job.createdAt)) / 60_000),
+      };
   }
 }
 

@@ -1,22 +1,51 @@
-import type { Store } from '../store/index.ts';
-import { DAY_MS } from '../store/index.ts';
+import { DAY_MS, type Store } from '../store/index.ts';
 import { type Segment, segmentKey } from './segments.ts';
 import type { MemoRef } from './tracking-id.ts';
 
-/** Where a transcription stands, as its thread reply shows it. */
-export type JobState = 'working' | 'waiting' | 'failed';
+/**
+ * Where a file's transcription stands. Its life: queued → sending → waiting → receiving → complete, or failed
+ * (nothing was accepted by the provider, said in the thread) or timed_out (accepted, but no result came in
+ * time; a late result still lands).
+ */
+export type JobState = 'queued' | 'sending' | 'waiting' | 'receiving' | 'complete' | 'failed' | 'timed_out';
 
-/** One audio file's transcription, shared by every instance through the store. */
+/** States in which the memo may be asked for again from scratch. */
+export const RESTARTABLE: readonly JobState[] = ['failed', 'timed_out'];
+
+/** Why a file could not be transcribed, in terms the i18n catalogues turn into words. */
+export type Failure =
+  | { code: 'too_large'; sizeMb: number; limitMb: number }
+  | { code: 'too_long'; minutes: number; limitMinutes: number }
+  | { code: 'sign_in_page' }
+  | { code: 'no_download_link' }
+  | { code: 'download_failed'; status?: number }
+  | { code: 'not_convertible' }
+  /** ffmpeg cannot run here: an admin's problem, named as such. */
+  | { code: 'converter_unavailable' }
+  /** The file's link leads off Slack: never followed with the token. */
+  | { code: 'off_slack' }
+  | { code: 'provider_refused'; error: string }
+  | { code: 'provider_unreachable'; attempts: number; error: string }
+  | { code: 'restarted' }
+  | { code: 'internal' };
+
+/** One attempt at transcribing one shared file, shared by every instance through the store. */
 export interface JobRecord extends MemoRef {
   trackingId: string;
   fileName: string;
   state: JobState;
-  /** Plain words for the user, when state is 'failed'. */
-  failure?: string;
+  /** Set when state is 'failed'. */
+  failure?: Failure;
   createdAt: number;
+  /** When the provider accepted the upload. */
+  acceptedAt?: number;
+  /** When the latest new segment arrived. */
+  lastSegmentAt?: number;
+  /** Length of the audio, when known (Slack's duration_ms, the file's header, or ffmpeg's output). */
+  durationSeconds?: number;
 }
 
-/** What the thread shows for one file; written only under the file's render lock. */
+/** What the thread shows for one shared file (across attempts); written only under the memo's render lock. */
 export interface ReplyRecord {
   fileName: string;
   /** The thread replies that show this file (more than one for long transcripts). */
@@ -30,13 +59,15 @@ export interface ReplyRecord {
 export const JOB_TTL_MS = 14 * DAY_MS;
 
 export const keys = {
-  claim: (trackingId: string) => `claim:${trackingId}`,
+  /** The memo's current attempt: its tracking ID. Set only when absent, or swapped from a known attempt. */
+  memo: (memoKey: string) => `memo:${memoKey}`,
   job: (trackingId: string) => `job:${trackingId}`,
-  reply: (trackingId: string) => `reply:${trackingId}`,
-  renderLock: (trackingId: string) => `render-lock:${trackingId}`,
+  reply: (memoKey: string) => `reply:${memoKey}`,
+  renderLock: (memoKey: string) => `render-lock:${memoKey}`,
   channelAuto: (channel: string) => `channel:${channel}:auto`,
   channelJobs: (channel: string) => `channel:${channel}:jobs`,
   segments: (trackingId: string) => `segments:${trackingId}`,
+  characters: (trackingId: string) => `characters:${trackingId}`,
 };
 
 export async function loadJob(store: Store, trackingId: string): Promise<JobRecord | undefined> {
@@ -47,7 +78,12 @@ export async function saveJob(store: Store, job: JobRecord): Promise<void> {
   await store.set(keys.job(job.trackingId), job, JOB_TTL_MS);
 }
 
-export async function addSegment(store: Store, trackingId: string, segment: Segment): Promise<boolean> {
+/** The tracking ID of the memo's current attempt. */
+export async function currentAttempt(store: Store, memoKey: string): Promise<string | undefined> {
+  return store.get<string>(keys.memo(memoKey));
+}
+
+export async function addSegment(store: Store, trackingId: string, segment: Segment) {
   return store.mapAdd(keys.segments(trackingId), segmentKey(segment), segment, JOB_TTL_MS);
 }
 
@@ -55,16 +91,15 @@ export async function loadSegments(store: Store, trackingId: string): Promise<Se
   return store.mapValues<Segment>(keys.segments(trackingId));
 }
 
-/** A job listed under its channel while it has not failed, for `/transcribe status`. */
+/** A job listed under its channel, for `/transcribe status`. */
 export interface ChannelJob {
   trackingId: string;
-  ts: string;
   fileName: string;
   since: number;
 }
 
 export async function listChannelJob(store: Store, job: JobRecord): Promise<void> {
-  const entry: ChannelJob = { trackingId: job.trackingId, ts: job.ts, fileName: job.fileName, since: job.createdAt };
+  const entry: ChannelJob = { trackingId: job.trackingId, fileName: job.fileName, since: job.createdAt };
   await store.mapAdd(keys.channelJobs(job.channel), job.trackingId, entry, JOB_TTL_MS);
 }
 

@@ -1,54 +1,16 @@
-/** One piece of recognised speech, as OMICall's webhook delivers it. */
-export interface Segment {
-  /** Start, in seconds. */
+/** A word of a segment with its own times, when the provider sends them. */
+export interface Word {
+  text: string;
   from: number;
-  /** End, in seconds. */
+  to: number;
+}
+
+/** One piece of recognised speech. Times in seconds from the start of the audio. */
+export interface Segment {
+  from: number;
   to: number;
   text: string;
-}
-
-export interface SegmentDelivery extends Segment {
-  trackingId: string;
-}
-
-export type ParsedCallback = { ok: true; segments: SegmentDelivery[]; ignored: number } | { ok: false; reason: string };
-
-/**
- * Parses a webhook body. OMICall documents neither batching nor types precisely, so this accepts one
- * object or an array, `from`/`to` as numbers or numeric strings, and any `word_alignment` (unused).
- * Objects that are not speech-to-text segments (Voice Insights results share the URL) count as ignored.
- */
-export function parseCallback(body: string): ParsedCallback {
-  if (body.trim() === '') return { ok: false, reason: 'empty body' };
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, reason: 'body is not JSON' };
-  }
-  const items = Array.isArray(json) ? json : [json];
-  const segments: SegmentDelivery[] = [];
-  let ignored = 0;
-  for (const item of items) {
-    const segment = toSegment(item);
-    if (segment) segments.push(segment);
-    else ignored += 1;
-  }
-  return { ok: true, segments, ignored };
-}
-
-function toSegment(item: unknown): SegmentDelivery | undefined {
-  if (typeof item !== 'object' || item === null) return undefined;
-  const { tracking_id, text, from, to } = item as Record<string, unknown>;
-  if (typeof tracking_id !== 'string' || typeof text !== 'string') return undefined;
-  const start = seconds(from);
-  if (start === undefined) return undefined;
-  return { trackingId: tracking_id, from: start, to: seconds(to) ?? start, text: text.trim() };
-}
-
-function seconds(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
+  words?: Word[];
 }
 
 /** The identity of a segment: the same (from, to) delivered twice is one segment. */

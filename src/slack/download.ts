@@ -28,6 +28,12 @@ export interface DownloadOptions {
   isSlackHost: (url: URL) => boolean;
   dispatcher?: Dispatcher;
   maxRedirects?: number;
+  /** Stop past this many bytes, whatever Content-Length or Slack's reported size said. */
+  maxBytes?: number;
+  /** The whole transfer, first byte to last. */
+  deadlineMs?: number;
+  /** Aborts the transfer (the app is stopping). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -37,12 +43,18 @@ export interface DownloadOptions {
  */
 export async function openDownload(url: string, options: DownloadOptions): Promise<Download> {
   let target = new URL(url);
-  if (!options.isSlackHost(target)) throw new DownloadError(`the file is not on Slack's file host (${target.host})`);
+  if (!options.isSlackHost(target))
+    throw new DownloadError(`the file is not on Slack's file host (${target.host})`, { code: 'download_off_slack' });
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = options.isSlackHost(target)
       ? { authorization: `Bearer ${options.token}` }
       : {};
-    const res = await request(target, { method: 'GET', headers, dispatcher: options.dispatcher });
+    const res = await request(target, {
+      method: 'GET',
+      headers,
+      dispatcher: options.dispatcher,
+      signal: options.signal,
+    });
     const location = res.headers.location;
     if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
       await res.body.dump();

@@ -1,5 +1,3 @@
-import type { Container } from '../audio/containers.ts';
-
 /** The parts of a Slack file object this app reads. */
 export interface SlackFile {
   id: string;
@@ -7,45 +5,43 @@ export interface SlackFile {
   title?: string | null;
   mimetype?: string | null;
   filetype?: string | null;
+  /** `slack_audio` / `slack_video` for clips recorded in Slack. */
   subtype?: string | null;
   size?: number | null;
   url_private_download?: string | null;
   url_private?: string | null;
-  /** Slack Connect stubs: `{ id, mode: "file_access", file_access: "check_file_info" }`. */
+  /**
+   * `hosted` for files Slack keeps; `hidden_by_limit` (a free plan hides old files), `tombstone` (deleted),
+   * `external` (a link to another service) have no content; Slack Connect stubs say `file_access`.
+   */
   mode?: string | null;
+  /** Slack Connect stubs: `{ id, mode: "file_access", file_access: "check_file_info" }`. */
   file_access?: string | null;
+  /** Clips: their length. */
+  duration_ms?: number | null;
+  /** Clips: `audio`, `video` or `unknown`. */
+  media_display_type?: string | null;
 }
 
-const MEDIA_EXTENSIONS = new Set([
-  'wav',
-  'mp3',
-  'm4a',
-  'mp4',
-  'm4v',
-  'mov',
-  'webm',
-  'ogg',
-  'oga',
-  'opus',
-  'flac',
-  'aac',
-  'amr',
-  '3gp',
-  'mkv',
-  'wma',
-  'aif',
-  'aiff',
-  'caf',
-]);
+const MEDIA_EXTENSIONS = new Set(
+  'wav mp3 m4a mp4 m4v mov webm ogg oga opus flac aac amr 3gp mkv wma aif aiff caf'.split(' '),
+);
+/** Modes of files with content the app could download. Absent on older payloads. */
+const CONTENT_MODES = new Set(['hosted', 'snippet', 'post', undefined, null]);
 
 export type FileKind = 'audio' | 'maybe-audio' | 'not-audio';
 
 /**
- * Audio is anything audio/*, Slack's recorded clips, video, and files with no mimetype whose name says
- * audio. A file with no mimetype and a name that says nothing is 'maybe-audio': its first bytes decide.
+ * Audio is anything audio/*, Slack's recorded clips, video, and files with no mimetype whose name says audio.
+ * A file with no mimetype and a name that says nothing is 'maybe-audio': its first bytes decide. Files
+ * without content (hidden by the free plan's limit, deleted, external links) or without a download link are
+ * never audio. A Slack Connect stub must be looked up first (`isStub`).
  */
 export function classifyFile(file: SlackFile): FileKind {
+  if (!CONTENT_MODES.has(file.mode ?? undefined)) return 'not-audio';
+  if (!file.url_private_download && !file.url_private) return 'not-audio';
   if (file.subtype === 'slack_audio' || file.subtype === 'slack_video') return 'audio';
+  if (file.media_display_type === 'audio' || file.media_display_type === 'video') return 'audio';
   const mime = (file.mimetype ?? '').toLowerCase();
   if (mime.startsWith('audio/') || mime.startsWith('video/')) return 'audio';
   if (mime !== '' && mime !== 'application/octet-stream') return 'not-audio';
@@ -53,8 +49,19 @@ export function classifyFile(file: SlackFile): FileKind {
   return 'maybe-audio';
 }
 
+/** A Slack Connect stub: only an id, to be looked up with files.info. */
 export function isStub(file: SlackFile): boolean {
   return file.file_access === 'check_file_info';
+}
+
+/** Whether Slack called the file audio (an MP4 container may hold video). */
+export function declaredAudio(file: SlackFile): boolean {
+  return (
+    file.subtype === 'slack_audio' ||
+    file.media_display_type === 'audio' ||
+    (file.mimetype ?? '').toLowerCase().startsWith('audio/') ||
+    extension(file) === 'm4a'
+  );
 }
 
 export function extension(file: SlackFile): string {
@@ -66,30 +73,25 @@ export function displayName(file: SlackFile): string {
   return file.name || file.title || 'audio file';
 }
 
-/** How the bytes go to OMICall, once the first bytes are known. */
-export type UploadPlan =
-  | { mode: 'as-is'; extension: 'wav' | 'mp3' | 'm4a'; contentType: string }
-  | { mode: 'convert'; extension: 'mp3'; contentType: 'audio/mpeg' }
-  | { mode: 'sign-in-page' }
-  | { mode: 'not-audio' };
+/** The file's length from Slack (clips carry duration_ms), in seconds. */
+export function reportedSeconds(file: SlackFile): number | undefined {
+  return typeof file.duration_ms === 'number' && file.duration_ms > 0 ? file.duration_ms / 1000 : undefined;
+}
 
-/** .wav, .mp3 and .m4a go byte for byte; other audio and video are converted to MP3. */
-export function planUpload(file: SlackFile, container: Container): UploadPlan {
-  const convert = { mode: 'convert', extension: 'mp3', contentType: 'audio/mpeg' } as const;
-  switch (container) {
-    case 'wav':
-      return { mode: 'as-is', extension: 'wav', contentType: 'audio/wav' };
-    case 'mp3':
-      return { mode: 'as-is', extension: 'mp3', contentType: 'audio/mpeg' };
-    case 'mp4': {
-      const declaredAudio = (file.mimetype ?? '').toLowerCase().startsWith('audio/') || extension(file) === 'm4a';
-      return declaredAudio ? { mode: 'as-is', extension: 'm4a', contentType: 'audio/mp4' } : convert;
-    }
-    case 'html':
-      return { mode: 'sign-in-page' };
-    case 'unknown':
-      return classifyFile(file) === 'audio' ? convert : { mode: 'not-audio' };
-    default:
-      return convert;
-  }
+/** Only what the relay needs, kept in the queue. */
+export function slimFile(file: SlackFile): SlackFile {
+  return {
+    id: file.id,
+    name: file.name,
+    title: file.title,
+    mimetype: file.mimetype,
+    filetype: file.filetype,
+    subtype: file.subtype,
+    size: file.size,
+    url_private_download: file.url_private_download,
+    url_private: file.url_private,
+    mode: file.mode,
+    duration_ms: file.duration_ms,
+    media_display_type: file.media_display_type,
+  };
 }

@@ -106,6 +106,12 @@ export class SlackStandIn {
   readonly responses: { path: string; body: { text?: string; response_type?: string } }[] = [];
   /** Channels the bot cannot read (conversations.* answer not_in_channel). */
   readonly privateChannels = new Set<string>();
+  /**
+   * Who is in a channel, for conversations.members. A channel not listed has the bot and the test people in it;
+   * a channel the bot cannot read (privateChannels) answers channel_not_found unless listed here (as a public
+   * channel's members can be listed by any app with channels:read).
+   */
+  readonly channelMembers = new Map<string, string[]>();
   /** Files uploaded and completed, in order. */
   readonly uploadedFiles: UploadedFile[] = [];
   /** Uploads by file id, from files.getUploadURLExternal until completed. */
@@ -113,7 +119,8 @@ export class SlackStandIn {
   #overrides: Responder[] = [];
   #server: Server;
   #seq = 0;
-  #clock = 1_700_000_000;
+  // Slack's ts is the time of the message: now, as it would be.
+  #clock = Math.floor(Date.now() / 1000);
   url = '';
 
   constructor() {
@@ -286,6 +293,16 @@ export class SlackStandIn {
       case 'files.info': {
         const hosted = this.files.get(String(a.file));
         return hosted ? { ok: true, file: hosted.file } : { ok: false, error: 'file_not_found' };
+      }
+      case 'conversations.members': {
+        const listed = this.channelMembers.get(channel);
+        if (!listed && this.privateChannels.has(channel)) return { ok: false, error: 'channel_not_found' };
+        const members = listed ?? [BOT_USER_ID, 'UALICE01', 'UBOB0001'];
+        const limit = Number(a.limit ?? 100);
+        const start = Number(a.cursor ? Buffer.from(String(a.cursor), 'base64').toString() : 0);
+        const page = members.slice(start, start + limit);
+        const next = start + limit < members.length ? Buffer.from(String(start + limit)).toString('base64') : '';
+        return { ok: true, members: page, response_metadata: { next_cursor: next } };
       }
       case 'conversations.history': {
         if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };

@@ -1,99 +1,42 @@
-import type { App, webApi } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { errorMessage } from '../../errors.ts';
-import type { Logger } from '../../log.ts';
-import type { Transcriber } from '../../pipeline/relay.ts';
-import { keys } from '../../records/jobs.ts';
-import type { SlackFile } from '../../slack/files.ts';
-import type { Store } from '../../store/index.ts';
-
-/** Whether new memos in a channel are transcribed without asking (the default). */
-export async function isAutoOn(store: Store, channel: string): Promise<boolean> {
-  return (await store.get<string>(keys.channelAuto(channel))) !== 'off';
-}
-
-const QUIET_MS = 20;
-const MAX_WAIT_MS = 500;
-
-export interface AfterBurst {
-  add(task: () => Promise<void>): void;
-  /** Runs what waits now; resolves when every task added so far has finished. */
-  flush(): Promise<void>;
-}
+import { messages } from '../../i18n/index.ts';
+import { isAutoOn } from '../../records/channels.ts';
+import { displayName, type SlackFile } from '../../slack/files.ts';
+import { escapeMrkdwn } from '../../slack/mrkdwn.ts';
+import type { ListenerDeps } from '../index.ts';
 
 /**
- * Runs tasks once Slack's requests pause for a moment (at most MAX_WAIT_MS after the first), so that
- * every request of a burst is acknowledged before the work they bring competes with them.
+ * Where a memo enters: every file shared in a channel the app is in (public, private, DM, group DM) arrives as
+ * a `message` event with subtype `file_share`; Bolt has acknowledged it before this runs. Each file goes to the
+ * pipeline's intake, which claims, records and queues it.
  */
-export function afterBurst(): AfterBurst {
-  const waiting: (() => Promise<void>)[] = [];
-  const running = new Set<Promise<void>>();
-  let timer: NodeJS.Timeout | undefined;
-  let first = 0;
-  const start = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    for (const task of waiting.splice(0)) {
-      const done = task();
-      running.add(done);
-      void done.finally(() => running.delete(done));
-    }
-  };
-  return {
-    add(task) {
-      waiting.push(task);
-      if (timer) clearTimeout(timer);
-      else first = Date.now();
-      timer = setTimeout(start, Math.min(QUIET_MS, Math.max(0, first + MAX_WAIT_MS - Date.now())));
-    },
-    async flush() {
-      start();
-      await Promise.allSettled([...running]);
-    },
-  };
-}
-
-/**
- * Every file shared in a channel the app is in (public, private, DM, group DM) arrives as a
- * `message` event with subtype `file_share`; each audio file becomes a job.
- */
-export interface FileShareDeps {
-  transcriber: Transcriber;
-  store: Store;
-  slack: webApi.WebClient;
-  log: Logger;
-}
-
-export function listenForFileShares(app: App, { transcriber, store, slack, log }: FileShareDeps): AfterBurst {
-  const later = afterBurst();
-  app.event('message', async ({ event, context }) => {
+export function fileShared(deps: ListenerDeps) {
+  return async ({ event, context }: SlackEventMiddlewareArgs<'message'> & AllMiddlewareArgs): Promise<void> => {
     if (event.subtype !== 'file_share') return;
     const botId = (event as { bot_id?: string }).bot_id;
     if (botId && botId === context.botId) return;
-    // Bolt has acknowledged the event already.
-    later.add(async () => {
-      try {
-        if (!(await isAutoOn(store, event.channel))) return;
-        const message = { channel: event.channel, ts: event.ts, threadTs: event.thread_ts };
-        for (const file of (event.files ?? []) as SlackFile[]) {
-          const result = await transcriber.submit(message, file);
-          if (result.status === 'duplicate')
-            log.info('already claimed', { trackingId: result.trackingId, retry: context.retryNum });
-          if (result.status === 'stopping') {
-            await slack.chat.postMessage({
-              channel: event.channel,
-              thread_ts: event.thread_ts ?? event.ts,
-              text: `:warning: The app was restarting when ${file.name ?? 'this file'} was shared. Use the *Transcribe* shortcut on the message to transcribe it.`,
-            });
-          }
+    const { pipeline, store, slack, log } = deps;
+    try {
+      if (!(await isAutoOn(store, event.channel))) return;
+      const message = { channel: event.channel, ts: event.ts, threadTs: event.thread_ts };
+      for (const file of (event.files ?? []) as SlackFile[]) {
+        const outcome = await pipeline.intake.submit(message, file);
+        if (outcome.status === 'duplicate') log.info('already claimed', { fileId: file.id, retry: context.retryNum });
+        if (outcome.status === 'stopping') {
+          await slack.chat.postMessage({
+            channel: event.channel,
+            thread_ts: event.thread_ts ?? event.ts,
+            text: messages(deps.lang).sharedWhileStopping({ file: escapeMrkdwn(displayName(file)) }),
+          });
         }
-      } catch (err) {
-        log.error('could not take the files of a message', {
-          channel: event.channel,
-          ts: event.ts,
-          error: errorMessage(err),
-        });
       }
-    });
-  });
-  return later;
+    } catch (err) {
+      log.error('could not take the files of a message', {
+        channel: event.channel,
+        ts: event.ts,
+        error: errorMessage(err),
+      });
+    }
+  };
 }

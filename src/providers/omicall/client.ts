@@ -2,21 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { errorMessage, SourceError } from '../../errors.ts';
-import { type OmicallResult, readEnvelope } from './envelope.ts';
-
-export interface AudioUpload {
-  trackingId: string;
-  /** Name with the extension OMICall goes by: .wav, .mp3 or .m4a. */
-  fileName: string;
-  contentType: string;
-  body: AsyncIterable<Uint8Array>;
-  /** Byte length of body, when known: lets the upload carry a Content-Length. */
-  length?: number;
-}
+import type { AudioUpload, ProviderResult } from '../index.ts';
+import { readEnvelope } from './envelope.ts';
 
 export interface OmicallClient {
-  registerWebhook(url: string): Promise<OmicallResult>;
-  speechToText(upload: AudioUpload): Promise<OmicallResult>;
+  registerWebhook(url: string): Promise<ProviderResult>;
+  speechToText(upload: AudioUpload): Promise<ProviderResult>;
   close(): Promise<void>;
 }
 
@@ -73,7 +64,7 @@ export function multipart(upload: AudioUpload): { headers: Record<string, string
   return { headers, body: body() };
 }
 
-function networkFailure(err: unknown): OmicallResult {
+function networkFailure(err: unknown): ProviderResult {
   if (err instanceof SourceError) throw err;
   const code = (err as { code?: string }).code ?? '';
   const error = code.includes('TIMEOUT')

@@ -1,14 +1,11 @@
-/** What OMICall answered: success, or a failure with its error name. */
-export type OmicallResult =
-  | { ok: true; payload: unknown }
-  | { ok: false; error: string; message?: string; retryable: boolean };
+import type { ProviderResult } from '../index.ts';
 
 /**
  * Reads an answer in OMICall's envelope (`status_code` 9999 or -9999, often with HTTP 200).
- * 5xx is retryable; 4xx and -9999 are not. A 2xx answer without an envelope counts as success,
+ * 5xx, 408 and 429 are retryable; other 4xx and -9999 are not. A 2xx answer without an envelope counts as success,
  * since the speech_to_text page documents only "200 OK".
  */
-export function readEnvelope(status: number, body: string): OmicallResult {
+export function readEnvelope(status: number, body: string): ProviderResult {
   let json: unknown;
   try {
     json = body.trim() === '' ? undefined : JSON.parse(body);
@@ -21,10 +18,13 @@ export function readEnvelope(status: number, body: string): OmicallResult {
   const error = typeof named.error === 'string' ? named.error : undefined;
   const message = typeof named.message === 'string' ? named.message : undefined;
 
-  if (status >= 500) return { ok: false, error: error ?? `http_${status}`, message, retryable: true };
+  // 408 and 429 are passing conditions too: worth another try later.
+  if (status >= 500 || status === 408 || status === 429) {
+    return { ok: false, error: error ?? `http_${status}`, message, retryable: true };
+  }
   if (status >= 300) return { ok: false, error: error ?? `http_${status}`, message, retryable: false };
   if (envelope && Number(envelope.status_code) === -9999) {
     return { ok: false, error: error ?? 'unknown_error', message, retryable: false };
   }
-  return { ok: true, payload };
+  return { ok: true };
 }

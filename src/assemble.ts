@@ -1,0 +1,131 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { webApi } from '@slack/bolt';
+import { ffmpegBinary } from './audio/convert.ts';
+import { type Config, deriveSecret } from './config.ts';
+import { boltLogger, type Logger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { DEFAULT_LIMITS, type PipelineContext } from './pipeline/context.ts';
+import { createPipeline, type Pipeline } from './pipeline/index.ts';
+import { bullQueue } from './pipeline/queue/bullmq.ts';
+import type { JobQueue } from './pipeline/queue/index.ts';
+import { memoryQueue } from './pipeline/queue/memory.ts';
+import { ReplyWriter } from './pipeline/thread.ts';
+import { createProvider, type SpeechProvider } from './providers/index.ts';
+import { slackHosts } from './slack/download.ts';
+import { UserLanguages } from './slack/users.ts';
+import { createStore, DAY_MS, type Store } from './store/index.ts';
+import { closeRedis, connectRedis } from './store/redis.ts';
+
+/** Knobs tests turn down; production uses the defaults. */
+export interface Tuning {
+  retryDelaysMs?: number[];
+  omicallTimeoutMs?: number;
+  coalesceMs?: number;
+  /** How long SIGTERM waits for relays in flight before giving up on them. */
+  drainMs?: number;
+  quietMs?: number;
+  lockRetryMs?: number;
+  conversionTimeoutMs?: number;
+  downloadDeadlineMs?: number;
+  /** Where files ffmpeg must seek in wait (a private folder under the system's temp folder by default). */
+  tmpDir?: string;
+}
+
+/** Every part of the app, built from its configuration. */
+export interface Parts {
+  store: Store;
+  queue: JobQueue;
+  provider: SpeechProvider;
+  slack: webApi.WebClient;
+  metrics: Metrics;
+  replies: ReplyWriter;
+  pipeline: Pipeline;
+  languages: UserLanguages;
+  close(): Promise<void>;
+}
+
+export async function assemble(config: Config, log: Logger, tuning: Tuning = {}): Promise<Parts> {
+  const store = await createStore({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    tlsVerify: config.redisTlsVerify,
+  });
+  const queueRedis = config.redisUrl
+    ? await connectRedis({ url: config.redisUrl, tlsVerify: config.redisTlsVerify })
+    : undefined;
+  const queue = queueRedis
+    ? bullQueue({
+        client: queueRedis,
+        prefix: `${config.redisPrefix}bull`,
+        concurrency: config.relayConcurrency,
+        retryDelaysMs: tuning.retryDelaysMs,
+        lockMs: config.jobLockMs,
+        log: log.child({ component: 'queue' }),
+      })
+    : memoryQueue({ concurrency: config.relayConcurrency, retryDelaysMs: tuning.retryDelaysMs });
+  const clientOptions = { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) };
+  const slack = new webApi.WebClient(config.slackBotToken, clientOptions);
+  // A person waits for a transcript file: give up within minutes, not the default half hour.
+  const uploads = new webApi.WebClient(config.slackBotToken, {
+    ...clientOptions,
+    retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
+  });
+  const provider = createProvider({
+    omicallApiUrl: config.omicallApiUrl,
+    omicallApiKey: config.omicallApiKey,
+    timeoutMs: tuning.omicallTimeoutMs,
+  });
+  const metrics = createMetrics(() => queue.counts());
+  const replies = new ReplyWriter({
+    store,
+    slack,
+    log,
+    metrics,
+    lang: config.appLanguage,
+    provider: provider.name,
+    coalesceMs: tuning.coalesceMs,
+    lockRetryMs: tuning.lockRetryMs,
+  });
+  const context: PipelineContext = {
+    store,
+    queue,
+    slack,
+    provider,
+    replies,
+    metrics,
+    log,
+    settings: {
+      trackingKey: deriveSecret(config.slackSigningSecret, 'tracking-id'),
+      lang: config.appLanguage,
+      slackToken: config.slackBotToken,
+      isSlackHost: slackHosts(config.slackApiUrl),
+      maxAudioBytes: config.maxAudioBytes,
+      maxAudioSeconds: config.maxAudioSeconds,
+      ffmpegPath: ffmpegBinary(config.ffmpegPath),
+      tmpDir: tuning.tmpDir ?? (await mkdtemp(join(tmpdir(), `omicall-transcriber-${process.pid}-`))),
+      downloadDeadlineMs: tuning.downloadDeadlineMs ?? 10 * 60_000,
+      conversionTimeoutMs: tuning.conversionTimeoutMs ?? 30 * 60_000,
+      callbackTimeoutMs: config.callbackTimeoutMs,
+      quietMs: tuning.quietMs ?? 20_000,
+      callbackWindowMs: 7 * DAY_MS,
+      limits: DEFAULT_LIMITS,
+    },
+  };
+  return {
+    store,
+    queue,
+    provider,
+    slack,
+    metrics,
+    replies,
+    pipeline: createPipeline(context, uploads),
+    languages: new UserLanguages(slack, config.appLanguage),
+    close: async () => {
+      await provider.close();
+      await store.close();
+      if (queueRedis) await closeRedis(queueRedis);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { Failure, JobState } from '../records/jobs.ts';
+import { en } from './en.ts';
+import { vi } from './vi.ts';
+
+/** The languages the app speaks. */
+export type Lang = 'en' | 'vi';
+export const LANGS: readonly Lang[] = ['en', 'vi'];
+
+/**
+ * Every sentence the app writes, one catalogue per language (`en.ts`, `vi.ts`), each typed as `Messages`, so a
+ * key missing in one language fails the typecheck. Parameters that come from users or the provider (file
+ * names, error names) are passed in already escaped for Slack's mrkdwn; the catalogues add the formatting.
+ */
+export interface Messages {
+  /** Intl locale for numbers and units. */
+  readonly locale: string;
+
+  // The thread reply, in APP_LANGUAGE.
+  queued(p: { file: string }): string;
+  sending(p: { file: string; provider: string }): string;
+  waiting(p: { file: string; provider: string }): string;
+  timedOut(p: { file: string; provider: string; waited: string }): string;
+  failed(p: { file: string; reason: string }): string;
+  /** "Transcript of *memo.m4a* · 0:42". */
+  transcriptHeader(p: { file: string; duration?: string }): string;
+  transcriptContinued(p: { file: string; part: number; parts: number }): string;
+  partOf(p: { part: number; parts: number }): string;
+  transcriptReceiving: string;
+  transcriptComplete: string;
+  /** Plain line above the export buttons. */
+  exportPrompt: string;
+  failure(f: Failure & { provider: string }): string;
+  /** Told in a memo's thread when it was shared while the app was stopping. */
+  sharedWhileStopping(p: { file: string }): string;
+  /** Told in a thread when Slack would not describe a Slack Connect file. */
+  cannotLookAtFile(p: { error: string }): string;
+
+  // Answers only the asker sees, in their Slack locale.
+  usage: string;
+  autoOff: string;
+  autoOn: string;
+  statusAutoOn: string;
+  statusAutoOff: string;
+  statusInProgress: string;
+  statusNothing: string;
+  statusLine(p: { file: string; state: string; since: string }): string;
+  stateName(state: JobState, provider: string): string;
+  started(p: { that: string }): string;
+  requeued(p: { that: string }): string;
+  inProgress(p: { that: string }): string;
+  alreadyDone(p: { that: string }): string;
+  noAudio(p: { that: string }): string;
+  thatMessage(p: { link?: string }): string;
+  appStopping: string;
+  unreadable(p: { that: string }): string;
+  /** One answer for "no such message" and "not yours to see", so the answer tells nothing either way. */
+  notFoundOrNotAllowed: string;
+  botNotInChannel(p: { channel: string }): string;
+  cannotReadChannel(p: { error: string }): string;
+  nothingRecent(p: { depth: number }): string;
+  exportUploaded(p: { file: string }): string;
+  exportMissingScope(p: { scope: string }): string;
+  exportFailed(p: { error: string }): string;
+  exportNothing: string;
+}
+
+const CATALOGUES: Record<Lang, Messages> = { en, vi };
+
+export function messages(lang: Lang): Messages {
+  return CATALOGUES[lang];
+}
+
+/** The app's language for a Slack locale ("vi-VN" → vi), or undefined when it speaks none of it. */
+export function langOfLocale(locale: string | undefined): Lang | undefined {
+  const base = locale?.toLowerCase().split(/[-_]/)[0];
+  return LANGS.find((l) => l === base);
+}
+
+/** 75.4 → "1:15", 3725 → "1:02:05": the same in every language. */
+export function clock(seconds: number): string {
+  const total = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A whole number of minutes in words of the language ("3 minutes", "3 phút"). */
+export function minutes(lang: Lang, n: number): string {
+  return new Intl.NumberFormat(messages(lang).locale, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(
+    Math.max(0, Math.round(n)),
+  );
+}
+
+/** Megabytes with the language's separators ("1,024 MB", "1.024 MB"). */
+export function megabytes(lang: Lang, n: number): string {
+  return new Intl.NumberFormat(messages(lang).locale, {
+    style: 'unit',
+    unit: 'megabyte',
+    maximumFractionDigits: 0,
+  }).format(n);
+}

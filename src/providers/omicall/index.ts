@@ -1,0 +1,32 @@
+import type { SpeechProvider } from '../index.ts';
+import { parseCallback } from './callback.ts';
+import { createOmicallClient, type OmicallOptions } from './client.ts';
+
+/**
+ * OMICall's speech-to-text (see the shared notes on its API): WAV, MP3 and M4A are sent as they are; results
+ * come to the registered webhook, one or several segments per POST, with the tracking_id we sent.
+ */
+export function createOmicall(options: OmicallOptions): SpeechProvider {
+  const client = createOmicallClient(options);
+  return {
+    id: 'omicall',
+    name: 'OMICall',
+    sendAsIs: (container, declaredAudio) => {
+      if (container === 'wav') return { extension: 'wav', contentType: 'audio/wav' };
+      if (container === 'mp3') return { extension: 'mp3', contentType: 'audio/mpeg' };
+      // MP4 audio (Slack's iOS clips, .m4a files, the MP4/AAC copy Slack serves of desktop clips) is what
+      // OMICall calls .m4a; an MP4 with video is converted, so that only its sound is sent.
+      if (container === 'mp4' && declaredAudio) return { extension: 'm4a', contentType: 'audio/mp4' };
+      return undefined;
+    },
+    convertTo: { extension: 'mp3', contentType: 'audio/mpeg' },
+    submit: (upload) => client.speechToText(upload),
+    registerCallback: (url) => client.registerWebhook(url),
+    parseCallback,
+    diagnose: (result) =>
+      /api_key/.test(result.error)
+        ? "the key is wrong: copy OMICALL_API_KEY again from OMICall's web console (account settings, API management)"
+        : 'the host looks wrong: check OMICALL_API_URL (default https://public-v1-stg.omicrm.com/api/ai)',
+    close: () => client.close(),
+  };
+}
