@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +98,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     metrics,
     log,
     settings: {
+      instanceId: randomUUID(),
       trackingKey: deriveSecret(config.slackSigningSecret, 'tracking-id'),
       lang: config.appLanguage,
       slackToken: config.slackBotToken,

@@ -20,6 +20,8 @@ export interface PipelineContext {
 }
 
 export interface PipelineSettings {
+  /** This process, among the workers sharing the queue. */
+  instanceId: string;
   /** Key of the tracking IDs' signature. */
   trackingKey: string;
   /** The language of thread replies (APP_LANGUAGE). */

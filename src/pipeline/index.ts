@@ -1,4 +1,6 @@
 import type { webApi } from '@slack/bolt';
+import { errorMessage } from '../errors.ts';
+import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, keys } from '../records/jobs.ts';
 import type { PipelineContext } from './context.ts';
 import { Exports } from './exports.ts';
 import { Intake } from './intake.ts';
@@ -27,19 +29,32 @@ export function createPipeline(context: PipelineContext, uploads: webApi.WebClie
   const lifecycle = new Lifecycle(context);
   const relay = new Relay(context, lifecycle);
   const intake = new Intake(context);
+  const { store, settings, log } = context;
+  let heartbeat: NodeJS.Timeout | undefined;
+  // While this process works the queue, it says so every few seconds; when it dies, the key expires, and asking
+  // for one of its memos again re-queues it at once instead of waiting for the job's lock to expire.
+  const beat = () =>
+    store
+      .set(keys.worker(settings.instanceId), Date.now(), HEARTBEAT_TTL_MS)
+      .catch((err: unknown) => log.warn('heartbeat failed', { error: errorMessage(err) }));
   return {
     intake,
     results: new Results(context, lifecycle),
     exports: new Exports(context, uploads),
     status: (channel) => channelStatus(context, channel),
-    work: () =>
+    work: () => {
+      heartbeat = setInterval(beat, HEARTBEAT_MS);
+      heartbeat.unref();
+      void beat();
       context.queue.work({
         relay: (job, attempt) => relay.run(job, attempt),
         deadline: (deadline) => lifecycle.deadline(deadline),
         abandoned: (job) => relay.abandoned(job),
-      }),
+      });
+    },
     stop: async (deadlineMs) => {
       intake.stop();
+      clearInterval(heartbeat);
       const unfinished = await context.queue.close(deadlineMs);
       await Promise.all(unfinished.map((job) => relay.abandoned(job)));
     },

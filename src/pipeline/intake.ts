@@ -8,6 +8,7 @@ import {
   loadJob,
   RESTARTABLE,
   saveJob,
+  workerAlive,
 } from '../records/jobs.ts';
 import { type MemoRef, memoKey, replyThreadTs, signTrackingId, tsSeconds } from '../records/tracking-id.ts';
 import { slackError } from '../slack/errors.ts';
@@ -99,10 +100,12 @@ export class Intake {
     if (job.state === 'queued' || job.state === 'sending') {
       const inQueue = await this.#c.queue.inspect(current);
       const lost = !inQueue || inQueue.state === 'failed' || inQueue.state === 'completed';
-      const orphaned = inQueue?.state === 'active' && inQueue.orphaned;
+      const workerDead =
+        inQueue?.state === 'active' && job.worker !== undefined && !(await workerAlive(store, job.worker));
+      const orphaned = inQueue?.state === 'active' && (inQueue.orphaned || workerDead);
       if (lost || orphaned) {
         const relay = { trackingId: current, ref: pickRef(job), file: slimFile(file), unsure: kind === 'maybe-audio' };
-        if (await this.#c.queue.requeue(relay)) {
+        if (await this.#c.queue.requeue(relay, { workerDead })) {
           this.#c.log.info('requeued', { trackingId: current, was: inQueue?.state ?? 'missing' });
           return { status: 'requeued', trackingId: current };
         }

@@ -63,8 +63,8 @@ export class Relay {
       return;
     }
     if (attempt.number > 1) log.info('relay attempt', { attempt: attempt.number });
-    if (data.unsure) await this.#lifecycle.setState(job, { state: 'sending' }, { show: false });
-    else await this.#lifecycle.setState(job, { state: 'sending' });
+    const sending = { state: 'sending', worker: this.#c.settings.instanceId } as const;
+    await this.#lifecycle.setState(job, sending, { show: !data.unsure });
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {

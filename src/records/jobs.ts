@@ -43,6 +43,8 @@ export interface JobRecord extends MemoRef {
   lastSegmentAt?: number;
   /** Length of the audio, when known (Slack's duration_ms, the file's header, or ffmpeg's output). */
   durationSeconds?: number;
+  /** The worker process running the relay (state 'sending'), to tell a live one from a dead one. */
+  worker?: string;
 }
 
 /** What the thread shows for one shared file (across attempts); written only under the memo's render lock. */
@@ -68,7 +70,18 @@ export const keys = {
   channelJobs: (channel: string) => `channel:${channel}:jobs`,
   segments: (trackingId: string) => `segments:${trackingId}`,
   characters: (trackingId: string) => `characters:${trackingId}`,
+  /** Present while the worker process with this id lives (renewed every few seconds). */
+  worker: (id: string) => `worker:${id}`,
 };
+
+/** How often a worker says it is alive, and how long that lasts. */
+export const HEARTBEAT_MS = 1_500;
+export const HEARTBEAT_TTL_MS = 5_000;
+
+/** Whether the worker with this id is alive (its heartbeat has not expired). */
+export async function workerAlive(store: Store, id: string): Promise<boolean> {
+  return (await store.get<number>(keys.worker(id))) !== undefined;
+}
 
 export async function loadJob(store: Store, trackingId: string): Promise<JobRecord | undefined> {
   return store.get<JobRecord>(keys.job(trackingId));

@@ -37,7 +37,10 @@ export type UploadAnswer =
 const KEEP_BYTES = 4 * 1024 * 1024;
 
 export class OmicallStandIn {
+  /** Uploads received whole and answered with success. */
   readonly uploads: ReceivedUpload[] = [];
+  /** Uploads received whole whose sender was gone before the answer. */
+  readonly unanswered: ReceivedUpload[] = [];
   /** Emits 'upload' with each ReceivedUpload once its last byte is read. */
   readonly events = new EventEmitter();
   /** Upload attempts, including refused ones. */
@@ -132,6 +135,12 @@ export class OmicallStandIn {
           error: answer.error,
           message: answer.message,
         });
+      if (res.destroyed || req.socket.destroyed) {
+        // The uploader went away before the answer (killed mid-upload): it never learns the file arrived,
+        // and will send it again. Kept apart from the answered uploads.
+        this.unanswered.push(upload);
+        return;
+      }
       if (!upload.trackingId || !upload.fileName)
         return envelope(res, 200, -9999, {
           status: 'fail',

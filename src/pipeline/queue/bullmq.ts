@@ -123,8 +123,13 @@ export function bullQueue(options: BullOptions): JobQueue {
       const named = known.find((s) => s === state);
       return named ? ({ state: named } as QueueState) : { state: 'waiting' };
     },
-    requeue: async (job) => {
+    requeue: async (job, requeueOptions = {}) => {
       const current = await relays.getJob(job.trackingId);
+      if (current && requeueOptions.workerDead) {
+        // The worker's heartbeat stopped (SIGKILL, OOM): its lock would hold the job for up to lockMs more,
+        // and BullMQ refuses to remove a locked job. The lock of a dead worker protects nothing: drop it.
+        await options.client.del(lockKey(job.trackingId));
+      }
       if (current) {
         try {
           // Refused by BullMQ while a live worker holds the job's lock.

@@ -19,9 +19,10 @@ export interface JobQueue {
   inspect(trackingId: string): Promise<QueueState | undefined>;
   /**
    * Puts a relay whose worker is gone (or that the queue lost) back in line, with the same data. False when
-   * it is in the hands of a live worker after all.
+   * it is in the hands of a live worker after all. `workerDead`: the caller knows its worker died (its
+   * heartbeat stopped), so the queue need not wait for the job's lock to expire.
    */
-  requeue(job: RelayJob): Promise<boolean>;
+  requeue(job: RelayJob, options?: { workerDead?: boolean }): Promise<boolean>;
   /** Jobs per queue state, for /metrics. */
   counts(): Promise<Record<string, number>>;
   /**
