@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { App, HTTPReceiver, webApi } from '@slack/bolt';
-import { ffmpegBinary } from './audio/convert.ts';
+import { findFfmpeg } from './audio/ffmpeg.ts';
 import { type Config, deriveSecret, webhookUrl } from './config.ts';
 import { healthRoute } from './http/health.ts';
 import { webhookRoute } from './http/webhook.ts';
@@ -63,7 +63,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
     isSlackHost: slackHosts(config.slackApiUrl),
     maxAudioBytes: config.maxAudioBytes,
     concurrency: config.relayConcurrency,
-    ffmpegPath: ffmpegBinary(config.ffmpegPath),
+    ffmpegPath: findFfmpeg(config.ffmpegPath).path,
     retryDelaysMs: tuning.retryDelaysMs,
     tmpDir: tuning.tmpDir,
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledFfmpeg } from '../src/audio/ffmpeg.ts';
 import { formatResults, runDoctor } from '../src/ops/doctor.ts';
 import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
 import { REDIS_URL } from './helpers/harness.ts';
@@ -94,6 +95,17 @@ describe('npm run doctor', () => {
     const [ffmpeg] = failed(await runDoctor({ ...env(), FFMPEG_PATH: '/nonexistent/ffmpeg' }));
     expect(ffmpeg.name).toBe('ffmpeg');
     expect(ffmpeg.fix).toMatch(/FFMPEG_PATH/);
+  });
+
+  it('prints the ffmpeg version and where it comes from, and warns (not fails) when it is old', async () => {
+    const current = (await runDoctor(env())).find((r) => r.name === 'ffmpeg');
+    expect(current?.ok).toBe(true);
+    expect(current?.detail).toMatch(/^ffmpeg version .* \((system|npm): \/.+\)/);
+    const npm = bundledFfmpeg();
+    if (!npm) return;
+    const old = (await runDoctor({ ...env(), FFMPEG_PATH: npm })).find((r) => r.name === 'ffmpeg');
+    expect(old?.ok).toBe(true);
+    expect(old?.detail).toMatch(/\(FFMPEG_PATH: .*\); warning: built in 2018, over three years old/);
   });
 
   it('formats passing checks without a fix line', () => {

@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { request } from 'undici';
-import { ffmpegBinary } from '../audio/convert.ts';
+import { type FoundFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../audio/ffmpeg.ts';
 import { type Config, loadConfig, webhookUrl } from '../config.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import { createOmicallClient } from '../providers/omicall/client.ts';
@@ -140,16 +139,31 @@ async function checkOmicall(config: Config): Promise<CheckResult> {
   }
 }
 
+/** The ffmpeg in use, its version and where it comes from; an outdated build is a warning, not a failure. */
 function checkFfmpeg(config: Config): CheckResult {
-  const binary = ffmpegBinary(config.ffmpegPath);
-  const run = spawnSync(binary, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
-  if (run.status === 0) return { name: 'ffmpeg', ok: true, detail: run.stdout.split('\n')[0] };
-  return {
-    name: 'ffmpeg',
-    ok: false,
-    detail: `${binary} does not run (${run.error?.message ?? `exit ${run.status}`})`,
-    fix: config.ffmpegPath ? 'fix FFMPEG_PATH, or unset it to use the bundled ffmpeg' : 'run npm install again',
-  };
+  let found: FoundFfmpeg;
+  try {
+    found = findFfmpeg(config.ffmpegPath);
+  } catch (err) {
+    return { name: 'ffmpeg', ok: false, detail: errorMessage(err), fix: 'install ffmpeg, or set FFMPEG_PATH' };
+  }
+  const version = ffmpegVersion(found.path);
+  if (!version.ok) {
+    return {
+      name: 'ffmpeg',
+      ok: false,
+      detail: `${found.path} (${found.source}) does not run (${version.error})`,
+      fix: config.ffmpegPath
+        ? 'fix FFMPEG_PATH, or unset it to use the system ffmpeg'
+        : 'install ffmpeg (apt-get install ffmpeg), or run npm install again',
+    };
+  }
+  const detail = `${version.line} (${found.source}: ${found.path})`;
+  const outdated =
+    version.year !== undefined && isOutdated(version.year)
+      ? `; warning: built in ${version.year}, over three years old, and it reads untrusted files: install a maintained ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH`
+      : '';
+  return { name: 'ffmpeg', ok: true, detail: `${detail}${outdated}` };
 }
 
 async function checkRedis(config: Config): Promise<CheckResult> {

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
-import { sniff } from '../audio/containers.ts';
+import { isConvertible, sniff } from '../audio/containers.ts';
 import { convertToMp3 } from '../audio/convert.ts';
-import { DownloadError, errorMessage, SourceError } from '../errors.ts';
+import { ConversionError, DownloadError, errorMessage, SourceError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { OmicallClient } from '../providers/omicall/client.ts';
 import type { OmicallResult } from '../providers/omicall/envelope.ts';
@@ -69,6 +69,28 @@ class JobFailure extends Error {
 }
 
 const NOT_AUDIO = Symbol('not audio');
+
+// Conversion limits until MAX_AUDIO_MINUTES is configurable.
+const MAX_CONVERT_SECONDS = 120 * 60;
+const CONVERT_TIMEOUT_MS = 30 * 60_000;
+
+/** A plain reason for the thread; ffmpeg's own words (paths, internals) go to the logs only. */
+function conversionProblem(err: ConversionError): string {
+  switch (err.reason) {
+    case 'too_long':
+      return `the recording is longer than the ${MAX_CONVERT_SECONDS / 60} minutes the app converts.`;
+    case 'timed_out':
+      return 'converting it took too long.';
+    case 'output_too_large':
+      return 'the converted audio was too large to upload.';
+    case 'cannot_start':
+      return 'the converter (ffmpeg) could not start on our side.';
+    case 'stopped':
+      return 'the app stopped while converting it.';
+    default:
+      return 'its audio could not be read, so it could not be converted to a format OMICall takes.';
+  }
+}
 
 /**
  * Takes each audio file of a message from Slack to OMICall: claims it (once across instances and
@@ -133,7 +155,8 @@ export class Transcriber {
       }
       const uploaded = await this.#limiter.run(async () => {
         const first = await this.#download(file);
-        const plan = planUpload(file, sniff(first.head));
+        const container = sniff(first.head);
+        const plan = planUpload(file, container);
         if (plan.mode === 'not-audio' || plan.mode === 'sign-in-page') first.cancel();
         if (plan.mode === 'not-audio') return NOT_AUDIO;
         if (plan.mode === 'sign-in-page') {
@@ -153,11 +176,23 @@ export class Transcriber {
             return { fileName, contentType: plan.contentType, body: d.body, length: d.length };
           });
         }
+        // ffmpeg reads only containers recognised from the bytes (a playlist named .ogg is not one).
+        if (!isConvertible(container)) {
+          first.cancel();
+          throw new JobFailure('it is not in an audio or video format the app recognises, so it was not converted.');
+        }
         tempPath = join(this.#o.tmpDir, `omicall-${randomUUID()}`);
         await pipeline(first.body, createWriteStream(tempPath));
         const input = tempPath;
         return this.#upload(job, log, async () => {
-          const conversion = convertToMp3(input, this.#o.ffmpegPath);
+          const conversion = convertToMp3({
+            ffmpeg: this.#o.ffmpegPath,
+            container,
+            input: { path: input },
+            maxSeconds: MAX_CONVERT_SECONDS,
+            timeoutMs: CONVERT_TIMEOUT_MS,
+            onStderr: (line) => log.warn('ffmpeg', { line }),
+          });
           async function* output() {
             try {
               yield* conversion.output;
@@ -203,8 +238,9 @@ export class Transcriber {
       } catch (err) {
         if (err instanceof JobFailure) throw err;
         const cause = err instanceof SourceError ? err.cause : err;
-        if (err instanceof SourceError && String(errorMessage(cause)).startsWith('ffmpeg')) {
-          throw new JobFailure(`the file could not be converted to a format OMICall takes (${errorMessage(cause)}).`);
+        if (err instanceof SourceError && cause instanceof ConversionError) {
+          log.warn('conversion failed', { reason: cause.reason, error: cause.message });
+          throw new JobFailure(conversionProblem(cause));
         }
         result = { ok: false, error: 'download_interrupted', message: errorMessage(cause), retryable: true };
       }
