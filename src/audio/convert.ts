@@ -24,7 +24,10 @@ export interface ConvertOptions {
   input: ConversionInput;
   /** Longer audio fails with `too_long`; ffmpeg itself stops one second past it (`-t`). */
   maxSeconds: number;
-  /** Wall-clock limit from spawn to exit; past it ffmpeg is SIGKILLed and the conversion fails `timed_out`. */
+  /**
+   * Wall-clock limit from spawn to exit, time spent waiting for the reader of `output` included; past it
+   * ffmpeg is SIGKILLed and the conversion fails `timed_out`.
+   */
   timeoutMs: number;
   /** A larger MP3 fails with `output_too_large` (ffmpeg stops there: `-fs`). */
   maxOutputBytes?: number;
@@ -196,7 +199,11 @@ export function convertToMp3(options: ConvertOptions): Conversion {
   const stderrRead = readLines(stderr, (line) => {
     const clean = redactPaths(line, hidden);
     tail = `${tail}${clean}\n`.slice(-2000);
-    options.onStderr?.(clean);
+    try {
+      options.onStderr?.(clean);
+    } catch {
+      // A logger that throws must not take the conversion, or the process, down with it.
+    }
   });
 
   if ('stream' in input && child.stdin) {
