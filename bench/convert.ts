@@ -3,12 +3,15 @@
  * MP3 on the way, against ffmpeg alone doing the same conversion of the same file.
  */
 import { spawn } from 'node:child_process';
-import { convertArgs, ffmpegBinary } from '../src/audio/convert.ts';
+import { Readable } from 'node:stream';
+import { convertArgs } from '../src/audio/convert.ts';
+import { findFfmpeg } from '../src/audio/ffmpeg.ts';
 import { fileShareEvent, postEvent } from '../test/helpers/slack-requests.ts';
 import { webmClip } from './fixtures.ts';
 import { fmt, header, median, memoryOf, peakRssDuring, row, startAppProcess, startRig, uploadOf } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const FFMPEG = findFfmpeg(process.env.FFMPEG_PATH).path;
 
 export async function convertBench(minutes = Number(process.env.BENCH_CLIP_MINUTES ?? 30)): Promise<void> {
   const clip = webmClip(minutes);
@@ -21,7 +24,11 @@ export async function convertBench(minutes = Number(process.env.BENCH_CLIP_MINUT
   for (let round = 0; round <= ROUNDS; round++) {
     const started = performance.now();
     await new Promise<void>((resolve, reject) => {
-      const ffmpeg = spawn(ffmpegBinary(), convertArgs(clip), { stdio: ['ignore', 'ignore', 'ignore'] });
+      // The app's own arguments; fd 3 carries ffmpeg's progress, drained here as the app reads it.
+      const args = convertArgs({ container: 'webm', input: { path: clip }, maxSeconds: minutes * 60 + 60 });
+      const ffmpeg = spawn(FFMPEG, args, { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+      const progress = ffmpeg.stdio[3];
+      if (progress instanceof Readable) progress.resume();
       ffmpeg.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exit ${code}`))));
     });
     const ffmpegMs = performance.now() - started;

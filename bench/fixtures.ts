@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ffmpegBinary } from '../src/audio/convert.ts';
+import { findFfmpeg } from '../src/audio/ffmpeg.ts';
 
 const dir = tmpdir();
 
@@ -40,7 +40,7 @@ export async function wavOfSize(mb: number): Promise<string> {
 export function webmClip(minutes: number): string {
   const path = join(dir, `omicall-bench-${minutes}min.webm`);
   if (!existsSync(path)) {
-    execFileSync(ffmpegBinary(), [
+    execFileSync(findFfmpeg(process.env.FFMPEG_PATH).path, [
       '-hide_banner',
       '-loglevel',
       'error',

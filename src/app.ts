@@ -66,7 +66,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
   });
   const port = await listen(server, config.port);
   log.info('listening', { port, role: config.role, store: parts.store.kind, queue: parts.queue.kind });
-  if (config.role !== 'web') parts.pipeline.work();
+  parts.pipeline.start({ work: config.role !== 'web' });
   if (web) await registerCallback(config, parts.provider, log);
   return {
     port,

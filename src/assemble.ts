@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
-import { ffmpegBinary } from './audio/convert.ts';
+import { findFfmpeg } from './audio/ffmpeg.ts';
+import { createWorkdir, sweepStale } from './audio/workdir.ts';
 import { type Config, deriveSecret } from './config.ts';
 import { boltLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -30,8 +28,8 @@ export interface Tuning {
   lockRetryMs?: number;
   conversionTimeoutMs?: number;
   downloadDeadlineMs?: number;
-  /** Where files ffmpeg must seek in wait (a private folder under the system's temp folder by default). */
-  tmpDir?: string;
+  /** The folder under which the app's private temporary folder is made (the system's temp folder by default). */
+  tmpBase?: string;
 }
 
 /** Every part of the app, built from its configuration. */
@@ -48,6 +46,9 @@ export interface Parts {
 }
 
 export async function assemble(config: Config, log: Logger, tuning: Tuning = {}): Promise<Parts> {
+  // Folders (and ffmpeg children) a killed process left behind; then this process's own private folder.
+  for (const swept of await sweepStale(tuning.tmpBase)) log.info('removed a stale temporary folder', { ...swept });
+  const workdir = await createWorkdir(tuning.tmpBase);
   const store = await createStore({
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
@@ -79,6 +80,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     timeoutMs: tuning.omicallTimeoutMs,
   });
   const metrics = createMetrics(() => queue.counts());
+  const instanceId = randomUUID();
   const replies = new ReplyWriter({
     store,
     slack,
@@ -86,6 +88,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     metrics,
     lang: config.appLanguage,
     provider: provider.name,
+    instanceId,
     coalesceMs: tuning.coalesceMs,
     lockRetryMs: tuning.lockRetryMs,
   });
@@ -98,15 +101,15 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     metrics,
     log,
     settings: {
-      instanceId: randomUUID(),
+      instanceId,
       trackingKey: deriveSecret(config.slackSigningSecret, 'tracking-id'),
       lang: config.appLanguage,
       slackToken: config.slackBotToken,
       isSlackHost: slackHosts(config.slackApiUrl),
       maxAudioBytes: config.maxAudioBytes,
       maxAudioSeconds: config.maxAudioSeconds,
-      ffmpegPath: ffmpegBinary(config.ffmpegPath),
-      tmpDir: tuning.tmpDir ?? (await mkdtemp(join(tmpdir(), `omicall-transcriber-${process.pid}-`))),
+      ffmpegPath: findFfmpeg(config.ffmpegPath).path,
+      workdir,
       downloadDeadlineMs: tuning.downloadDeadlineMs ?? 10 * 60_000,
       conversionTimeoutMs: tuning.conversionTimeoutMs ?? 30 * 60_000,
       callbackTimeoutMs: config.callbackTimeoutMs,
@@ -125,6 +128,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     pipeline: createPipeline(context, uploads),
     languages: new UserLanguages(slack, config.appLanguage),
     close: async () => {
+      await workdir.remove();
       await provider.close();
       await store.close();
       if (queueRedis) await closeRedis(queueRedis);

@@ -62,8 +62,18 @@ export class DownloadError extends AppError {
   }
 }
 
-/** Why ffmpeg gave no audio. */
-export type ConversionFailure = 'cannot_start' | 'unreadable' | 'too_long' | 'timed_out' | 'output_too_large';
+/**
+ * Why ffmpeg gave no audio: it could not start, could not read the input as the container it was told, the
+ * audio is longer than allowed, ffmpeg ran past its wall-clock limit, the MP3 passed its size limit, or the
+ * conversion was stopped (`kill()`: the app is stopping, or the output's reader gave up).
+ */
+export type ConversionFailure =
+  | 'cannot_start'
+  | 'unreadable'
+  | 'too_long'
+  | 'timed_out'
+  | 'output_too_large'
+  | 'stopped';
 
 export class ConversionError extends AppError {
   readonly reason: ConversionFailure;

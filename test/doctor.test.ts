@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledFfmpeg } from '../src/audio/ffmpeg.ts';
 import { healthProof, healthProofKey } from '../src/http/health.ts';
 import { type CheckResult, checkManifest, formatResults, runDoctor, summarise } from '../src/ops/doctor.ts';
 import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
@@ -109,6 +110,17 @@ describe('npm run doctor, check by check', () => {
     const ffmpeg = check(await runDoctor({ ...env(), FFMPEG_PATH: '/nonexistent/ffmpeg' }), 'ffmpeg');
     expect(ffmpeg.status).toBe('fail');
     expect(fixOf(ffmpeg)).toMatch(/FFMPEG_PATH/);
+  });
+
+  it('prints the ffmpeg version and where it comes from, and warns (not fails) when it is old', async () => {
+    const current = (await runDoctor(env())).find((r) => r.name === 'ffmpeg');
+    expect(current?.status).not.toBe('fail');
+    expect(current?.detail).toMatch(/^ffmpeg version .* \((system|npm): \/.+\)/);
+    const npm = bundledFfmpeg();
+    if (!npm) return;
+    const old = (await runDoctor({ ...env(), FFMPEG_PATH: npm })).find((r) => r.name === 'ffmpeg');
+    expect(old?.status).toBe('warn');
+    expect(old?.detail).toMatch(/\(FFMPEG_PATH: .*\): built in 2018, over three years old/);
   });
 
   it('marks passes ✓, warnings ⚠ and failures ✗, with the fix under warnings and failures only', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { speech } from './helpers/audio.ts';
 import { type AppProcess, startAppProcess } from './helpers/app-process.ts';
+import { speech } from './helpers/audio.ts';
 import { REDIS_URL, waitFor } from './helpers/harness.ts';
 import { fileShareEvent, postEvent, postInteraction } from './helpers/slack-requests.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
@@ -78,8 +78,15 @@ describe('after kill -9 and a restart on the same Redis', () => {
       expect(thread[0].text).toMatch(/was sent to OMICall/);
     }
     const [upload] = uploadsOf(memos[0].ts);
-    await standIns.omicall.callBack({ tracking_id: upload.trackingId, from: 0, to: 2, text: 'sau khi khởi động lại' }, second.webhookUrl);
-    await waitFor(() => standIns.slack.thread(CHANNEL, memos[0].ts)[0]?.text.includes('sau khi khởi động lại'), 5000, 'transcript');
+    await standIns.omicall.callBack(
+      { tracking_id: upload.trackingId, from: 0, to: 2, text: 'sau khi khởi động lại' },
+      second.webhookUrl,
+    );
+    await waitFor(
+      () => standIns.slack.thread(CHANNEL, memos[0].ts)[0]?.text.includes('sau khi khởi động lại'),
+      5000,
+      'transcript',
+    );
     expect(standIns.slack.thread(CHANNEL, memos[0].ts)).toHaveLength(1);
   }, 60_000);
 
@@ -88,7 +95,11 @@ describe('after kill -9 and a restart on the same Redis', () => {
     const first = await app(env);
     const memo = await share(first, 'done.wav');
     await waitFor(() => uploadsOf(memo.ts).length === 1, 10_000, 'upload');
-    await waitFor(() => standIns.slack.thread(CHANNEL, memo.ts)[0]?.text.includes('was sent to OMICall'), 5000, 'reply');
+    await waitFor(
+      () => standIns.slack.thread(CHANNEL, memo.ts)[0]?.text.includes('was sent to OMICall'),
+      5000,
+      'reply',
+    );
     await first.kill('SIGKILL');
     await app(env);
     await new Promise((r) => setTimeout(r, 6000));
@@ -104,7 +115,8 @@ describe('two instances on one Redis', () => {
     const b = await app(env);
     standIns.omicall.uploadDelayMs = 60_000;
     const memo = await share(a, 'shared.wav');
-    const relaying = (p: AppProcess) => p.logs().some((l) => l.msg === 'downloaded' && String(l.trackingId).includes(memo.ts));
+    const relaying = (p: AppProcess) =>
+      p.logs().some((l) => l.msg === 'downloaded' && String(l.trackingId).includes(memo.ts));
     const victim = await waitFor(() => (relaying(a) ? a : relaying(b) ? b : undefined), 5000, 'the relaying instance');
     const survivor = victim === a ? b : a;
     await victim.kill('SIGKILL');
@@ -116,7 +128,11 @@ describe('two instances on one Redis', () => {
       5000,
       "the survivor's log line",
     );
-    await waitFor(() => standIns.slack.thread(CHANNEL, memo.ts)[0]?.text.includes('was sent to OMICall'), 5000, 'reply');
+    await waitFor(
+      () => standIns.slack.thread(CHANNEL, memo.ts)[0]?.text.includes('was sent to OMICall'),
+      5000,
+      'reply',
+    );
     expect(standIns.slack.thread(CHANNEL, memo.ts)).toHaveLength(1);
   }, 60_000);
 });

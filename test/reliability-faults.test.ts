@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -116,20 +116,43 @@ describe("Slack's file host", () => {
 });
 
 describe('temporary files', () => {
-  it('are removed after a conversion, and after a failed one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'transcriber-tmp-'));
-    h = await Harness.start({ tuning: { tmpDir: dir } });
+  it('streamed audio never touches the disk; an MP4 waits in a private 0600 file, removed after, also after a failure', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'transcriber-tmp-'));
+    h = await Harness.start({ tuning: { tmpBase: base } });
+    const [folder] = readdirSync(base);
+    const dir = join(base, folder);
+    expect(folder).toMatch(/^omicall-transcriber-\d+-/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     h.omicall.uploadDelayMs = 300;
-    const ok = h.slack.addFile({ name: 'clip.webm', mimetype: 'audio/webm', path: speech('webm') });
-    await h.share([ok]);
-    await waitFor(() => readdirSync(dir).length > 0, 5000, 'temp file in use');
-    await waitFor(() => h.omicall.uploads[0]);
+
+    let seen = 0;
+    const watch = setInterval(() => {
+      seen += readdirSync(dir).length;
+    }, 5);
+    const clip = h.slack.addFile({ name: 'clip.webm', mimetype: 'audio/webm', path: speech('webm') });
+    await h.share([clip]);
+    await waitFor(() => h.omicall.uploads.length === 1, 10_000, 'the WebM upload');
+    clearInterval(watch);
+    expect(seen).toBe(0);
+
+    const video = h.slack.addFile({ name: 'clip.mp4', mimetype: 'video/mp4', path: speech('mp4') });
+    await h.share([video]);
+    const mode = await waitFor(
+      () => {
+        const [file] = readdirSync(dir);
+        return file ? statSync(join(dir, file)).mode & 0o777 : undefined;
+      },
+      5000,
+      'the MP4 on disk',
+    );
+    expect(mode).toBe(0o600);
+    await waitFor(() => h.omicall.uploads.length === 2, 10_000, 'the MP4 upload');
     await waitFor(() => readdirSync(dir).length === 0, 3000, 'temp file removed');
 
     const broken = h.slack.addFile({
-      name: 'broken.webm',
-      mimetype: 'audio/webm',
-      bytes: Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(5000, 7)]),
+      name: 'broken.mp4',
+      mimetype: 'video/mp4',
+      bytes: Buffer.concat([Buffer.from('\0\0\0\x18ftypmp42\0\0\0\0mp42isom', 'latin1'), Buffer.alloc(5000, 7)]),
     });
     const { channel, ts } = await h.share([broken]);
     const reply = await failureReply(channel, ts);

@@ -111,6 +111,6 @@ describe('restarts', () => {
     await waitFor(() => after.slack.thread(channel, ts)[0]?.text.includes('sau'));
     const replies = after.slack.thread(channel, ts);
     expect(replies).toHaveLength(1);
-    expect(replies[0].text).toBe('Transcript of memo.wav\n[0:00] trước\n[0:02] sau');
+    expect(replies[0].text).toBe('Transcript of memo.wav · 0:03\n[0:00] trước\n[0:02] sau');
   });
 });

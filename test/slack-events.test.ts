@@ -87,7 +87,7 @@ describe('which files', () => {
       const r = h.slack.thread(channel, ts);
       return r.length === 2 && r.every((m) => m.text.includes('tệp')) ? r : undefined;
     });
-    expect(replies.map((r) => r.text.split('\n')[0]).sort()).toEqual([
+    expect(replies.map((r) => r.text.split('\n')[0].replace(/ · \d+:\d+$/, '')).sort()).toEqual([
       'Transcript of first.wav',
       'Transcript of second.mp3',
     ]);

@@ -141,7 +141,7 @@ describe('the OMICall webhook', () => {
       return r.length === 1 && r[0].text.includes('đoạn cuối') && r[0].text.includes('đoạn một') ? r[0] : undefined;
     });
     expect(reply.text).toBe(
-      'Transcript of memo.wav\n[0:00] đoạn một\n[0:12] đoạn hai\n[1:15] đoạn ba\n[1:02:05] đoạn cuối',
+      'Transcript of memo.wav · 0:03\n[0:00] đoạn một\n[0:12] đoạn hai\n[1:15] đoạn ba\n[1:02:05] đoạn cuối',
     );
   });
 

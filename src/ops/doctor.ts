@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { ffmpegBinary } from '../audio/convert.ts';
+import { type FoundFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../audio/ffmpeg.ts';
 import { type Config, isDocumentationHost, loadConfig, slackEventsUrl, webhookUrl } from '../config.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import { healthProof, healthProofKey } from '../http/health.ts';
@@ -297,15 +296,33 @@ async function checkOmicall(config: Config): Promise<CheckResult> {
   }
 }
 
+/** The ffmpeg in use, its version and where it comes from; an outdated build is a warning, not a failure. */
 function checkFfmpeg(config: Config): CheckResult {
-  const binary = ffmpegBinary(config.ffmpegPath);
-  const run = spawnSync(binary, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
-  if (run.status === 0) return pass('ffmpeg', run.stdout.split('\n')[0]);
-  return fail(
-    'ffmpeg',
-    `${binary} does not run (${run.error?.message ?? `exit ${run.status}`})`,
-    config.ffmpegPath ? 'fix FFMPEG_PATH, or unset it to use the bundled ffmpeg' : 'run npm install again',
-  );
+  let found: FoundFfmpeg;
+  try {
+    found = findFfmpeg(config.ffmpegPath);
+  } catch (err) {
+    return fail('ffmpeg', errorMessage(err), 'install ffmpeg (apt-get install ffmpeg), or set FFMPEG_PATH');
+  }
+  const version = ffmpegVersion(found.path);
+  if (!version.ok) {
+    return fail(
+      'ffmpeg',
+      `${found.path} (${found.source}) does not run (${version.error})`,
+      config.ffmpegPath
+        ? 'fix FFMPEG_PATH, or unset it to use the system ffmpeg'
+        : 'install ffmpeg (apt-get install ffmpeg), or run npm install again',
+    );
+  }
+  const detail = `${version.line} (${found.source}: ${found.path})`;
+  if (version.year !== undefined && isOutdated(version.year)) {
+    return warn(
+      'ffmpeg',
+      `${detail}: built in ${version.year}, over three years old, and it reads untrusted files`,
+      "install a maintained ffmpeg (apt-get install ffmpeg, or your platform's), or set FFMPEG_PATH to one",
+    );
+  }
+  return pass('ffmpeg', detail);
 }
 
 async function checkRedis(config: Config): Promise<CheckResult> {

@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import type { Workdir } from '../audio/workdir.ts';
 import type { Lang } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -32,8 +33,8 @@ export interface PipelineSettings {
   maxAudioBytes: number;
   maxAudioSeconds: number;
   ffmpegPath: string;
-  /** Where files that ffmpeg must seek in wait for it (a private folder, swept at start). */
-  tmpDir: string;
+  /** Where files that ffmpeg must seek in wait for it: a private folder, swept at start. */
+  workdir: Workdir;
   /** The whole download, first byte to last. */
   downloadDeadlineMs: number;
   /** The whole conversion, wall clock. */

@@ -19,8 +19,11 @@ export interface Pipeline {
   results: Results;
   exports: Exports;
   status(channel: string): Promise<StatusEntry[]>;
-  /** Starts working the queue (ROLE=worker or all). */
-  work(): void;
+  /**
+   * Starts saying this process is alive (every role: relays and reply locks carry its id), and unless `web`
+   * only, working the queue.
+   */
+  start(options: { work: boolean }): void;
   /** Stops taking memos, lets relays finish until the deadline, and tells the threads of those that cannot. */
   stop(deadlineMs: number): Promise<void>;
 }
@@ -31,8 +34,8 @@ export function createPipeline(context: PipelineContext, uploads: webApi.WebClie
   const intake = new Intake(context);
   const { store, settings, log } = context;
   let heartbeat: NodeJS.Timeout | undefined;
-  // While this process works the queue, it says so every few seconds; when it dies, the key expires, and asking
-  // for one of its memos again re-queues it at once instead of waiting for the job's lock to expire.
+  // This process says it is alive every few seconds; when it dies, the key expires: asking for one of its memos
+  // again re-queues it at once, and a reply lock it held is taken over, instead of waiting for locks to expire.
   const beat = () =>
     store
       .set(keys.worker(settings.instanceId), Date.now(), HEARTBEAT_TTL_MS)
@@ -42,10 +45,11 @@ export function createPipeline(context: PipelineContext, uploads: webApi.WebClie
     results: new Results(context, lifecycle),
     exports: new Exports(context, uploads),
     status: (channel) => channelStatus(context, channel),
-    work: () => {
+    start: ({ work }) => {
       heartbeat = setInterval(beat, HEARTBEAT_MS);
       heartbeat.unref();
       void beat();
+      if (!work) return;
       context.queue.work({
         relay: (job, attempt) => relay.run(job, attempt),
         deadline: (deadline) => lifecycle.deadline(deadline),

@@ -1,10 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { sniff } from '../audio/containers.ts';
-import { convertToMp3, durationFromHead, isConvertible, needsSeeking } from '../audio/next.ts';
+import { type ConvertibleContainer, isConvertible, needsSeeking, sniff } from '../audio/containers.ts';
+import { type ConversionInput, convertToMp3 } from '../audio/convert.ts';
+import { durationFromHead } from '../audio/duration.ts';
 import { AppError, ConversionError, DownloadError, errorMessage, SourceError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { AudioUpload, ProviderResult } from '../providers/index.ts';
@@ -159,7 +155,7 @@ export class Relay {
   async #convertAndSubmit(
     job: JobRecord,
     attempt: Attempt,
-    container: Parameters<typeof needsSeeking>[0],
+    container: ConvertibleContainer,
     download: Download,
     known: number | undefined,
     log: Logger,
@@ -167,12 +163,11 @@ export class Relay {
     const { settings, provider } = this.#c;
     let tempPath: string | undefined;
     try {
-      let input: { path: string } | { stream: AsyncIterable<Uint8Array> };
-      if (needsSeeking(container)) {
+      let input: ConversionInput;
+      if (needsSeeking(container, download.head)) {
         // ffmpeg must seek in this container (an MP4's index may come last): the file waits on disk once,
         // readable by this user only, in the app's private folder.
-        tempPath = join(settings.tmpDir, `${randomUUID()}.input`);
-        await pipeline(download.body, createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }));
+        tempPath = await settings.workdir.write(download.body, '.input');
         input = { path: tempPath };
       } else {
         input = { stream: download.body };
@@ -211,7 +206,7 @@ export class Relay {
         conversion.kill();
       }
     } finally {
-      if (tempPath) await rm(tempPath, { force: true });
+      if (tempPath) await settings.workdir.discard(tempPath);
     }
   }
 

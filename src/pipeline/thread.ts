@@ -11,6 +11,7 @@ import {
   loadJob,
   loadSegments,
   type ReplyRecord,
+  workerAlive,
 } from '../records/jobs.ts';
 import type { Segment } from '../records/segments.ts';
 import { type MemoRef, memoKey, replyThreadTs } from '../records/tracking-id.ts';
@@ -36,6 +37,8 @@ export interface ReplyWriterOptions {
   lang: Lang;
   /** The provider's name, as users read it. */
   provider: string;
+  /** This process: a reply lock names its owner, so that a dead owner's lock can be taken over. */
+  instanceId: string;
   /** Least time between two writes of one reply; changes in between are gathered into the next. */
   coalesceMs?: number;
   /** How long to wait when another instance is writing the same reply. */
@@ -142,8 +145,8 @@ export class ReplyWriter {
   async #locked(key: string, write: () => Promise<void>): Promise<boolean> {
     const { store, lockTtlMs } = this.#o;
     const lock = keys.renderLock(key);
-    const owner = randomUUID();
-    if (!(await store.claim(lock, owner, lockTtlMs))) return false;
+    const owner = `${this.#o.instanceId}/${randomUUID()}`;
+    if (!(await store.claim(lock, owner, lockTtlMs)) && !(await this.#takeOver(lock, owner))) return false;
     const renew = setInterval(() => void store.extend(lock, owner, lockTtlMs).catch(() => {}), lockTtlMs / 3);
     try {
       await write();
@@ -152,6 +155,19 @@ export class ReplyWriter {
       clearInterval(renew);
       await store.release(lock, owner).catch(() => {});
     }
+  }
+
+  /**
+   * Takes a lock over from a process that died holding it (its heartbeat expired): after a SIGKILL mid-write,
+   * the memo's reply would otherwise stay as it was until the lock's TTL ran out.
+   */
+  async #takeOver(lock: string, owner: string): Promise<boolean> {
+    const { store, lockTtlMs } = this.#o;
+    const held = await store.get<string>(lock);
+    const holder = held?.split('/')[0];
+    if (!held || !holder || holder === this.#o.instanceId || (await workerAlive(store, holder))) return false;
+    this.#o.log.info('reply lock taken over from a process that died', { lock });
+    return store.swap(lock, held, owner, lockTtlMs);
   }
 
   async #write(ref: MemoRef): Promise<void> {

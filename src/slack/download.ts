@@ -1,5 +1,5 @@
 import { type Dispatcher, request } from 'undici';
-import { SNIFF_BYTES } from '../audio/containers.ts';
+import { HEAD_BYTES } from '../audio/containers.ts';
 import { DownloadError } from '../errors.ts';
 
 export interface Download {
@@ -68,7 +68,7 @@ export async function openDownload(url: string, options: DownloadOptions): Promi
     }
     const length = Number(res.headers['content-length']);
     const contentType = String(res.headers['content-type'] ?? '');
-    const { head, rest } = await peek(res.body, SNIFF_BYTES);
+    const { head, rest } = await peek(res.body, HEAD_BYTES);
     return {
       head,
       body: rest,

@@ -4,11 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
-import { ffmpegBinary } from '../../src/audio/convert.ts';
+import { bundledFfmpeg, findFfmpeg } from '../../src/audio/ffmpeg.ts';
 
 /** Real speech fixtures: eSpeak NG (from npm) speaks, ffmpeg puts it in each container. Made once, cached. */
 const dir = join(tmpdir(), 'omicall-transcriber-fixtures');
 const SPEAK = fileURLToPath(new URL('./speak.ts', import.meta.url));
+
+/** The ffmpeg the app uses here (the system's when there is one). */
+export const FFMPEG = findFfmpeg(process.env.FFMPEG_PATH).path;
+
+/** The binary that can make a fixture: Debian's ffmpeg has no AMR encoder, the npm build has one. */
+function encoderFor(kind: Fixture): string {
+  return kind === 'amr' ? (bundledFfmpeg() ?? FFMPEG) : FFMPEG;
+}
 
 export type Fixture = 'wav' | 'mp3' | 'm4a' | 'webm' | 'ogg' | 'flac' | 'aac' | 'amr' | 'mp4' | 'mov';
 
@@ -63,7 +71,7 @@ export function speech(kind: Fixture, text = SPOKEN): string {
     const video = kind === 'mp4' || kind === 'mov';
     const input = video ? [...args.slice(0, 4), '-i', wav] : ['-i', wav];
     const rest = video ? args.slice(4) : args;
-    execFileSync(ffmpegBinary(), [
+    execFileSync(encoderFor(kind), [
       '-hide_banner',
       '-loglevel',
       'error',
@@ -100,7 +108,7 @@ function made(path: string, make: (tmp: string) => void): void {
 
 /** Duration in seconds of an audio file, by ffmpeg's reading of it. */
 export function durationOf(path: string): number {
-  const out = spawnSync(ffmpegBinary(), ['-hide_banner', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
+  const out = spawnSync(FFMPEG, ['-hide_banner', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
   const m = /Duration: (\d+):(\d+):([\d.]+)/.exec(out);
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : NaN;
 }

@@ -1,0 +1,167 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { convertToMp3 } from '../src/audio/convert.ts';
+import { createWorkdir, sweepStale } from '../src/audio/workdir.ts';
+import { FFMPEG, speech } from './helpers/audio.ts';
+
+// A base of the test's own, so that no real folder of a running app is swept.
+const base = mkdtempSync(join(tmpdir(), 'audio-workdir-'));
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(base, { recursive: true, force: true });
+});
+
+async function* bytesOf(...parts: string[]): AsyncGenerator<Uint8Array> {
+  for (const part of parts) yield Buffer.from(part);
+}
+
+/** A pid that no process has now: a child that ran and exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn('true');
+  await new Promise((resolve) => child.once('exit', resolve));
+  if (child.pid === undefined) throw new Error('no pid');
+  return child.pid;
+}
+
+function exited(child: ChildProcess): Promise<NodeJS.Signals | number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.signalCode ?? child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+}
+
+describe('the private work folder', () => {
+  it('is 0700, named after the pid, with files created 0600', async () => {
+    const workdir = await createWorkdir(base);
+    expect(workdir.path.startsWith(join(base, `omicall-transcriber-${process.pid}-`))).toBe(true);
+    expect(statSync(workdir.path).mode & 0o777).toBe(0o700);
+    const file = await workdir.write(bytesOf('RIFF', '....WAVE'), '.wav');
+    expect(file.startsWith(`${workdir.path}/`)).toBe(true);
+    expect(file.endsWith('.wav')).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(file).size).toBe(12);
+    await workdir.discard(file);
+    expect(existsSync(file)).toBe(false);
+    await workdir.remove();
+    expect(existsSync(workdir.path)).toBe(false);
+  });
+
+  it('removes a partly written file when the source fails', async () => {
+    const workdir = await createWorkdir(base);
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('partial');
+      throw new Error('download cut');
+    }
+    await expect(workdir.write(failing())).rejects.toThrow('download cut');
+    expect(readdirSync(workdir.path)).toEqual([]);
+    await expect(workdir.write(bytesOf('x'), '/../escape')).rejects.toThrow(/separator/);
+    await workdir.remove();
+  });
+
+  it('a file written there converts, and ffmpeg names it on its command line', async () => {
+    const workdir = await createWorkdir(base);
+    const file = await workdir.write(createReadStream(speech('m4a')), '.m4a');
+    const conversion = convertToMp3({
+      ffmpeg: FFMPEG,
+      container: 'mp4',
+      input: { path: file },
+      maxSeconds: 60,
+      timeoutMs: 20_000,
+    });
+    const cmdline = await readFile(`/proc/${conversion.pid}/cmdline`, 'utf8');
+    expect(cmdline).toContain(workdir.path);
+    let bytes = 0;
+    for await (const chunk of conversion.output) bytes += chunk.byteLength;
+    expect((await conversion.done).seconds).toBeGreaterThan(1);
+    expect(bytes).toBeGreaterThan(1000);
+    await workdir.remove();
+  });
+});
+
+describe('sweepStale at start', () => {
+  it("removes a dead process's folder after killing the ffmpeg still reading from it", async () => {
+    const pid = await deadPid();
+    const stale = join(base, `omicall-transcriber-${pid}-Ab12Cd`);
+    mkdirSync(stale, { mode: 0o700 });
+    const input = join(stale, 'memo.flac');
+    execFileSync(FFMPEG, [
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'anullsrc=r=8000:cl=mono:d=600',
+      '-c:a',
+      'flac',
+      input,
+    ]);
+    // An ffmpeg orphaned by a SIGKILL of the app, still reading its input (in real time: for ten minutes).
+    const orphan = spawn(FFMPEG, ['-nostdin', '-loglevel', 'quiet', '-re', '-i', input, '-f', 'null', '-'], {
+      stdio: 'ignore',
+    });
+    started.push(orphan);
+    await sleep(300);
+    expect(orphan.exitCode).toBeNull();
+
+    const swept = await sweepStale(base);
+    expect(swept).toEqual([{ path: stale, pid, killed: [orphan.pid] }]);
+    expect(await exited(orphan)).toBe('SIGKILL');
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  it("keeps a live process's folder, and what is not its own", async () => {
+    const owner = spawn('sleep', ['300'], { stdio: 'ignore' });
+    started.push(owner);
+    await sleep(100);
+    const live = join(base, `omicall-transcriber-${owner.pid}-Zz9Yy8`);
+    mkdirSync(live, { mode: 0o700 });
+    const fixtures = join(base, 'omicall-transcriber-fixtures');
+    mkdirSync(fixtures);
+    const lookalike = join(base, `omicall-transcriber-${await deadPid()}-toolong1`);
+    mkdirSync(lookalike);
+
+    expect(await sweepStale(base)).toEqual([]);
+    expect(existsSync(live) && existsSync(fixtures) && existsSync(lookalike)).toBe(true);
+    owner.kill('SIGKILL');
+    await exited(owner);
+    expect((await sweepStale(base)).map((s) => s.path)).toEqual([live]);
+    rmSync(fixtures, { recursive: true });
+    rmSync(lookalike, { recursive: true });
+  });
+
+  it("removes a folder whose pid was reused by a later process, or is this process's own", async () => {
+    const other = spawn('sleep', ['300'], { stdio: 'ignore' });
+    started.push(other);
+    await sleep(100);
+    // Written an hour before that process started: it belonged to an earlier process with the same pid,
+    // as when the app is pid 1 in each new container.
+    const reused = join(base, `omicall-transcriber-${other.pid}-Qq1Ww2`);
+    mkdirSync(reused);
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(reused, anHourAgo, anHourAgo);
+    const mine = join(base, `omicall-transcriber-${process.pid}-Ee3Rr4`);
+    mkdirSync(mine);
+
+    const swept = await sweepStale(base);
+    expect(swept.map((s) => s.path).sort()).toEqual([mine, reused].sort());
+    expect(other.exitCode).toBeNull();
+    other.kill('SIGKILL');
+  });
+
+  it('a base that does not exist sweeps nothing', async () => {
+    expect(await sweepStale(join(base, 'nope'))).toEqual([]);
+  });
+});
