@@ -61,7 +61,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
         : []),
     ],
     slackBodyLimit: SLACK_BODY_LIMIT,
-    bodySlots: 32,
+    bodySlots: 16,
     log,
   });
   const port = await listen(server, config.port);

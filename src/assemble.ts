@@ -26,6 +26,8 @@ export interface Tuning {
   drainMs?: number;
   quietMs?: number;
   lockRetryMs?: number;
+  /** The reply lock's lifetime (renewed while its owner writes). */
+  lockTtlMs?: number;
   conversionTimeoutMs?: number;
   downloadDeadlineMs?: number;
   /** The folder under which the app's private temporary folder is made (the system's temp folder by default). */
@@ -91,6 +93,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     instanceId,
     coalesceMs: tuning.coalesceMs,
     lockRetryMs: tuning.lockRetryMs,
+    lockTtlMs: tuning.lockTtlMs,
   });
   const context: PipelineContext = {
     store,

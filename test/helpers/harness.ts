@@ -77,7 +77,7 @@ export class Harness {
 
   /** Someone shares files in a channel: hosts them on the file host and sends the event. */
   async share(
-    files: HostedFile[],
+    files: { id: string }[],
     where: { channel?: string; thread_ts?: string; ts?: string; retryNum?: number; eventId?: string } = {},
   ) {
     const channel = where.channel ?? 'C0SALES01';
@@ -123,4 +123,25 @@ export async function waitFor<T>(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Hosts a file object built by the payload fixtures on the local Slack, with real content. */
+export function host<F extends Pick<HostedFile, 'id' | 'name' | 'size' | 'url_private_download' | 'url_private'>>(
+  h: Harness,
+  file: F,
+  content: { path: string } | { bytes: Buffer },
+): F {
+  const hosted: HostedFile = { ...Object.fromEntries(Object.entries(file)), ...pick(file) };
+  h.slack.files.set(file.id, { file: hosted, ...content });
+  return file;
+}
+
+function pick(f: Pick<HostedFile, 'id' | 'name' | 'size' | 'url_private_download' | 'url_private'>) {
+  return {
+    id: f.id,
+    name: f.name,
+    size: f.size,
+    url_private_download: f.url_private_download,
+    url_private: f.url_private,
+  };
 }

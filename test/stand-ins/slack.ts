@@ -112,6 +112,10 @@ export class SlackStandIn {
    * channel's members can be listed by any app with channels:read).
    */
   readonly channelMembers = new Map<string, string[]>();
+  /** People's Slack locale (users.info with include_locale); anyone else is en-US. */
+  readonly userLocales = new Map<string, string>();
+  /** Delays before answering a method, to hold calls in flight (a slow or rate-limited Slack). */
+  readonly delays = new Map<string, number>();
   /** Files uploaded and completed, in order. */
   readonly uploadedFiles: UploadedFile[] = [];
   /** Uploads by file id, from files.getUploadURLExternal until completed. */
@@ -225,6 +229,8 @@ export class SlackStandIn {
       }
     }
     if (token !== BOT_TOKEN) return json(res, 200, { ok: false, error: 'invalid_auth' });
+    const delay = this.delays.get(method);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     res.setHeader('x-oauth-scopes', this.scopes.join(','));
     const answer = this.#api(method, args);
     if (answer.ok === false) this.errors.push({ method, error: String(answer.error) });
@@ -293,6 +299,23 @@ export class SlackStandIn {
       case 'files.info': {
         const hosted = this.files.get(String(a.file));
         return hosted ? { ok: true, file: hosted.file } : { ok: false, error: 'file_not_found' };
+      }
+      case 'users.info': {
+        if (!this.scopes.includes('users:read')) return { ok: false, error: 'missing_scope', needed: 'users:read' };
+        const id = String(a.user ?? '');
+        const locale = this.userLocales.get(id) ?? 'en-US';
+        const includeLocale = a.include_locale === true || a.include_locale === 'true';
+        return {
+          ok: true,
+          user: {
+            id,
+            team_id: 'T0001',
+            name: id.toLowerCase(),
+            deleted: false,
+            tz: 'Asia/Ho_Chi_Minh',
+            ...(includeLocale ? { locale } : {}),
+          },
+        };
       }
       case 'conversations.members': {
         const listed = this.channelMembers.get(channel);
