@@ -1,110 +1,122 @@
 import type { Messages } from './index.ts';
 
-const mb = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format(n);
+// Vietnamese groups thousands with "." ("1.024 MB") and says units in words ("3 phút"): Intl does both for vi-VN.
+const num = (n: number) => new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 0 }).format(n);
 const min = (n: number) =>
-  new Intl.NumberFormat('en-US', { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n);
+  new Intl.NumberFormat('vi-VN', { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n);
 
+/**
+ * The Vietnamese catalogue. Terms, kept the same everywhere: voice memo "tin nhắn thoại", recording "bản ghi âm",
+ * transcript "bản chép lời", transcribe "chép lời", thread "chuỗi tin nhắn", scope "quyền", shortcut "phím tắt
+ * *Transcribe*" (Slack shows the shortcut under its English name). The app is named "ứng dụng" rather than
+ * speaking as "tôi"/"mình"; the reader is "bạn". Slack's own menu items ("Copy link", "More actions") are quoted
+ * as Slack shows them.
+ */
 export const vi: Messages = {
-  locale: 'en-US',
+  locale: 'vi-VN',
 
-  queued: ({ file }) => `:hourglass_flowing_sand: *${file}* is in line to be transcribed.`,
-  sending: ({ file, provider }) => `:hourglass_flowing_sand: Transcribing *${file}*: sending it to ${provider}…`,
+  queued: ({ file }) => `:hourglass_flowing_sand: *${file}* đang chờ đến lượt chép lời.`,
+  sending: ({ file, provider }) => `:hourglass_flowing_sand: Đang gửi *${file}* tới ${provider} để chép lời…`,
   waiting: ({ file, provider }) =>
-    `:hourglass_flowing_sand: *${file}* was sent to ${provider}; the transcript will appear here.`,
+    `:hourglass_flowing_sand: Đã gửi *${file}* tới ${provider}; bản chép lời sẽ hiện ở đây.`,
   timedOut: ({ file, provider, waited }) =>
-    `:warning: ${provider} has sent no transcript of *${file}* after ${waited}. If one comes later it will appear here; ` +
-    'or use the *Transcribe* shortcut on the memo to try again.',
-  failed: ({ file, reason }) => `:warning: Could not transcribe *${file}*: ${reason}`,
-  transcriptHeader: ({ file, duration }) => `:memo: Transcript of *${file}*${duration ? ` · ${duration}` : ''}`,
-  transcriptContinued: ({ file, part, parts }) => `:memo: *${file}*, continued (part ${part} of ${parts})`,
-  partOf: ({ part, parts }) => `part ${part} of ${parts}`,
-  transcriptReceiving: 'More may follow as it is recognised…',
-  transcriptComplete: ':white_check_mark: Complete.',
-  exportPrompt: 'Download the transcript:',
+    `:warning: Sau ${waited}, ${provider} vẫn chưa gửi bản chép lời của *${file}*. Nếu ${provider} gửi muộn, bản chép lời sẽ hiện ở đây; ` +
+    'bạn cũng có thể dùng phím tắt *Transcribe* trên tin nhắn thoại để thử lại.',
+  failed: ({ file, reason }) => `:warning: Không thể chép lời *${file}*: ${reason}`,
+  transcriptHeader: ({ file, duration }) => `:memo: Bản chép lời của *${file}*${duration ? ` · ${duration}` : ''}`,
+  transcriptContinued: ({ file, part, parts }) => `:memo: *${file}* (tiếp theo, phần ${part}/${parts})`,
+  partOf: ({ part, parts }) => `phần ${part}/${parts}`,
+  transcriptReceiving: 'Nội dung có thể còn tiếp khi được nhận dạng thêm…',
+  transcriptComplete: ':white_check_mark: Hoàn tất.',
+  exportPrompt: 'Tải xuống bản chép lời:',
+  // Each reason follows "Không thể chép lời *tệp*: ", hence the lower-case start.
   failure: (f) => {
     switch (f.code) {
       case 'too_large':
-        return `the file is ${mb(f.sizeMb)} MB and the limit is ${mb(f.limitMb)} MB. Share a shorter recording, or ask an admin to raise MAX_AUDIO_MB.`;
+        return `tệp có dung lượng ${num(f.sizeMb)} MB, vượt quá giới hạn ${num(f.limitMb)} MB. Hãy chia sẻ một bản ghi âm ngắn hơn, hoặc nhờ quản trị viên tăng MAX_AUDIO_MB.`;
       case 'too_long':
-        return `the recording is ${min(f.minutes)} long and the limit is ${min(f.limitMinutes)}. Share a shorter recording, or ask an admin to raise MAX_AUDIO_MINUTES.`;
+        return `bản ghi âm dài ${min(f.minutes)}, vượt quá giới hạn ${min(f.limitMinutes)}. Hãy chia sẻ một bản ghi âm ngắn hơn, hoặc nhờ quản trị viên tăng MAX_AUDIO_MINUTES.`;
       case 'sign_in_page':
-        return 'Slack sent its sign-in page instead of the file. The app most likely lacks the `files:read` scope, or was not reinstalled after the scope was added: ask a workspace admin to reinstall it.';
+        return 'Slack gửi về trang đăng nhập thay vì tệp. Nhiều khả năng ứng dụng thiếu quyền `files:read`, hoặc chưa được cài đặt lại sau khi thêm quyền này: hãy nhờ quản trị viên không gian làm việc cài đặt lại ứng dụng.';
       case 'no_download_link':
-        return 'Slack gave no download link for the file.';
+        return 'Slack không cung cấp liên kết tải xuống cho tệp này.';
       case 'download_failed':
         return f.status === 404
-          ? 'the file could not be downloaded from Slack. It may have been deleted.'
+          ? 'không tải được tệp từ Slack. Có thể tệp đã bị xóa.'
           : f.status === 403
-            ? 'the file could not be downloaded from Slack. The app may not have access to it.'
-            : 'the file could not be downloaded from Slack. Try again in a moment with the *Transcribe* shortcut.';
+            ? 'không tải được tệp từ Slack. Có thể ứng dụng không có quyền truy cập tệp này.'
+            : 'không tải được tệp từ Slack. Hãy thử lại sau giây lát bằng phím tắt *Transcribe*.';
       case 'converter_unavailable':
-        return "the app's audio converter (ffmpeg) does not run on this server. Tell your Slack admin: `npm run doctor` shows what to fix.";
+        return 'bộ chuyển đổi âm thanh của ứng dụng (ffmpeg) không chạy được trên máy chủ này. Hãy báo cho quản trị viên Slack của bạn: `npm run doctor` sẽ cho biết cần sửa gì.';
       case 'off_slack':
-        return "the file's link does not lead to Slack, so the app did not download it.";
+        return 'liên kết của tệp không dẫn tới Slack, nên ứng dụng không tải tệp xuống.';
       case 'not_convertible':
-        return `the file is not audio ${f.provider} can take, and it could not be converted.`;
+        return `tệp không phải định dạng âm thanh mà ${f.provider} nhận được, và cũng không chuyển đổi được.`;
       case 'provider_refused':
-        return `${f.provider} refused the audio (\`${f.error}\`).`;
+        return `${f.provider} đã từ chối tệp âm thanh (\`${f.error}\`).`;
       case 'provider_unreachable':
-        return `${f.provider} could not be reached after ${f.attempts} attempts (\`${f.error}\`). Try again later with the *Transcribe* shortcut.`;
+        return `không kết nối được tới ${f.provider} sau ${num(f.attempts)} lần thử (\`${f.error}\`). Hãy thử lại sau bằng phím tắt *Transcribe*.`;
       case 'restarted':
-        return `the app restarted before the file reached ${f.provider}. Use the *Transcribe* shortcut on the message to try again.`;
+        return `ứng dụng đã khởi động lại trước khi tệp được gửi tới ${f.provider}. Hãy dùng phím tắt *Transcribe* trên tin nhắn để thử lại.`;
       case 'internal':
-        return 'something went wrong on our side. Try again with the *Transcribe* shortcut; if it keeps failing, tell your Slack admin.';
+        return 'đã xảy ra lỗi ở phía ứng dụng. Hãy thử lại bằng phím tắt *Transcribe*; nếu vẫn không được, hãy báo cho quản trị viên Slack của bạn.';
     }
   },
   sharedWhileStopping: ({ file }) =>
-    `:warning: The app was restarting when *${file}* was shared. Use the *Transcribe* shortcut on the message to transcribe it.`,
+    `:warning: Ứng dụng đang khởi động lại khi *${file}* được chia sẻ. Hãy dùng phím tắt *Transcribe* trên tin nhắn để chép lời tệp này.`,
   cannotLookAtFile: ({ error }) =>
-    `:warning: I could not look at a file shared here (Slack answered \`${error}\`). If it is a voice memo, use the *Transcribe* shortcut on the message to try again.`,
+    `:warning: Ứng dụng không xem được một tệp được chia sẻ ở đây (Slack trả lời \`${error}\`). Nếu đó là tin nhắn thoại, hãy dùng phím tắt *Transcribe* trên tin nhắn để thử lại.`,
 
   usage: [
-    '*/transcribe* turns voice memos into text in their thread:',
-    '• `/transcribe`: transcribe the newest voice memo in this channel',
-    '• `/transcribe <message link>`: transcribe that message (use "Copy link" on it)',
-    '• `/transcribe off` / `/transcribe on`: switch automatic transcription in this channel',
-    '• `/transcribe status`: whether it is on here, and what is being transcribed',
-    '• `/transcribe help`: this message',
-    'You can also use the *Transcribe* shortcut in any message\'s "More actions" menu.',
+    '*/transcribe* chuyển tin nhắn thoại thành văn bản, ngay trong chuỗi tin nhắn của nó:',
+    '• `/transcribe`: chép lời tin nhắn thoại mới nhất trong kênh này',
+    '• `/transcribe <message link>`: chép lời tin nhắn đó (lấy liên kết bằng "Copy link" trên tin nhắn)',
+    '• `/transcribe off` / `/transcribe on`: tắt / bật chép lời tự động trong kênh này',
+    '• `/transcribe status`: chép lời tự động có đang bật ở đây không, và những gì đang được chép lời',
+    '• `/transcribe help`: hiện hướng dẫn này',
+    'Bạn cũng có thể dùng phím tắt *Transcribe* trong menu "More actions" của bất kỳ tin nhắn nào.',
   ].join('\n'),
   autoOff:
-    'Automatic transcription is now *off* in this channel. Use `/transcribe` or the *Transcribe* shortcut to transcribe a memo when you want one.',
+    'Đã *tắt* chép lời tự động trong kênh này. Khi cần, hãy dùng `/transcribe` hoặc phím tắt *Transcribe* để chép lời một tin nhắn thoại.',
   autoOn:
-    'Automatic transcription is now *on* in this channel: every voice memo shared here gets its transcript in its thread.',
-  statusAutoOn: 'Automatic transcription is *on* in this channel.',
-  statusAutoOff: 'Automatic transcription is *off* in this channel (`/transcribe on` switches it back on).',
-  statusInProgress: 'Transcriptions here:',
-  statusNothing: 'Nothing is being transcribed here right now.',
+    'Đã *bật* chép lời tự động trong kênh này: mọi tin nhắn thoại được chia sẻ ở đây sẽ có bản chép lời trong chuỗi tin nhắn của nó.',
+  statusAutoOn: 'Chép lời tự động đang *bật* trong kênh này.',
+  statusAutoOff: 'Chép lời tự động đang *tắt* trong kênh này (`/transcribe on` để bật lại).',
+  statusInProgress: 'Các lượt chép lời ở đây:',
+  statusNothing: 'Hiện không có gì đang được chép lời ở đây.',
   statusLine: ({ file, state, since }) => `• ${file}: ${state} (${since})`,
+  // Each reads after "tên-tệp: " in a status line.
   stateName: (state, provider) =>
     ({
-      queued: 'queued',
-      sending: `sending to ${provider}`,
-      waiting: `waiting for ${provider}`,
-      receiving: 'receiving the transcript',
-      complete: 'complete',
-      failed: 'failed',
-      timed_out: `no answer from ${provider}`,
+      queued: 'đang chờ đến lượt',
+      sending: `đang gửi tới ${provider}`,
+      waiting: `đang chờ ${provider} phản hồi`,
+      receiving: 'đang nhận bản chép lời',
+      complete: 'đã hoàn tất',
+      failed: 'không thành công',
+      timed_out: `${provider} không phản hồi`,
     })[state],
-  started: ({ that }) => `Transcribing ${that}: the transcript will appear in its thread.`,
-  requeued: ({ that }) => `The transcription of ${that} had stopped; it is starting again. See its thread.`,
-  inProgress: ({ that }) => `${that} is being transcribed already. See its thread.`,
-  alreadyDone: ({ that }) => `${that} is transcribed already. See its thread.`,
-  noAudio: ({ that }) => `There is no audio in ${that} to transcribe.`,
-  thatMessage: ({ link }) => (link ? `<${link}|that message>` : 'that message'),
-  appStopping: 'The app is restarting. Please ask again in a minute.',
-  unreadable: ({ that }) => `Slack would not let me look at the files of ${that}. I said so in its thread.`,
+  started: ({ that }) => `Đang chép lời ${that}: bản chép lời sẽ hiện trong chuỗi tin nhắn của nó.`,
+  requeued: ({ that }) =>
+    `Việc chép lời ${that} đã dừng giữa chừng; ứng dụng đang chép lời lại. Hãy xem chuỗi tin nhắn của nó.`,
+  inProgress: ({ that }) => `Đang chép lời ${that} rồi. Hãy xem chuỗi tin nhắn của nó.`,
+  alreadyDone: ({ that }) => `Đã chép lời ${that} rồi. Hãy xem chuỗi tin nhắn của nó.`,
+  noAudio: ({ that }) => `Không có âm thanh nào để chép lời trong ${that}.`,
+  thatMessage: ({ link }) => (link ? `<${link}|tin nhắn đó>` : 'tin nhắn đó'),
+  appStopping: 'Ứng dụng đang khởi động lại. Vui lòng thử lại sau một phút.',
+  unreadable: ({ that }) =>
+    `Slack không cho phép ứng dụng xem các tệp trong ${that}. Ứng dụng đã báo việc này trong chuỗi tin nhắn của nó.`,
   notFoundOrNotAllowed:
-    'I could not find that message, or it is in a channel you are not a member of. Check the link, or ask someone in that channel.',
+    'Không tìm thấy tin nhắn đó, hoặc tin nhắn nằm trong một kênh mà bạn không phải là thành viên. Hãy kiểm tra lại liên kết, hoặc nhờ một thành viên của kênh đó.',
   botNotInChannel: ({ channel }) =>
-    `I am not a member of <#${channel}>. Invite me there with \`/invite @Transcriber\`, then ask again.`,
+    `Ứng dụng chưa là thành viên của <#${channel}>. Hãy mời ứng dụng vào kênh bằng \`/invite @Transcriber\`, rồi thử lại.`,
   cannotReadChannel: ({ error }) =>
-    `Slack did not let me read the channel (\`${error}\`). Please try again in a moment.`,
+    `Slack không cho phép ứng dụng đọc kênh này (\`${error}\`). Vui lòng thử lại sau giây lát.`,
   nothingRecent: ({ depth }) =>
-    `I found no voice memo without a transcript among the last ${depth} messages here. To transcribe an older one, use \`/transcribe <message link>\` or the *Transcribe* shortcut on it.`,
-  exportUploaded: ({ file }) => `Uploaded *${file}* to the thread.`,
+    `Không tìm thấy tin nhắn thoại nào chưa có bản chép lời trong ${num(depth)} tin nhắn gần nhất ở đây. Để chép lời một tin nhắn cũ hơn, hãy dùng \`/transcribe <message link>\` hoặc phím tắt *Transcribe* trên tin nhắn đó.`,
+  exportUploaded: ({ file }) => `Đã tải *${file}* lên chuỗi tin nhắn.`,
   exportMissingScope: ({ scope }) =>
-    `I cannot upload files: the app lacks the \`${scope}\` scope. Ask a workspace admin to add it (or update the app from manifest.yml) and reinstall the app.`,
-  exportFailed: ({ error }) => `Slack did not take the file (\`${error}\`). Please try again in a moment.`,
-  exportNothing: 'There is no transcript to download yet.',
+    `Không thể tải tệp lên: ứng dụng thiếu quyền \`${scope}\`. Hãy nhờ quản trị viên không gian làm việc thêm quyền này (hoặc cập nhật ứng dụng từ manifest.yml) rồi cài đặt lại ứng dụng.`,
+  exportFailed: ({ error }) => `Slack không nhận tệp (\`${error}\`). Vui lòng thử lại sau giây lát.`,
+  exportNothing: 'Chưa có bản chép lời nào để tải xuống.',
 };
