@@ -129,7 +129,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     metrics,
     replies,
     pipeline: createPipeline(context, uploads),
-    languages: new UserLanguages(slack, config.appLanguage),
+    languages: new UserLanguages(slack, store, config.appLanguage),
     close: async () => {
       await workdir.remove();
       await provider.close();

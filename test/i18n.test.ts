@@ -66,6 +66,8 @@ function said(lang: Lang): { [K in keyof Messages]: string[] } {
     sharedWhileStopping: [t.sharedWhileStopping({ file: FILE })],
     cannotLookAtFile: [t.cannotLookAtFile({ error: 'file_not_found' })],
     usage: [t.usage],
+    languageChosen: [t.languageChosen],
+    languageAuto: [t.languageAuto],
     autoOff: [t.autoOff],
     autoOn: [t.autoOn],
     statusAutoOn: [t.statusAutoOn],

@@ -64,9 +64,12 @@ export const en: Messages = {
     '• `/transcribe <message link>`: transcribe that message (use "Copy link" on it)',
     '• `/transcribe off` / `/transcribe on`: switch automatic transcription in this channel',
     '• `/transcribe status`: whether it is on here, and what is being transcribed',
+    '• `/transcribe language vi` / `en` / `auto`: the language the app answers you in (auto: your Slack language)',
     '• `/transcribe help`: this message',
     'You can also use the *Transcribe* shortcut in any message\'s "More actions" menu.',
   ].join('\n'),
+  languageChosen: 'From now on I answer you in English. `/transcribe language auto` follows your Slack language again.',
+  languageAuto: "From now on I answer you in your Slack language (English or Vietnamese; else the app's language).",
   autoOff:
     'Automatic transcription is now *off* in this channel. Use `/transcribe` or the *Transcribe* shortcut to transcribe a memo when you want one.',
   autoOn:

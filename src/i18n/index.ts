@@ -37,6 +37,10 @@ export interface Messages {
 
   // Answers only the asker sees, in their Slack locale.
   usage: string;
+  /** After `/transcribe language <lang>`: said in the chosen language. */
+  languageChosen: string;
+  /** After `/transcribe language auto`. */
+  languageAuto: string;
   autoOff: string;
   autoOn: string;
   statusAutoOn: string;

@@ -73,9 +73,14 @@ export const vi: Messages = {
     '• `/transcribe <message link>`: chép lời tin nhắn đó (lấy liên kết bằng "Copy link" trên tin nhắn)',
     '• `/transcribe off` / `/transcribe on`: tắt / bật chép lời tự động trong kênh này',
     '• `/transcribe status`: chép lời tự động có đang bật ở đây không, và những gì đang được chép lời',
+    '• `/transcribe language vi` / `en` / `auto`: ngôn ngữ ứng dụng dùng để trả lời bạn (auto: theo ngôn ngữ Slack của bạn)',
     '• `/transcribe help`: hiện hướng dẫn này',
     'Bạn cũng có thể dùng phím tắt *Transcribe* trong menu "More actions" của bất kỳ tin nhắn nào.',
   ].join('\n'),
+  languageChosen:
+    'Từ giờ ứng dụng sẽ trả lời bạn bằng tiếng Việt. Dùng `/transcribe language auto` để theo lại ngôn ngữ Slack của bạn.',
+  languageAuto:
+    'Từ giờ ứng dụng sẽ trả lời bạn theo ngôn ngữ Slack của bạn (tiếng Việt hoặc tiếng Anh; nếu không thì theo ngôn ngữ của ứng dụng).',
   autoOff:
     'Đã *tắt* chép lời tự động trong kênh này. Khi cần, hãy dùng `/transcribe` hoặc phím tắt *Transcribe* để chép lời một tin nhắn thoại.',
   autoOn:

@@ -1,26 +1,33 @@
 import type { webApi } from '@slack/bolt';
 import { type Lang, langOfLocale } from '../i18n/index.ts';
+import { chosenLanguage } from '../records/people.ts';
+import type { Store } from '../store/index.ts';
 
 const TTL_MS = 60 * 60 * 1000;
 const MAX_ENTRIES = 5_000;
 
 /**
- * Each person's language, from their Slack locale (`users.info` with `include_locale`, which needs
- * `users:read`), cached for an hour. Falls back to the app's language when Slack will not say, or speaks a
- * language the app does not.
+ * Each person's language: the one they chose with `/transcribe language`, else their Slack locale (`users.info`
+ * with `include_locale`, which needs `users:read`; cached for an hour), else the app's language (when Slack will
+ * not say, or speaks a language the app does not). Slack may not offer Vietnamese as a display language, hence
+ * the choice.
  */
 export class UserLanguages {
   readonly #slack: webApi.WebClient;
+  readonly #store: Store;
   readonly #fallback: Lang;
   readonly #cache = new Map<string, { lang: Lang; expires: number }>();
 
-  constructor(slack: webApi.WebClient, fallback: Lang) {
+  constructor(slack: webApi.WebClient, store: Store, fallback: Lang) {
     this.#slack = slack;
+    this.#store = store;
     this.#fallback = fallback;
   }
 
   async of(userId: string | undefined): Promise<Lang> {
     if (!userId) return this.#fallback;
+    const chosen = await chosenLanguage(this.#store, userId).catch(() => undefined);
+    if (chosen) return chosen;
     const hit = this.#cache.get(userId);
     if (hit && hit.expires > Date.now()) return hit.lang;
     let lang = this.#fallback;

@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { type Lang, messages, minutes } from '../../i18n/index.ts';
+import { LANGS, type Lang, messages, minutes } from '../../i18n/index.ts';
 import { isAutoOn, setAuto } from '../../records/channels.ts';
 import { currentAttempt, loadJob } from '../../records/jobs.ts';
+import { chooseLanguage } from '../../records/people.ts';
 import { memoKey } from '../../records/tracking-id.ts';
 import { slackError } from '../../slack/errors.ts';
 import type { SlackFile } from '../../slack/files.ts';
@@ -34,6 +35,18 @@ export function transcribeCommand(deps: ListenerDeps) {
       await setAuto(deps.store, channel, word === 'on');
       deps.log.info('auto transcription switched', { channel, auto: word, user: command.user_id });
       await ack(ephemeral(word === 'off' ? t.autoOff : t.autoOn));
+      return;
+    }
+    const language = /^(?:language|lang)(?:\s+(\S+))?$/.exec(word);
+    if (language) {
+      const choice = LANGS.find((l) => l === language[1]);
+      if (language[1] !== 'auto' && !choice) {
+        await ack(ephemeral(t.usage));
+        return;
+      }
+      await chooseLanguage(deps.store, command.user_id, choice);
+      const now = await deps.languages.of(command.user_id);
+      await ack(ephemeral(choice ? messages(now).languageChosen : messages(now).languageAuto));
       return;
     }
     if (word === 'status') {
