@@ -21,7 +21,7 @@ export interface Metrics {
 
 export function createMetrics(queueCounts: () => Promise<Record<string, number>>): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'transcriber_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'transcriber_' });
   new Gauge({
     name: 'transcriber_queue_jobs',
     help: 'Relay jobs in the queue, by queue state',

@@ -6,7 +6,7 @@ import { type FoundFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../audi
 import { type Config, isDocumentationHost, loadConfig, slackEventsUrl, webhookUrl } from '../config.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import { healthProof, healthProofKey } from '../http/health.ts';
-import { createOmicallClient } from '../providers/omicall/client.ts';
+import { createProvider } from '../providers/index.ts';
 import { REQUIRED_SCOPES } from '../slack/scopes.ts';
 import { createStore } from '../store/index.ts';
 
@@ -50,7 +50,7 @@ export async function runDoctor(
     results.push(checkManifest(readFileSync(manifestPath, 'utf8'), config.publicUrl));
   }
   results.push(...(await checkSlack(config)));
-  results.push(await checkOmicall(config));
+  results.push(await checkProvider(config));
   results.push(checkFfmpeg(config));
   if (config.redisUrl) results.push(await checkRedis(config));
   return results;
@@ -271,28 +271,26 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
   return [token, scopeResult];
 }
 
-async function checkOmicall(config: Config): Promise<CheckResult> {
-  const url = webhookUrl(config);
-  if (!url) return fail('OMICall key', 'not checked: it needs PUBLIC_URL to register the webhook', 'set PUBLIC_URL');
-  const omicall = createOmicallClient({
-    baseUrl: config.omicallApiUrl,
-    apiKey: config.omicallApiKey,
+/** The speech provider's key and host, checked as the app uses them: by registering the callback URL. */
+async function checkProvider(config: Config): Promise<CheckResult> {
+  const provider = createProvider({
+    omicallApiUrl: config.omicallApiUrl,
+    omicallApiKey: config.omicallApiKey,
     timeoutMs: 15_000,
   });
+  const name = `${provider.name} key`;
+  const url = webhookUrl(config);
   try {
-    const result = await omicall.registerWebhook(url);
-    if (result.ok)
-      return pass('OMICall key', `accepted; webhook registered at ${url.replace(config.webhookSecret, '…')}`);
-    const keyProblem = /api_key/.test(result.error);
+    if (!url) return fail(name, 'not checked: it needs PUBLIC_URL to register the webhook', 'set PUBLIC_URL');
+    const result = await provider.registerCallback(url);
+    if (result.ok) return pass(name, `accepted; webhook registered at ${url.replace(config.webhookSecret, '…')}`);
     return fail(
-      'OMICall key',
-      `OMICall answered ${result.error}${result.message ? ` (${result.message})` : ''} at ${config.omicallApiUrl}`,
-      keyProblem
-        ? "the key is wrong: copy OMICALL_API_KEY again from OMICall's web console (account settings, API management)"
-        : 'the host looks wrong: check OMICALL_API_URL (default https://public-v1-stg.omicrm.com/api/ai)',
+      name,
+      `${provider.name} answered ${result.error}${result.message ? ` (${result.message})` : ''} at ${config.omicallApiUrl}`,
+      provider.diagnose(result),
     );
   } finally {
-    await omicall.close();
+    await provider.close();
   }
 }
 

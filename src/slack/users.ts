@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import { type Lang, langOfLocale } from '../i18n/index.ts';
+import { LANGS, type Lang, langOfLocale } from '../i18n/index.ts';
 import { chosenLanguage } from '../records/people.ts';
 import type { Store } from '../store/index.ts';
 
@@ -27,7 +27,8 @@ export class UserLanguages {
   async of(userId: string | undefined): Promise<Lang> {
     if (!userId) return this.#fallback;
     const chosen = await chosenLanguage(this.#store, userId).catch(() => undefined);
-    if (chosen) return chosen;
+    const valid = LANGS.find((l) => l === chosen);
+    if (valid) return valid;
     const hit = this.#cache.get(userId);
     if (hit && hit.expires > Date.now()) return hit.lang;
     let lang = this.#fallback;
