@@ -383,7 +383,7 @@ function readLines(stream: Readable, onLine: (line: string) => void): Promise<vo
  * ffmpeg's messages without the server's paths: the input's own path becomes `<input>`, any other absolute
  * path `<path>`. ("kb/s" and "pipe:0" are kept: a path here starts a word.)
  */
-export function redactPaths(text: string, known: string[] = []): string {
+function redactPaths(text: string, known: string[] = []): string {
   let out = text;
   for (const p of known) if (p) out = out.split(p).join('<input>');
   return out.replace(/(^|[\s'"(=[])(?:file:)?\/[^\s'"()[\]]+/g, '$1<path>');

@@ -5,7 +5,7 @@ import type { Store } from '../store/index.ts';
 import { sendJson } from './respond.ts';
 
 /** Purpose string of the key that answers `/healthz?proof=`, derived from the signing secret. */
-export const HEALTH_PROOF_PURPOSE = 'healthz-proof';
+const HEALTH_PROOF_PURPOSE = 'healthz-proof';
 
 /** The nonces the proof answers: 16 to 128 letters, digits, "-" or "_" (what `randomBytes().toString('base64url')` makes). */
 const NONCE = /^[A-Za-z0-9_-]{16,128}$/;

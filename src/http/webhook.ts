@@ -7,7 +7,7 @@ import type { Pipeline } from '../pipeline/index.ts';
 import { readBody, sendJson } from './respond.ts';
 
 /** Callback bodies: OMICall documents no size; 1 MB holds thousands of segments. */
-export const MAX_CALLBACK_BYTES = 1024 * 1024;
+const MAX_CALLBACK_BYTES = 1024 * 1024;
 
 export interface WebhookOptions {
   /** The provider's id: the route is `/{id}/webhook/:secret`. */
@@ -16,11 +16,6 @@ export interface WebhookOptions {
   pipeline: Pipeline;
   metrics: Metrics;
   log: Logger;
-}
-
-/** The path the provider is told to call: `/{id}/webhook/{secret}`. */
-export function webhookPath(providerId: string, secret: string): string {
-  return `/${providerId}/webhook/${secret}`;
 }
 
 /**

@@ -62,7 +62,6 @@ export interface Messages {
   botNotInChannel(p: { channel: string }): string;
   cannotReadChannel(p: { error: string }): string;
   nothingRecent(p: { depth: number }): string;
-  exportUploaded(p: { file: string }): string;
   exportMissingScope(p: { scope: string }): string;
   exportFailed(p: { error: string }): string;
   exportNothing: string;
@@ -94,13 +93,4 @@ export function minutes(lang: Lang, n: number): string {
   return new Intl.NumberFormat(messages(lang).locale, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(
     Math.max(0, Math.round(n)),
   );
-}
-
-/** Megabytes with the language's separators ("1,024 MB", "1.024 MB"). */
-export function megabytes(lang: Lang, n: number): string {
-  return new Intl.NumberFormat(messages(lang).locale, {
-    style: 'unit',
-    unit: 'megabyte',
-    maximumFractionDigits: 0,
-  }).format(n);
 }

@@ -45,7 +45,7 @@ export function cleanText(text: string): string {
 }
 
 /** Length in characters as a reader counts them (code points, not UTF-16 units). */
-export function charCount(text: string): number {
+function charCount(text: string): number {
   let n = 0;
   for (const _ of text) n += 1;
   return n;

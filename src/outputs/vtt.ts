@@ -14,7 +14,7 @@ function block(cue: Cue): string {
  * Cue text as WebVTT requires: `&` and `<` start entities and tags, so they are escaped, and `>` too, which
  * also rules out `-->` (it would end the cue's text) appearing in a cue.
  */
-export function escapeCueText(text: string): string {
+function escapeCueText(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 

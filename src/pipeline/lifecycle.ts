@@ -86,7 +86,7 @@ export class Lifecycle {
 }
 
 /** Whether the last segment ends within 2 s of the end of the audio. */
-export function reachesEnd(segments: { to: number }[], durationSeconds: number): boolean {
+function reachesEnd(segments: { to: number }[], durationSeconds: number): boolean {
   const end = Math.max(0, ...segments.map((s) => s.to));
   return segments.length > 0 && end >= durationSeconds - 2;
 }

@@ -13,7 +13,7 @@ import type { Lifecycle } from './lifecycle.ts';
 import type { Attempt, RelayJob } from './queue/index.ts';
 
 /** A relay that cannot succeed: the thread says why, and no attempt follows. */
-export class JobFailure extends AppError {
+class JobFailure extends AppError {
   readonly failure: Failure;
   constructor(failure: Failure, cause?: unknown) {
     super('job_failed', `job failed: ${failure.code}`, { cause });
@@ -22,7 +22,7 @@ export class JobFailure extends AppError {
 }
 
 /** A relay that failed for now (a provider outage, a cut download); what to say if no attempt is left. */
-export class RetryLater extends AppError {
+class RetryLater extends AppError {
   readonly failure: Failure;
   constructor(failure: Failure, cause?: unknown) {
     super('retry_later', `try again later: ${failure.code}`, { cause });

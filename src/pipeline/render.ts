@@ -128,7 +128,8 @@ function transcriptMessages(
 function footer(view: Extract<ReplyView, { kind: 'transcript' }>, ctx: RenderContext): types.KnownBlock[] {
   const t = messages(ctx.lang);
   if (!view.complete) return [{ type: 'context', elements: [{ type: 'mrkdwn', text: t.transcriptReceiving }] }];
-  const blocks: types.KnownBlock[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: t.transcriptComplete }] }];
+  const done = view.exportValue ? `${t.transcriptComplete} ${t.exportPrompt}` : t.transcriptComplete;
+  const blocks: types.KnownBlock[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: done }] }];
   if (view.exportValue) blocks.push(exportButtons(view.exportValue));
   return blocks;
 }

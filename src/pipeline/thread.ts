@@ -233,7 +233,7 @@ export class ReplyWriter {
 }
 
 /** What the thread shows for a job: its transcript once there is one, else where it stands. */
-export function viewOf(job: JobRecord, segments: Segment[]): ReplyView {
+function viewOf(job: JobRecord, segments: Segment[]): ReplyView {
   if (segments.length > 0) {
     return {
       kind: 'transcript',
