@@ -5,9 +5,10 @@
  */
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { clock } from '../src/i18n/index.ts';
 import { createLogger } from '../src/log.ts';
 import { durationOf, speech } from '../test/helpers/audio.ts';
-import { fileShareEvent, postEvent, SIGNING_SECRET } from '../test/helpers/slack-requests.ts';
+import { fileShareEvent, postEvent, postInteraction, SIGNING_SECRET } from '../test/helpers/slack-requests.ts';
 import { startStandIns } from '../test/stand-ins/index.ts';
 import { API_KEY } from '../test/stand-ins/omicall.ts';
 import { BOT_TOKEN } from '../test/stand-ins/slack.ts';
@@ -40,7 +41,10 @@ const config = loadConfig({
   PUBLIC_URL: 'https://sandbox.test',
   PORT: '0',
 });
-const app = await startApp(config, createLogger({ level: 'warn', format: 'pretty' }), { coalesceMs: 100 });
+const app = await startApp(config, createLogger({ level: 'warn', format: 'pretty' }), {
+  coalesceMs: 100,
+  quietMs: 1000,
+});
 const appUrl = `http://127.0.0.1:${app.port}`;
 
 say('Sandbox: the real app, with a local stand-in for Slack and one for OMICall.');
@@ -55,6 +59,8 @@ const file = slack.addFile({
   mimetype: 'audio/mp4',
   filetype: 'm4a',
   subtype: 'slack_audio',
+  media_display_type: 'audio',
+  duration_ms: Math.round(seconds * 1000),
   path: memoPath,
 });
 const ts = slack.nextTs();
@@ -75,22 +81,52 @@ for (const text of SENTENCES) {
 }
 say(`4. OMICall (stand-in) called the webhook back with ${SENTENCES.length} segments.`);
 
-const reply = await until(() => {
-  const r = slack.thread(CHANNEL, ts)[0];
-  return r && SENTENCES.every((s) => r.text.includes(s)) ? r : undefined;
-}, 'the transcript in the thread');
+await until(
+  () => (slack.reactionsOn(CHANNEL, ts).includes('white_check_mark') ? true : undefined),
+  'the transcript to complete',
+);
 await app.replies.idle();
+const reply = await until(() => slack.thread(CHANNEL, ts)[0], 'the transcript in the thread');
+say('5. The segments reached the end of the memo and a quiet second passed: the transcript is complete.');
+
+// Alice presses ".srt" under the transcript, as Slack would send it.
+const srtButton = {
+  action_id: 'export_transcript:srt',
+  block_id: 'export',
+  type: 'button',
+  action_ts: '1.1',
+  value: upload.trackingId,
+  text: { type: 'plain_text', text: '.srt' },
+};
+await postInteraction(appUrl, {
+  type: 'block_actions',
+  user: { id: 'UALICE01', username: 'alice', name: 'alice', team_id: 'T0001' },
+  api_app_id: 'A0001',
+  token: 'legacy',
+  container: { type: 'message', message_ts: reply.ts, channel_id: CHANNEL, is_ephemeral: false },
+  trigger_id: 't.1',
+  team: { id: 'T0001', domain: 'sandbox' },
+  channel: { id: CHANNEL, name: 'sandbox' },
+  message: { type: 'message', ts: reply.ts, text: reply.text, blocks: reply.blocks },
+  response_url: `${slack.url}/respond/sandbox`,
+  actions: [srtButton],
+});
+const srt = await until(() => slack.uploadedFiles[0], 'the .srt file');
+say(`6. Alice pressed .srt: ${srt.filename} (${srt.bytes.length} bytes) was uploaded into the thread.`);
 
 say();
 say('The thread, as Slack shows it:');
 say('─'.repeat(72));
 say(
-  `#sandbox  Alice: 🎙 audio_message.m4a (${Math.round(seconds)} s)   reactions: ${slack
+  `#sandbox  Alice: 🎙 audio_message.m4a (${clock(seconds)})   reactions: ${slack
     .reactionsOn(CHANNEL, ts)
     .map((r) => `:${r}:`)
     .join(' ')}`,
 );
 for (const line of reply.text.split('\n')) say(`   │ ${line}`);
+say('   │ ✅ Complete. Download the transcript:  [.txt] [.srt] [.vtt]');
+say(`   │ 📎 ${srt.filename}:`);
+for (const line of srt.bytes.toString('utf8').trim().split('\n')) say(`   │    ${line}`);
 say('─'.repeat(72));
 
 await app.stop();
