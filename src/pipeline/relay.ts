@@ -46,6 +46,8 @@ export interface TranscriberOptions {
   /** Waits between attempts when OMICall fails in a way worth retrying; one attempt more than entries. */
   retryDelaysMs?: number[];
   tmpDir?: string;
+  /** Deadline of one download, start to last byte (the upload it feeds included, when relayed as it is). */
+  downloadDeadlineMs?: number;
 }
 
 /** Where a message shared its files. */
@@ -70,6 +72,15 @@ class JobFailure extends Error {
 
 const NOT_AUDIO = Symbol('not audio');
 
+/** A download stopped by one of its limits (MAX_AUDIO_MB, the deadline), told as such; never retried. */
+function downloadFailure(err: DownloadError, o: { maxAudioBytes: number }): JobFailure {
+  return new JobFailure(
+    err.code === 'download_too_large'
+      ? `the file is larger than the limit of ${Math.round(o.maxAudioBytes / (1024 * 1024))} MB. Share a shorter recording, or ask an admin to raise MAX_AUDIO_MB.`
+      : 'the file took too long to download from Slack. Try again later with the Transcribe shortcut.',
+  );
+}
+
 /**
  * Takes each audio file of a message from Slack to OMICall: claims it (once across instances and
  * retries), shows it is being worked on, downloads, converts when needed, uploads, and retries
@@ -88,6 +99,7 @@ export class Transcriber {
       ...options,
       retryDelaysMs: options.retryDelaysMs ?? [2_000, 8_000, 20_000],
       tmpDir: options.tmpDir ?? tmpdir(),
+      downloadDeadlineMs: options.downloadDeadlineMs ?? 30 * 60_000,
     };
     this.#limiter = new Limiter(options.concurrency);
   }
@@ -203,6 +215,7 @@ export class Transcriber {
       } catch (err) {
         if (err instanceof JobFailure) throw err;
         const cause = err instanceof SourceError ? err.cause : err;
+        if (cause instanceof DownloadError && cause.code !== 'download_failed') throw downloadFailure(cause, this.#o);
         if (err instanceof SourceError && String(errorMessage(cause)).startsWith('ffmpeg')) {
           throw new JobFailure(`the file could not be converted to a format OMICall takes (${errorMessage(cause)}).`);
         }
@@ -227,8 +240,14 @@ export class Transcriber {
     const url = file.url_private_download ?? file.url_private;
     if (!url) throw new JobFailure('Slack gave no download link for the file.');
     try {
-      return await openDownload(url, { token: this.#o.slackToken, isSlackHost: this.#o.isSlackHost });
+      return await openDownload(url, {
+        token: this.#o.slackToken,
+        isSlackHost: this.#o.isSlackHost,
+        maxBytes: this.#o.maxAudioBytes,
+        deadlineMs: this.#o.downloadDeadlineMs,
+      });
     } catch (err) {
+      if (err instanceof DownloadError && err.code !== 'download_failed') throw downloadFailure(err, this.#o);
       if (err instanceof DownloadError) {
         const hint =
           err.status === 404
