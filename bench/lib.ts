@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { deriveSecret } from '../src/config.ts';
 import { freePort } from '../test/helpers/process.ts';
@@ -28,6 +29,32 @@ export function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+/**
+ * Resets the peak resident memory the kernel keeps for a process (VmHWM) to its current resident memory,
+ * by writing 5 to /proc/<pid>/clear_refs; returns the resident memory at that instant, in MB.
+ */
+export function resetPeak(pid: number): number {
+  const idle = memoryOf(pid).rss;
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  return idle;
+}
+
+/**
+ * Peak growth of a process while work runs, as issue 13 measures it: the idle VmRSS just before, VmHWM reset
+ * just before, and the VmHWM read just after, less that idle figure. The kernel keeps the peak, so no sampling
+ * can miss it.
+ */
+export async function peakGrowthDuring<T>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; idle: number; growth: number; ms: number }> {
+  const idle = resetPeak(pid);
+  const started = performance.now();
+  const result = await work();
+  const ms = performance.now() - started;
+  return { result, idle, growth: memoryOf(pid).hwm - idle, ms };
 }
 
 /** Samples a process's resident memory while work runs; returns the peak. */
@@ -59,25 +86,37 @@ export async function startRig(): Promise<Rig> {
 
 export interface AppProcess {
   child: ChildProcess;
+  /** From spawn to the first 200 from /healthz. */
+  startMs: number;
   url: string;
   webhookUrl: string;
   stop(): Promise<void>;
 }
 
-/** `npm start`'s command line, so that the benchmark runs the app with the flags production uses. */
-function startArgs(): string[] {
+/** `npm start`'s command line (its variables, and node's flags), so that the benchmark runs the app as production does. */
+export function startCommand(): { env: Record<string, string>; args: string[] } {
   const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
-  const [command, ...args] = scripts.start.split(/\s+/);
+  const words = scripts.start.split(/\s+/);
+  const env: Record<string, string> = {};
+  // Leading NAME=value words are environment variables the start command sets (e.g. malloc's tuning).
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const [name, ...value] = (words.shift() ?? '').split('=');
+    env[name] = value.join('=');
+  }
+  const [command, ...args] = words;
   if (command !== 'node') throw new Error(`npm start runs ${command}, not node`);
-  return args;
+  return { env, args };
 }
 
 /** The real app as `npm start` runs it, in its own process (so its memory is its own), pointed at the stand-ins. */
 export async function startAppProcess(rig: Rig, env: Record<string, string> = {}): Promise<AppProcess> {
   const port = await freePort();
+  const spawned = performance.now();
   const extra = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, ...startArgs()], {
+  const start = startCommand();
+  const child = spawn(process.execPath, [...extra, ...start.args], {
     env: {
+      ...start.env,
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -87,6 +126,8 @@ export async function startAppProcess(rig: Rig, env: Record<string, string> = {}
       PORT: String(port),
       PUBLIC_URL: 'https://bench.test',
       LOG_LEVEL: 'info',
+      // Room for the 211 MB case (the default limit is 200 MB).
+      MAX_AUDIO_MB: '1024',
       ...env,
     },
     // Logs go to /dev/null: a pipe this busy process reads late would stall the app's writes.
@@ -109,10 +150,12 @@ export async function startAppProcess(rig: Rig, env: Record<string, string> = {}
       exited,
     ]);
     if (ready) break;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 5));
   }
+  const startMs = performance.now() - spawned;
   return {
     child,
+    startMs,
     url,
     webhookUrl: `${url}/omicall/webhook/${deriveSecret(SIGNING_SECRET, 'omicall-webhook')}`,
     stop: async () => {
@@ -142,4 +185,38 @@ export function header(title: string): void {
 
 export function row(cells: (string | number)[]): void {
   process.stdout.write(`| ${cells.join(' | ')} |\n`);
+}
+
+export interface PipeProcess {
+  pid: number;
+  /** Streams one download into one multipart upload; resolves once the upload is answered. */
+  relay(from: string, to: string, trackingId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The baseline, bench/pipe-process.ts, in a process of its own: relays run concurrently when asked so. */
+export function startPipeProcess(): PipeProcess {
+  const child = spawn(process.execPath, ['bench/pipe-process.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting = new Map<string, { resolve(): void; reject(err: Error): void }>();
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const [status, id, ...rest] = line.split(' ');
+    const w = waiting.get(id);
+    waiting.delete(id);
+    if (status === 'done') w?.resolve();
+    else w?.reject(new Error(`pipe failed: ${rest.join(' ')}`));
+  });
+  return {
+    pid: child.pid as number,
+    relay: (from, to, trackingId) =>
+      new Promise<void>((resolve, reject) => {
+        waiting.set(trackingId, { resolve, reject });
+        child.stdin.write(`${from} ${to} ${trackingId}\n`);
+      }),
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.stdin.end();
+      child.kill();
+      await exited;
+    },
+  };
 }

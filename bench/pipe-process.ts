@@ -1,6 +1,7 @@
 /**
- * The baseline: a bare streaming pipe, no app. On each line "GET_URL POST_URL" on stdin it streams the
- * download into a multipart upload, then prints "done".
+ * The baseline: a bare streaming pipe, no app. For each line "GET_URL POST_URL TRACKING_ID" on stdin it
+ * streams the download into a multipart upload, then prints "done TRACKING_ID". Lines are served at once, so
+ * that several pipes can run concurrently in this one process, as the app's relays do in its own.
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -9,8 +10,8 @@ import { API_KEY } from '../test/stand-ins/omicall.ts';
 import { BOT_TOKEN } from '../test/stand-ins/slack.ts';
 
 const boundary = '----bench-baseline-boundary';
-for await (const line of createInterface({ input: process.stdin })) {
-  const [from, to, trackingId] = line.split(' ');
+
+async function pipe(from: string, to: string, trackingId: string): Promise<void> {
   const download = await request(from, { headers: { authorization: `Bearer ${BOT_TOKEN}` } });
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="tracking_id"\r\n\r\n${trackingId}\r\n` +
@@ -34,5 +35,12 @@ for await (const line of createInterface({ input: process.stdin })) {
     body,
   });
   await res.body.text();
-  process.stdout.write('done\n');
+}
+
+for await (const line of createInterface({ input: process.stdin })) {
+  const [from, to, trackingId] = line.split(' ');
+  pipe(from, to, trackingId).then(
+    () => process.stdout.write(`done ${trackingId}\n`),
+    (err: unknown) => process.stdout.write(`failed ${trackingId} ${String(err)}\n`),
+  );
 }

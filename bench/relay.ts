@@ -2,8 +2,6 @@
  * Relay of a WAV forwarded unchanged: the app (Slack event -> download -> multipart upload) against a bare
  * streaming pipe between the same two local servers, each in its own process; and the app's memory.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileShareEvent, postEvent } from '../test/helpers/slack-requests.ts';
 import { wavOfSize } from './fixtures.ts';
 import {
@@ -11,11 +9,13 @@ import {
   header,
   median,
   memoryOf,
+  type PipeProcess,
   peakRssDuring,
   type Rig,
   ROUNDS,
   row,
   startAppProcess,
+  startPipeProcess,
   startRig,
   uploadOf,
 } from './lib.ts';
@@ -23,8 +23,7 @@ import {
 export async function relayBench(sizes = [Number(process.env.BENCH_SIZE_MB ?? 200), 1]): Promise<void> {
   const rig = await startRig();
   const app = await startAppProcess(rig);
-  const pipe = spawn(process.execPath, ['bench/pipe-process.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const pipeLines = createInterface({ input: pipe.stdout })[Symbol.asyncIterator]();
+  const pipe = startPipeProcess();
 
   header(`Relay of a WAV forwarded unchanged (${ROUNDS} rounds after a warm-up, medians)`);
   row(['file', 'bare pipe', 'app', 'app / pipe', 'app RSS growth over idle', 'pipe RSS growth']);
@@ -36,7 +35,7 @@ export async function relayBench(sizes = [Number(process.env.BENCH_SIZE_MB ?? 20
     let appGrowth = 0;
     let pipeGrowth = 0;
     for (let round = 0; round <= ROUNDS; round++) {
-      const p = await timed(pipe.pid as number, () => relayWithPipe(rig, path, pipe.stdin, pipeLines));
+      const p = await timed(pipe.pid, () => relayWithPipe(rig, path, pipe));
       const a = await timed(app.child.pid as number, () => relayWithApp(rig, app.url, path));
       if (round === 0) continue;
       viaPipe.push(p.ms);
@@ -56,7 +55,7 @@ export async function relayBench(sizes = [Number(process.env.BENCH_SIZE_MB ?? 20
   process.stdout.write(
     `App RSS when idle ${fmt(memoryOf(app.child.pid as number).rss)} MB; peak (VmHWM) ${fmt(memoryOf(app.child.pid as number).hwm)} MB.\n`,
   );
-  pipe.stdin.end();
+  await pipe.stop();
   await app.stop();
   await rig.close();
 }
@@ -78,17 +77,11 @@ async function relayWithApp(rig: Rig, appUrl: string, path: string): Promise<voi
   await uploaded;
 }
 
-async function relayWithPipe(
-  rig: Rig,
-  path: string,
-  stdin: NodeJS.WritableStream,
-  lines: AsyncIterator<string>,
-): Promise<void> {
+async function relayWithPipe(rig: Rig, path: string, pipe: PipeProcess): Promise<void> {
   const file = rig.slack.addFile({ name: 'big.wav', mimetype: 'audio/wav', path });
   const ts = rig.slack.nextTs();
   const uploaded = uploadOf(rig, ts);
-  stdin.write(`${file.url_private_download} ${rig.omicall.apiUrl}/speech_to_text pipe-${ts}\n`);
-  await lines.next();
+  await pipe.relay(file.url_private_download, `${rig.omicall.apiUrl}/speech_to_text`, `pipe-${ts}`);
   await uploaded;
 }
 

@@ -1,9 +1,14 @@
-/** `npm run bench`: every benchmark in turn. BENCH_SIZE_MB, BENCH_ROUNDS and BENCH_CLIP_MINUTES scale them. */
+/**
+ * `npm run bench`: every benchmark in turn. BENCH_SIZE_MB, BENCH_ROUNDS, BENCH_MEMORY_ROUNDS and
+ * BENCH_CLIP_MINUTES scale them.
+ */
 import { ackBench } from './ack.ts';
 import { convertBench } from './convert.ts';
+import { memoryBench } from './memory.ts';
 import { relayBench } from './relay.ts';
 
 process.stdout.write(`# Benchmarks (node ${process.version}, ${new Date().toISOString()})\n`);
+await memoryBench();
 await relayBench();
 await convertBench();
 await ackBench();

@@ -167,7 +167,11 @@ export class Relay {
       if (needsSeeking(container, download.head)) {
         // ffmpeg must seek in this container (an MP4's index may come last): the file waits on disk once,
         // readable by this user only, in the app's private folder.
-        tempPath = await settings.workdir.write(download.body, '.input');
+        tempPath = await settings.workdir.write(download.body, '.input').catch((err: unknown) => {
+          throw err instanceof DownloadError
+            ? this.#downloadFailure(err)
+            : new RetryLater({ code: 'download_failed' }, err);
+        });
         input = { path: tempPath };
       } else {
         input = { stream: download.body };

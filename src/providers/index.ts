@@ -40,6 +40,12 @@ export interface AudioUpload {
   /** Name with the extension the provider goes by. */
   fileName: string;
   contentType: string;
+  /**
+   * The audio, streamed (a Node stream such as a download's body, or any async iterable). Its chunks are
+   * handed over: a provider may release each one's memory as soon as it is sent (OMICall's client does), so
+   * the caller must neither keep nor reuse them. A failure of this source makes `submit` reject with a
+   * `SourceError`.
+   */
   body: AsyncIterable<Uint8Array>;
   /** Byte length of body, when known: lets the upload carry a Content-Length. */
   length?: number;

@@ -1,12 +1,16 @@
-import { type Dispatcher, request } from 'undici';
+import type { Readable } from 'node:stream';
+import { type Dispatcher, getGlobalDispatcher, request } from 'undici';
 import { HEAD_BYTES } from '../audio/containers.ts';
 import { DownloadError } from '../errors.ts';
 
 export interface Download {
-  /** The first bytes, for sniffing; also the start of body. */
+  /** A copy of the first bytes, for sniffing; the body still starts with them. */
   head: Buffer;
-  /** The whole file, streamed. */
-  body: AsyncIterable<Uint8Array>;
+  /**
+   * The whole file, streamed: undici's own response stream, with no stream of ours in between. It fails
+   * with a `DownloadError` (`download_too_large`, `download_timed_out`) when a limit of the download is hit.
+   */
+  body: Readable;
   /** From Content-Length, when Slack sends one. */
   length?: number;
   contentType: string;
@@ -28,9 +32,17 @@ export interface DownloadOptions {
   isSlackHost: (url: URL) => boolean;
   dispatcher?: Dispatcher;
   maxRedirects?: number;
-  /** Stop past this many bytes, whatever Content-Length or Slack's reported size said. */
+  /**
+   * The most bytes the file may have. Bytes are counted as they arrive, whatever Content-Length or Slack's
+   * reported size said: past this the connection is closed, nothing more is read, and the body fails with
+   * `download_too_large` (the consumer gets at most this many bytes). A Content-Length over it fails at once.
+   */
   maxBytes?: number;
-  /** The whole transfer, first byte to last. */
+  /**
+   * Deadline of the whole transfer in ms, from this call to the body's last byte: redirects, headers and the
+   * body (which is read as fast as its consumer reads it). Past it the transfer stops and the open call or the
+   * body fails with `download_timed_out`.
+   */
   deadlineMs?: number;
   /** Aborts the transfer (the app is stopping). */
   signal?: AbortSignal;
@@ -43,66 +55,141 @@ export interface DownloadOptions {
  */
 export async function openDownload(url: string, options: DownloadOptions): Promise<Download> {
   let target = new URL(url);
-  if (!options.isSlackHost(target))
+  if (!options.isSlackHost(target)) {
     throw new DownloadError(`the file is not on Slack's file host (${target.host})`, { code: 'download_off_slack' });
-  for (let hop = 0; ; hop++) {
-    const headers: Record<string, string> = options.isSlackHost(target)
-      ? { authorization: `Bearer ${options.token}` }
-      : {};
-    const res = await request(target, {
-      method: 'GET',
-      headers,
-      dispatcher: options.dispatcher,
-      signal: options.signal,
-    });
-    const location = res.headers.location;
-    if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
-      await res.body.dump();
-      if (hop >= (options.maxRedirects ?? 5)) throw new DownloadError('too many redirects');
-      target = new URL(location, target);
-      continue;
-    }
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new DownloadError(`Slack's file host answered HTTP ${res.statusCode}`, { status: res.statusCode });
-    }
-    const length = Number(res.headers['content-length']);
-    const contentType = String(res.headers['content-type'] ?? '');
-    const { head, rest } = await peek(res.body, HEAD_BYTES);
-    return {
-      head,
-      body: rest,
-      length: Number.isFinite(length) ? length : undefined,
-      contentType,
-      cancel: () => {
-        res.body.on('error', () => {});
+  }
+  const deadline = startDeadline(options.deadlineMs);
+  const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
+  try {
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = options.isSlackHost(target)
+        ? { authorization: `Bearer ${options.token}` }
+        : {};
+      const guard = new Guard(options.maxBytes ?? Number.POSITIVE_INFINITY, HEAD_BYTES);
+      const dispatcher = (options.dispatcher ?? getGlobalDispatcher()).compose(
+        (dispatch) => (opts, handler) => dispatch(opts, guard.wrap(handler)),
+      );
+      const res = await request(target, { method: 'GET', headers, dispatcher, signal });
+      const location = res.headers.location;
+      if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+        await res.body.dump();
+        if (hop >= (options.maxRedirects ?? 5)) throw new DownloadError('too many redirects');
+        target = new URL(location, target);
+        continue;
+      }
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        throw new DownloadError(`Slack's file host answered HTTP ${res.statusCode}`, { status: res.statusCode });
+      }
+      const length = Number(res.headers['content-length']);
+      if (Number.isFinite(length) && length > (options.maxBytes ?? Number.POSITIVE_INFINITY)) {
         res.body.destroy();
-      },
-    };
+        throw tooLarge(options.maxBytes ?? 0);
+      }
+      const head = await Promise.race([guard.head, whenAborted(signal)]);
+      const body = res.body;
+      // The deadline runs on while the body is read, and stops with it.
+      body.once('close', deadline.clear);
+      return {
+        head,
+        body,
+        length: Number.isFinite(length) ? length : undefined,
+        contentType: String(res.headers['content-type'] ?? ''),
+        cancel: () => {
+          body.on('error', () => {});
+          body.destroy();
+        },
+      };
+    }
+  } catch (err) {
+    deadline.clear();
+    throw deadline.signal.aborted ? deadline.signal.reason : err;
   }
 }
 
-/** Reads the first n bytes (fewer at the end) and gives back a stream that still starts with them. */
-async function peek(
-  stream: AsyncIterable<Uint8Array>,
-  n: number,
-): Promise<{ head: Buffer; rest: AsyncIterable<Uint8Array> }> {
-  const it = stream[Symbol.asyncIterator]();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let done = false;
-  while (size < n) {
-    const next = await it.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    chunks.push(next.value);
-    size += next.value.byteLength;
+/** Rejects with the signal's reason once it aborts. */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+function tooLarge(maxBytes: number): DownloadError {
+  return new DownloadError(`the file is larger than ${maxBytes} bytes`, { code: 'download_too_large' });
+}
+
+/** An abort signal that fires with a `download_timed_out` DownloadError after ms; never when ms is undefined. */
+function startDeadline(ms: number | undefined): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  if (ms === undefined) return { signal: controller.signal, clear: () => {} };
+  const timer = setTimeout(
+    () => controller.abort(new DownloadError(`the download took longer than ${ms} ms`, { code: 'download_timed_out' })),
+    ms,
+  );
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/**
+ * Sits between undici and the response stream it feeds, where each chunk arrives from the socket: counts the
+ * bytes and aborts the transfer (socket closed) before passing on a chunk that would go past `maxBytes`,
+ * and copies the first bytes for sniffing, so that `head` is ready without reading the stream (and holds
+ * none of its chunks).
+ */
+class Guard {
+  readonly head: Promise<Buffer>;
+  #received = 0;
+  #headBytes: Buffer;
+  #headSize = 0;
+  #maxBytes: number;
+  #resolveHead: (head: Buffer) => void = () => {};
+  #rejectHead: (err: Error) => void = () => {};
+
+  constructor(maxBytes: number, headBytes: number) {
+    this.#maxBytes = maxBytes;
+    this.#headBytes = Buffer.alloc(headBytes);
+    this.head = new Promise<Buffer>((resolve, reject) => {
+      this.#resolveHead = resolve;
+      this.#rejectHead = reject;
+    });
+    // The head is awaited only once the response has started; an earlier failure is the request's own.
+    this.head.catch(() => {});
   }
-  async function* rest() {
-    yield* chunks;
-    if (!done) yield* { [Symbol.asyncIterator]: () => it };
+
+  #headDone(): void {
+    this.#resolveHead(this.#headBytes.subarray(0, this.#headSize));
   }
-  return { head: Buffer.concat(chunks).subarray(0, n), rest: rest() };
+
+  wrap(handler: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler {
+    return {
+      onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+      onRequestUpgrade: (controller, status, headers, socket) =>
+        handler.onRequestUpgrade?.(controller, status, headers, socket),
+      onResponseStart: (controller, status, headers, message) =>
+        handler.onResponseStart?.(controller, status, headers, message),
+      onResponseData: (controller, chunk) => {
+        this.#received += chunk.length;
+        if (this.#received > this.#maxBytes) {
+          const err = tooLarge(this.#maxBytes);
+          this.#rejectHead(err);
+          controller.abort(err);
+          return;
+        }
+        if (this.#headSize < this.#headBytes.length) {
+          this.#headSize += chunk.copy(this.#headBytes, this.#headSize);
+          if (this.#headSize === this.#headBytes.length) this.#headDone();
+        }
+        handler.onResponseData?.(controller, chunk);
+      },
+      onResponseEnd: (controller, trailers) => {
+        this.#headDone();
+        handler.onResponseEnd?.(controller, trailers);
+      },
+      onResponseError: (controller, err) => {
+        this.#rejectHead(err);
+        handler.onResponseError?.(controller, err);
+      },
+    };
+  }
 }

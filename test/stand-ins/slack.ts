@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import busboy from 'busboy';
 
 /**
@@ -85,6 +86,28 @@ interface PendingUpload {
 
 type Responder = (call: ApiCall, res: ServerResponse) => boolean;
 
+/** How the file host sends a file, for files that do not behave (all optional; by default it sends at once). */
+export interface Transfer {
+  /** The content, made anew for each download, instead of `path` or `bytes`: sent without Content-Length. */
+  stream?: () => Readable;
+  /** Leaves out Content-Length (chunked encoding), so that only the bytes tell the real size. */
+  noLength?: boolean;
+  /** Waits this long before answering at all (no headers either). */
+  delayMs?: number;
+  /** Sends `bytes` at a time, one piece every `everyMs`. */
+  trickle?: { bytes: number; everyMs: number };
+}
+
+/** One request to the file host, updated as the file is sent. */
+export interface FileDownload {
+  path: string;
+  authorization?: string;
+  /** Bytes of the file written to the connection so far. */
+  sent: number;
+  /** 'sent' once the last byte was written; 'cut' when the client went away first. */
+  outcome?: 'sent' | 'cut';
+}
+
 export const SIGN_IN_PAGE = `<!DOCTYPE html><html lang="en-US"><head><title>Slack</title></head><body>
 <div class="p-signin">Sign in to your workspace</div></body></html>`;
 
@@ -94,9 +117,9 @@ export class SlackStandIn {
   readonly events = new EventEmitter();
   readonly messages: PostedMessage[] = [];
   readonly reactions = new Map<string, Set<string>>();
-  readonly files = new Map<string, { file: HostedFile; path?: string; bytes?: Buffer }>();
-  /** Authorization headers the file host saw. */
-  readonly downloads: { path: string; authorization?: string }[] = [];
+  readonly files = new Map<string, { file: HostedFile; path?: string; bytes?: Buffer; transfer?: Transfer }>();
+  /** Requests the file host saw: authorization header, bytes sent, outcome. */
+  readonly downloads: FileDownload[] = [];
   scopes = [...ALL_SCOPES];
   /** Calls answered with ok: false. */
   readonly errors: { method: string; error: string }[] = [];
@@ -152,7 +175,10 @@ export class SlackStandIn {
     return `${this.#clock}.${String(++this.#seq).padStart(6, '0')}`;
   }
 
-  /** Hosts a file; content from a path on disk (streamed) or bytes. */
+  /**
+   * Hosts a file; content from a path on disk (streamed), bytes, or `transfer.stream`. `size` is what Slack
+   * reports, which may differ from what the file host sends.
+   */
   addFile(spec: {
     id?: string;
     name: string;
@@ -162,9 +188,10 @@ export class SlackStandIn {
     path?: string;
     bytes?: Buffer;
     size?: number;
+    transfer?: Transfer;
     [k: string]: unknown;
   }): HostedFile {
-    const { path, bytes, ...rest } = spec;
+    const { path, bytes, transfer, ...rest } = spec;
     const id = spec.id ?? `F${String(++this.#seq).padStart(8, '0')}`;
     const size = spec.size ?? (path ? statSync(path).size : (bytes?.length ?? 0));
     const download = `${this.url}/files-pri/T0001-${id}/download/${encodeURIComponent(spec.name)}`;
@@ -175,7 +202,7 @@ export class SlackStandIn {
       url_private_download: download,
       url_private: download.replace('/download/', '/'),
     };
-    this.files.set(id, { file, path, bytes });
+    this.files.set(id, { file, path, bytes, transfer });
     return file;
   }
 
@@ -464,8 +491,9 @@ export class SlackStandIn {
     return { ok: false, error: 'missing_scope', needed: scope, provided: this.scopes.join(',') };
   }
 
-  #serveFile(url: URL, req: IncomingMessage, res: ServerResponse): void {
-    this.downloads.push({ path: url.pathname, authorization: req.headers.authorization });
+  async #serveFile(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const download: FileDownload = { path: url.pathname, authorization: req.headers.authorization, sent: 0 };
+    this.downloads.push(download);
     const id0 = /T0001-([A-Z0-9]+)\//.exec(url.pathname)?.[1] ?? '';
     const redirect = this.redirects.get(id0);
     if (redirect) {
@@ -486,10 +514,65 @@ export class SlackStandIn {
       return;
     }
     const size = hosted.path ? statSync(hosted.path).size : (hosted.bytes?.length ?? 0);
-    res.writeHead(200, { 'content-type': hosted.file.mimetype || 'application/octet-stream', 'content-length': size });
-    if (hosted.path) createReadStream(hosted.path).pipe(res);
-    else res.end(hosted.bytes);
+    const transfer = hosted.transfer;
+    if (!transfer) {
+      res.writeHead(200, {
+        'content-type': hosted.file.mimetype || 'application/octet-stream',
+        'content-length': size,
+      });
+      res.on('finish', () => {
+        download.sent = size;
+        download.outcome = 'sent';
+      });
+      if (hosted.path) createReadStream(hosted.path).pipe(res);
+      else res.end(hosted.bytes);
+      return;
+    }
+    if (transfer.delayMs) await new Promise((r) => setTimeout(r, transfer.delayMs));
+    if (res.destroyed) {
+      download.outcome = 'cut';
+      return;
+    }
+    const headers: Record<string, string | number> = {
+      'content-type': hosted.file.mimetype || 'application/octet-stream',
+    };
+    if (!transfer.stream && !transfer.noLength) headers['content-length'] = size;
+    res.writeHead(200, headers);
+    const source =
+      transfer.stream?.() ??
+      (hosted.path ? createReadStream(hosted.path) : Readable.from([hosted.bytes ?? Buffer.alloc(0)]));
+    res.on('close', () => {
+      download.outcome = res.writableFinished ? 'sent' : 'cut';
+      source.destroy();
+    });
+    // Written piece by piece with back-pressure, so that `sent` counts what the client let through.
+    await this.#send(source, res, download, transfer).catch(() => res.destroy());
   }
+
+  async #send(source: Readable, res: ServerResponse, download: FileDownload, transfer: Transfer): Promise<void> {
+    for await (const chunk of source) {
+      const pieces = transfer.trickle ? split(chunk as Buffer, transfer.trickle.bytes) : [chunk as Buffer];
+      for (const piece of pieces) {
+        if (res.destroyed) return;
+        if (transfer.trickle) await new Promise((r) => setTimeout(r, transfer.trickle?.everyMs));
+        if (res.destroyed) return;
+        download.sent += piece.length;
+        if (!res.write(piece)) {
+          await new Promise((r) => {
+            res.once('drain', r);
+            res.once('close', r);
+          });
+        }
+      }
+    }
+    if (!res.destroyed) res.end();
+  }
+}
+
+function split(chunk: Buffer, size: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < chunk.length; at += size) pieces.push(chunk.subarray(at, at + size));
+  return pieces;
 }
 
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

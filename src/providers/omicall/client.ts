@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { errorMessage, SourceError } from '../../errors.ts';
 import type { AudioUpload, ProviderResult } from '../index.ts';
 import { readEnvelope } from './envelope.ts';
@@ -15,38 +15,93 @@ export interface OmicallOptions {
   /** Base URL ending in "/", e.g. https://public-v1-stg.omicrm.com/api/ai/ */
   baseUrl: string;
   apiKey: string;
-  /** How long to wait for OMICall's answer once the upload is sent. */
+  /** How long the connection may stay silent (OMICall neither reading the upload nor answering). */
   timeoutMs?: number;
+  /** How long connecting may take. */
+  connectTimeoutMs?: number;
 }
 
-export function createOmicallClient({ baseUrl, apiKey, timeoutMs = 120_000 }: OmicallOptions): OmicallClient {
-  const dispatcher = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: 10_000 });
-  const call = async (path: string, headers: Record<string, string>, body: string | Readable) => {
-    try {
-      const res = await request(new URL(path, baseUrl), {
-        method: 'POST',
-        headers: { apiKey, ...headers },
-        body,
-        dispatcher,
-      });
-      return readEnvelope(res.statusCode, await res.body.text());
-    } catch (err) {
-      return networkFailure(err);
-    }
+/** What a request sends: fixed bytes, or a multipart form around a streamed file. */
+interface Body {
+  head: Buffer;
+  source?: AsyncIterable<Uint8Array>;
+  tail?: Buffer;
+}
+
+/** The largest answer read from OMICall; its envelopes are a few hundred bytes. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * OMICall's API over Node's own HTTP client. Uploads are written chunk by chunk with a callback for each, so
+ * that a chunk's memory is released the moment the socket has sent it (see `release`): undici's request body
+ * gives no such signal, and without it each 64 KB chunk of a relay waits for a garbage collection.
+ */
+export function createOmicallClient({
+  baseUrl,
+  apiKey,
+  timeoutMs = 120_000,
+  connectTimeoutMs = 10_000,
+}: OmicallOptions): OmicallClient {
+  const base = new URL(baseUrl);
+  const secure = base.protocol === 'https:';
+  const agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+
+  const call = (path: string, headers: Record<string, string>, body: Body): Promise<ProviderResult> => {
+    const url = new URL(path, base);
+    const length = body.source ? undefined : body.head.length;
+    const req = (secure ? https : http).request(url, {
+      method: 'POST',
+      agent,
+      headers: { apiKey, ...(length === undefined ? {} : { 'content-length': String(length) }), ...headers },
+    });
+    let failure: 'timeout' | 'connect_timeout' | undefined;
+    req.setTimeout(timeoutMs, () => {
+      failure ??= 'timeout';
+      req.destroy();
+    });
+    req.once('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => {
+        failure ??= 'connect_timeout';
+        req.destroy();
+      }, connectTimeoutMs);
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
+    const answer = readAnswer(req).then(
+      ({ status, text }) => readEnvelope(status, text),
+      (err: unknown) => networkFailure(err, failure),
+    );
+    return send(req, body).then(
+      () => answer,
+      (err: unknown) => {
+        // The source failed: the upload is abandoned, and the failure is the source's, not OMICall's.
+        req.destroy();
+        throw err instanceof SourceError ? err : new SourceError(err);
+      },
+    );
   };
+
   return {
     registerWebhook: (url) =>
-      call('register_webhook_ai', { 'content-type': 'application/json' }, JSON.stringify({ url })),
+      call(
+        'register_webhook_ai',
+        { 'content-type': 'application/json' },
+        { head: Buffer.from(JSON.stringify({ url })) },
+      ),
     speechToText: (upload) => {
       const form = multipart(upload);
-      return call('speech_to_text', form.headers, Readable.from(form.body, { objectMode: false }));
+      return call('speech_to_text', form.headers, { head: form.head, source: upload.body, tail: form.tail });
     },
-    close: () => dispatcher.close(),
+    close: async () => agent.destroy(),
   };
 }
 
-/** A multipart/form-data body streamed around the audio, never held whole in memory. */
-export function multipart(upload: AudioUpload): { headers: Record<string, string>; body: AsyncIterable<Uint8Array> } {
+/**
+ * The parts of a multipart/form-data body around the audio: the bytes before it and after it, and the headers.
+ * The audio itself is streamed between them, never held whole in memory.
+ */
+export function multipart(upload: AudioUpload): { headers: Record<string, string>; head: Buffer; tail: Buffer } {
   const boundary = `----omicall-${randomBytes(12).toString('hex')}`;
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="tracking_id"\r\n\r\n${upload.trackingId}\r\n` +
@@ -56,16 +111,98 @@ export function multipart(upload: AudioUpload): { headers: Record<string, string
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const headers: Record<string, string> = { 'content-type': `multipart/form-data; boundary=${boundary}` };
   if (upload.length !== undefined) headers['content-length'] = String(head.length + upload.length + tail.length);
-  async function* body() {
-    yield head;
-    yield* upload.body;
-    yield tail;
-  }
-  return { headers, body: body() };
+  return { headers, head, tail };
 }
 
-function networkFailure(err: unknown): ProviderResult {
-  if (err instanceof SourceError) throw err;
+/**
+ * Writes the body, honouring back-pressure: the next chunk is taken from the source only once the socket can
+ * take it. Rejects only when the source fails; a network failure stops the writing and is reported by the
+ * answer.
+ */
+async function send(req: ClientRequest, body: Body): Promise<void> {
+  req.write(body.head);
+  if (body.source) {
+    for await (const chunk of body.source) {
+      if (req.destroyed) return;
+      const releasable = isSoleView(chunk);
+      const more = req.write(chunk, (err) => {
+        if (!err && releasable) release(chunk);
+      });
+      if (!more && !(await drained(req))) return;
+    }
+  }
+  req.end(body.tail);
+}
+
+/** Waits until the request can take more; false when it closed instead. */
+function drained(req: ClientRequest): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      req.off('drain', onDrain);
+      req.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    req.once('drain', onDrain);
+    req.once('close', onClose);
+  });
+}
+
+/** Whether a chunk covers its whole ArrayBuffer, so that no other view can hold bytes of it. */
+function isSoleView(chunk: Uint8Array): boolean {
+  const memory = chunk.buffer;
+  return (
+    memory instanceof ArrayBuffer &&
+    !memory.resizable &&
+    chunk.byteOffset === 0 &&
+    chunk.byteLength === memory.byteLength &&
+    memory.byteLength > 0
+  );
+}
+
+/**
+ * Frees a sent chunk's memory now, by detaching its ArrayBuffer (`transfer(0)` moves it into an empty buffer
+ * and frees the old memory at once). Each socket read of the download is its own 64 KB ArrayBuffer, and V8
+ * frees one only when a garbage collection finds it dead; a relay allocates little else, so collections come
+ * late (driven by V8's external-memory limit) and tens of MB of sent chunks piled up at each one, then stayed
+ * in the process as freed-but-held malloc memory. Called only once the socket has written the chunk, and only
+ * for a chunk that is the sole view of its memory: nothing can read it afterwards.
+ */
+function release(chunk: Uint8Array): void {
+  const memory = chunk.buffer;
+  if (memory instanceof ArrayBuffer && !memory.detached) memory.transfer(0);
+}
+
+/** OMICall's answer: status and body text (at most MAX_ANSWER_BYTES). */
+function readAnswer(req: ClientRequest): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    req.once('error', reject);
+    req.once('response', (res: IncomingMessage) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_ANSWER_BYTES) parts.push(chunk);
+      });
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+      res.once('error', reject);
+      res.once('close', () => {
+        if (!res.complete) reject(new Error('OMICall closed the connection mid-answer'));
+      });
+    });
+    req.once('close', () => {
+      if (!answered) reject(new Error('OMICall closed the connection without an answer'));
+    });
+  });
+}
+
+function networkFailure(err: unknown, failure: 'timeout' | 'connect_timeout' | undefined): ProviderResult {
+  if (failure) {
+    return { ok: false, error: 'timeout', message: `OMICall did not answer in time (${failure})`, retryable: true };
+  }
   const code = (err as { code?: string }).code ?? '';
   const error = code.includes('TIMEOUT')
     ? 'timeout'
