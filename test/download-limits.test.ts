@@ -118,7 +118,8 @@ describe('a download has an overall deadline', () => {
     const file = s.addFile({
       name: 'memo.wav',
       mimetype: 'audio/wav',
-      transfer: { stream: () => pattern(10 * MB), trickle: { bytes: 1024, everyMs: 20 } },
+      // Fast enough for the first 64 KiB (the head the app sniffs) to come before the deadline, not the rest.
+      transfer: { stream: () => pattern(10 * MB), trickle: { bytes: 8192, everyMs: 20 } },
     });
     const started = performance.now();
     const download = await open(s, file.url_private_download, { deadlineMs: 800 });

@@ -24,7 +24,7 @@ export const en: Messages = {
   failure: (f) => {
     switch (f.code) {
       case 'too_large':
-        return `the file is ${mb(f.sizeMb)} MB and the limit is ${mb(f.limitMb)} MB. Share a shorter recording, or ask an admin to raise MAX_AUDIO_MB.`;
+        return `${f.sizeMb === undefined ? 'the file is larger than the limit of' : `the file is ${mb(f.sizeMb)} MB and the limit is`} ${mb(f.limitMb)} MB. Share a shorter recording, or ask an admin to raise MAX_AUDIO_MB.`;
       case 'too_long':
         return `the recording is ${min(f.minutes)} long and the limit is ${min(f.limitMinutes)}. Share a shorter recording, or ask an admin to raise MAX_AUDIO_MINUTES.`;
       case 'sign_in_page':

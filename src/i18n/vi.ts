@@ -33,7 +33,7 @@ export const vi: Messages = {
   failure: (f) => {
     switch (f.code) {
       case 'too_large':
-        return `tệp có dung lượng ${num(f.sizeMb)} MB, vượt quá giới hạn ${num(f.limitMb)} MB. Hãy chia sẻ một bản ghi âm ngắn hơn, hoặc nhờ quản trị viên tăng MAX_AUDIO_MB.`;
+        return `${f.sizeMb === undefined ? 'tệp lớn hơn' : `tệp có dung lượng ${num(f.sizeMb)} MB, vượt quá`} giới hạn ${num(f.limitMb)} MB. Hãy chia sẻ một bản ghi âm ngắn hơn, hoặc nhờ quản trị viên tăng MAX_AUDIO_MB.`;
       case 'too_long':
         return `bản ghi âm dài ${min(f.minutes)}, vượt quá giới hạn ${min(f.limitMinutes)}. Hãy chia sẻ một bản ghi âm ngắn hơn, hoặc nhờ quản trị viên tăng MAX_AUDIO_MINUTES.`;
       case 'sign_in_page':

@@ -267,7 +267,10 @@ export class Relay {
   }
 
   #downloadFailure(err: DownloadError): JobFailure | RetryLater {
-    if (err.code === 'download_too_large') return this.#tooLarge(this.#c.settings.maxAudioBytes + 1, err);
+    if (err.code === 'download_too_large') {
+      const limitMb = Math.round(this.#c.settings.maxAudioBytes / MB);
+      return new JobFailure({ code: 'too_large', limitMb }, err);
+    }
     if (err.code === 'download_off_slack') return new JobFailure({ code: 'off_slack' }, err);
     if (err.code === 'download_timed_out' || (err.status !== undefined && err.status >= 500)) {
       return new RetryLater({ code: 'download_failed', status: err.status }, err);

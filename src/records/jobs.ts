@@ -14,7 +14,8 @@ export const RESTARTABLE: readonly JobState[] = ['failed', 'timed_out'];
 
 /** Why a file could not be transcribed, in terms the i18n catalogues turn into words. */
 export type Failure =
-  | { code: 'too_large'; sizeMb: number; limitMb: number }
+  /** sizeMb: unknown when the download was cut at the limit (Slack's reported size was wrong). */
+  | { code: 'too_large'; sizeMb?: number; limitMb: number }
   | { code: 'too_long'; minutes: number; limitMinutes: number }
   | { code: 'sign_in_page' }
   | { code: 'no_download_link' }
