@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundledFfmpeg } from '../src/audio/ffmpeg.ts';
+import { bundledFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../src/audio/ffmpeg.ts';
 import { healthProof, healthProofKey } from '../src/http/health.ts';
 import { type CheckResult, checkManifest, formatResults, runDoctor, summarise } from '../src/ops/doctor.ts';
 import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
@@ -45,6 +45,12 @@ const check = (results: CheckResult[], name: string) => {
 };
 const fixOf = (result: CheckResult) => (result.status === 'pass' ? '' : result.fix);
 
+/** Whether the ffmpeg the app finds here is old enough for doctor to warn about it. */
+const OLD_FFMPEG = (() => {
+  const version = ffmpegVersion(findFfmpeg().path);
+  return version.ok && version.year !== undefined && isOutdated(version.year);
+})();
+
 describe('npm run doctor, check by check', () => {
   it('registers the webhook under PUBLIC_URL, and checks every part in order', async () => {
     slack.scopes = [...ALL_SCOPES];
@@ -56,7 +62,8 @@ describe('npm run doctor, check by check', () => {
       ['Slack token', 'pass'],
       ['Slack scopes', 'pass'],
       ['OMICall key', 'pass'],
-      ['ffmpeg', 'pass'],
+      // A warning with the 2018 build npm brings, where the system has no ffmpeg.
+      ['ffmpeg', OLD_FFMPEG ? 'warn' : 'pass'],
       ['Redis', 'pass'],
     ]);
     expect(omicall.registrations.at(-1)?.url).toMatch(/^https:\/\/transcriber\.test\/omicall\/webhook\/[\w-]+$/);
@@ -184,7 +191,7 @@ describe('PUBLIC_URL: doctor proves it reaches this app, over https', () => {
     );
     expect(run.stdout.split('\n').filter((l) => /^[✓⚠✗] /.test(l))).toHaveLength(8);
     expect(run.stdout).not.toMatch(/^✗/m);
-    expect(run.stdout).toContain('All checks passed. 1 warning(s) to look at.');
+    expect(run.stdout).toContain(`All checks passed. ${OLD_FFMPEG ? 2 : 1} warning(s) to look at.`);
     expect(run.status).toBe(0);
   });
 
