@@ -20,9 +20,13 @@ export class Lifecycle {
    * false: a file that may not be audio shows nothing until its bytes say it is).
    */
   async setState(job: JobRecord, patch: Partial<JobRecord>, options: { show?: boolean } = {}): Promise<void> {
-    const entering = patch.state !== undefined && patch.state !== job.state ? patch.state : undefined;
-    Object.assign(job, patch);
-    await saveJob(this.#c.store, job);
+    // The record as stored now, not the caller's copy: a relay's copy is minutes old, and a callback on another
+    // instance may have changed the record meanwhile (its first segment, its time).
+    const latest = (await loadJob(this.#c.store, job.trackingId)) ?? job;
+    const entering = patch.state !== undefined && patch.state !== latest.state ? patch.state : undefined;
+    Object.assign(latest, patch);
+    await saveJob(this.#c.store, latest);
+    Object.assign(job, latest);
     if (entering) this.#c.metrics.jobs.inc({ state: entering });
     if (options.show !== false) this.#c.replies.refresh(job);
   }
@@ -39,7 +43,11 @@ export class Lifecycle {
 
   /** After the provider accepted an upload: the time-out for its first result. */
   async accepted(job: JobRecord, durationSeconds: number | undefined): Promise<void> {
-    await this.setState(job, { state: 'waiting', acceptedAt: Date.now(), durationSeconds });
+    const latest = (await loadJob(this.#c.store, job.trackingId)) ?? job;
+    // A quick provider may have called back before its answer to the upload reached us: keep what it brought.
+    const early = latest.state === 'receiving' || latest.state === 'complete';
+    await this.setState(job, { ...(early ? {} : { state: 'waiting' }), acceptedAt: Date.now(), durationSeconds });
+    if (early) await this.segmentsArrived(job);
     const { callbackTimeoutMs } = this.#c.settings;
     await this.#c.queue.schedule(
       { kind: 'callback-timeout', trackingId: job.trackingId },
@@ -69,7 +77,8 @@ export class Lifecycle {
     if (job.state !== 'receiving' || job.durationSeconds === undefined) return;
     const quietFor = Date.now() - (job.lastSegmentAt ?? 0);
     if (quietFor < this.#c.settings.quietMs) {
-      // A segment came since this check was scheduled; its own check follows.
+      // A segment came since this check was scheduled (or the timer fired a hair early): look again later.
+      await this.#c.queue.schedule(deadline, this.#c.settings.quietMs - quietFor + 50);
       return;
     }
     const segments = await loadSegments(this.#c.store, job.trackingId);
