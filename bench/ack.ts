@@ -10,7 +10,7 @@ import { speech } from '../test/helpers/audio.ts';
 import { freePort } from '../test/helpers/process.ts';
 import { fileShareEvent } from '../test/helpers/slack-requests.ts';
 import type { ApiCall } from '../test/stand-ins/slack.ts';
-import { fmt, header, percentile, row, startAppProcess, startRig, uploadOf } from './lib.ts';
+import { fmt, header, median, percentile, row, startAppProcess, startRig, uploadOf } from './lib.ts';
 
 /** Sends events from bench/ack-client.ts, a process of its own; returns each request's latency. */
 function client(url: string, events: Record<string, unknown>[], concurrent: boolean): Promise<number[]> {
@@ -44,6 +44,8 @@ async function startBareServer(): Promise<{ url: string; stop(): Promise<void> }
   };
 }
 
+const BURST_ROUNDS = Number(process.env.BENCH_BURST_ROUNDS ?? 5);
+
 export async function ackBench(memos = 100): Promise<void> {
   const rig = await startRig();
   const app = await startAppProcess(rig);
@@ -51,31 +53,42 @@ export async function ackBench(memos = 100): Promise<void> {
   // OMICall answers slowly, so relays stay in flight while events keep arriving.
   rig.omicall.uploadDelayMs = 1500;
 
-  const shared = Array.from({ length: memos }, (_, i) => {
-    const file = rig.slack.addFile({ name: `memo-${i}.wav`, mimetype: 'audio/wav', path: wav });
-    const ts = rig.slack.nextTs();
-    return { ts, event: fileShareEvent({ channel: `C0ACK${String(i % 10).padStart(4, '0')}`, ts, files: [file] }) };
-  });
+  const burstOf = () =>
+    Array.from({ length: memos }, (_, i) => {
+      const file = rig.slack.addFile({ name: `memo-${i}.wav`, mimetype: 'audio/wav', path: wav });
+      const ts = rig.slack.nextTs();
+      return { ts, event: fileShareEvent({ channel: `C0ACK${String(i % 10).padStart(4, '0')}`, ts, files: [file] }) };
+    });
   const bare = await startBareServer();
   const probes = () =>
     Array.from({ length: 100 }, () => {
       const file = rig.slack.addFile({ name: 'probe.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF') });
       return fileShareEvent({ channel: 'C0PROBE01', ts: rig.slack.nextTs(), files: [file] });
     });
-  const bareBurst = await client(
-    bare.url,
-    shared.map((s) => s.event),
-    true,
-  );
+  // A burst's p99 is its slowest few requests: one burst is one noisy sample. Bursts alternate between the bare
+  // server and the app, each round with memos of its own, and the ratio reported is the median of the rounds'.
+  const ratios: number[] = [];
+  let bareBurst: number[] = [];
+  let burst: number[] = [];
+  let uploads: Promise<void>[] = [];
+  for (let round = 0; round < BURST_ROUNDS; round++) {
+    const shared = burstOf();
+    bareBurst = await client(
+      bare.url,
+      shared.map((s) => s.event),
+      true,
+    );
+    await Promise.all(uploads);
+    uploads = shared.map(({ ts }) => uploadOf(rig, ts));
+    burst = await client(
+      app.url,
+      shared.map((s) => s.event),
+      true,
+    );
+    ratios.push(percentile(burst, 99) / percentile(bareBurst, 99));
+  }
   const bareDuring = await client(bare.url, probes(), false);
   await bare.stop();
-
-  const uploads = shared.map(({ ts }) => uploadOf(rig, ts));
-  const burst = await client(
-    app.url,
-    shared.map((s) => s.event),
-    true,
-  );
 
   // One more event every 10 ms while those relays are in flight.
   const during = await client(app.url, probes(), false);
@@ -115,7 +128,15 @@ export async function ackBench(memos = 100): Promise<void> {
       base ? `${fmt(percentile(values, 99) / percentile(base, 99), 2)}x` : '-',
       target,
     ]);
-  line(`Slack event ack, ${memos} memos shared at once`, bareBurst, burst, 'p99 < 20 ms');
+  line(`Slack event ack, ${memos} memos shared at once (last round)`, bareBurst, burst, 'p99 ≤ 1.5x baseline');
+  row([
+    `the same, ${BURST_ROUNDS} rounds`,
+    '-',
+    '-',
+    '-',
+    `median ${fmt(median(ratios), 2)}x (${ratios.map((r) => fmt(r, 2)).join(', ')})`,
+    'p99 ≤ 1.5x baseline',
+  ]);
   line(`Slack event ack every 10 ms while those ${memos} relays run`, bareDuring, during, 'p99 < 20 ms');
   line('OMICall callback -> chat.update', undefined, updates, 'p99 < 50 ms');
   process.stdout.write(

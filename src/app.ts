@@ -62,6 +62,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
     ],
     slackBodyLimit: SLACK_BODY_LIMIT,
     bodySlots: 16,
+    onSlackRequest: () => parts.bursts.touch(),
     log,
   });
   const port = await listen(server, config.port);

@@ -5,6 +5,7 @@ import { createWorkdir, sweepStale } from './audio/workdir.ts';
 import { type Config, deriveSecret } from './config.ts';
 import { boltLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { Bursts } from './pipeline/bursts.ts';
 import { DEFAULT_LIMITS, type PipelineContext } from './pipeline/context.ts';
 import { createPipeline, type Pipeline } from './pipeline/index.ts';
 import { bullQueue } from './pipeline/queue/bullmq.ts';
@@ -42,6 +43,7 @@ export interface Parts {
   slack: webApi.WebClient;
   metrics: Metrics;
   replies: ReplyWriter;
+  bursts: Bursts;
   pipeline: Pipeline;
   languages: UserLanguages;
   close(): Promise<void>;
@@ -83,6 +85,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
   });
   const metrics = createMetrics(() => queue.counts());
   const instanceId = randomUUID();
+  const bursts = new Bursts();
   const replies = new ReplyWriter({
     store,
     slack,
@@ -91,6 +94,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     lang: config.appLanguage,
     provider: provider.name,
     instanceId,
+    quiet: () => bursts.quiet(),
     coalesceMs: tuning.coalesceMs,
     lockRetryMs: tuning.lockRetryMs,
     lockTtlMs: tuning.lockTtlMs,
@@ -101,6 +105,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     slack,
     provider,
     replies,
+    bursts,
     metrics,
     log,
     settings: {
@@ -128,6 +133,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     slack,
     metrics,
     replies,
+    bursts,
     pipeline: createPipeline(context, uploads),
     languages: new UserLanguages(slack, store, config.appLanguage),
     close: async () => {

@@ -205,6 +205,31 @@ describe('a finished transcript can be taken away', () => {
     expect(h.slack.thread(channel, ts).some((m) => (m.files ?? []).length > 0)).toBe(true);
   });
 
+  it('before it is complete, asking for the memo offers the text so far as files', async () => {
+    h = await Harness.start();
+    const file = h.slack.addFile({ name: 'dài.mp3', mimetype: 'audio/mpeg', path: speech('mp3') });
+    const { channel, ts } = await h.share([file]);
+    const upload = await uploaded(ts);
+    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'phần đầu' });
+    await waitFor(() => replyOf(channel, ts)?.text.includes('phần đầu'), 3000);
+    await postInteraction(h.url, {
+      type: 'message_action',
+      callback_id: 'transcribe_message',
+      trigger_id: 't.1',
+      action_ts: '1.2',
+      message_ts: ts,
+      response_url: `${h.slack.url}/respond/so-far`,
+      token: 'legacy',
+      team: { id: 'T0001', domain: 'acme' },
+      user: { id: 'UALICE01', name: 'alice' },
+      channel: { id: channel, name: 'sales' },
+      message: { type: 'message', user: 'UALICE01', ts, files: [file] },
+    });
+    const answer = await waitFor(() => h.slack.responses.find((r) => r.path.endsWith('/so-far')), 5000);
+    expect(answer.body.text).toMatch(/being transcribed already.*download what has arrived so far/);
+    expect(JSON.stringify(answer.body)).toContain('export_transcript:srt');
+  });
+
   it('without files:write, the button answers only the person who pressed it, naming the scope', async () => {
     h = await Harness.start({ tuning: { quietMs: 200 } });
     const { channel, posted } = await complete();

@@ -13,6 +13,8 @@ export interface ServerOptions {
   slackBodyLimit: number;
   /** Request bodies read at once; more requests wait for a slot, unread, in the kernel's buffers. */
   bodySlots: number;
+  /** Told of every request to /slack/events that passes the cheap checks. */
+  onSlackRequest?: () => void;
   log: Logger;
 }
 
@@ -49,6 +51,7 @@ export function createHttpServer(options: ServerOptions): Server & { stopping: b
       const refusal = refuseUnsigned(req, options.slackBodyLimit);
       if (refusal) return refuse(req, res, refusal.status, refusal.error);
       if (server.stopping) return refuse(req, res, 503, 'stopping');
+      options.onSlackRequest?.();
       return slots.run(req, res, () => options.slack?.(req, res));
     }
     for (const route of routes) {

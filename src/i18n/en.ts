@@ -105,6 +105,7 @@ export const en: Messages = {
     `Slack did not let me read the channel (\`${error}\`). Please try again in a moment.`,
   nothingRecent: ({ depth }) =>
     `I found no voice memo without a transcript among the last ${depth} messages here. To transcribe an older one, use \`/transcribe <message link>\` or the *Transcribe* shortcut on it.`,
+  soFar: 'You can download what has arrived so far:',
   exportMissingScope: ({ scope }) =>
     `I cannot upload files: the app lacks the \`${scope}\` scope. Ask a workspace admin to add it (or update the app from manifest.yml) and reinstall the app.`,
   exportFailed: ({ error }) => `Slack did not take the file (\`${error}\`). Please try again in a moment.`,

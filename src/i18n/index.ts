@@ -62,6 +62,8 @@ export interface Messages {
   botNotInChannel(p: { channel: string }): string;
   cannotReadChannel(p: { error: string }): string;
   nothingRecent(p: { depth: number }): string;
+  /** After "being transcribed already", when text has arrived: the buttons download it as it is so far. */
+  soFar: string;
   exportMissingScope(p: { scope: string }): string;
   exportFailed(p: { error: string }): string;
   exportNothing: string;

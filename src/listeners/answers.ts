@@ -45,6 +45,11 @@ function answerFor(outcomes: AskOutcome[], t: Messages, that: string): Ephemeral
   if (first('stopping')) return ephemeral(t.appStopping);
   if (first('started')) return ephemeral(t.started({ that }));
   if (first('requeued')) return ephemeral(t.requeued({ that }));
+  const growing = outcomes.find((o) => o.status === 'in-progress' && o.growing);
+  if (growing && 'trackingId' in growing) {
+    const text = `${t.inProgress({ that })} ${t.soFar}`;
+    return ephemeral(text, [{ type: 'section', text: { type: 'mrkdwn', text } }, exportButtons(growing.trackingId)]);
+  }
   if (first('in-progress')) return ephemeral(t.inProgress({ that }));
   const done = first('done');
   if (done && 'trackingId' in done) {

@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { SpeechProvider } from '../providers/index.ts';
 import type { Store } from '../store/index.ts';
+import type { Bursts } from './bursts.ts';
 import type { JobQueue } from './queue/index.ts';
 import type { ReplyWriter } from './thread.ts';
 
@@ -15,6 +16,8 @@ export interface PipelineContext {
   slack: webApi.WebClient;
   provider: SpeechProvider;
   replies: ReplyWriter;
+  /** Work waits for a burst of Slack's requests to be acknowledged. */
+  bursts: Bursts;
   metrics: Metrics;
   log: Logger;
   settings: PipelineSettings;

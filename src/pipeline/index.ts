@@ -51,7 +51,10 @@ export function createPipeline(context: PipelineContext, uploads: webApi.WebClie
       void beat();
       if (!work) return;
       context.queue.work({
-        relay: (job, attempt) => relay.run(job, attempt),
+        relay: async (job, attempt) => {
+          await context.bursts.quiet();
+          return relay.run(job, attempt);
+        },
         deadline: (deadline) => lifecycle.deadline(deadline),
         abandoned: (job) => relay.abandoned(job),
       });

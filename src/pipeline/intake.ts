@@ -34,7 +34,8 @@ export type AskOutcome =
   | { status: 'started'; trackingId: string }
   /** Its worker was gone, or the queue had lost it: put back in line. */
   | { status: 'requeued'; trackingId: string }
-  | { status: 'in-progress'; trackingId: string }
+  /** `growing`: text has arrived already (it can be downloaded as it is so far). */
+  | { status: 'in-progress'; trackingId: string; growing?: boolean }
   | { status: 'done'; trackingId: string }
   | { status: 'not-audio' }
   | { status: 'unreadable' }
@@ -57,8 +58,13 @@ export class Intake {
     this.#stopping = true;
   }
 
-  /** A file shared while automatic transcription is on. */
+  /**
+   * A file shared while automatic transcription is on. It is taken once a burst of Slack's requests has been
+   * acknowledged (20 ms after the last one, at most 500 ms after the first; at once when Slack is quiet), so that
+   * 100 memos shared at once are acknowledged first and claimed right after.
+   */
   async submit(message: MessageRef, shared: SlackFile): Promise<SubmitOutcome> {
+    await this.#c.bursts.quiet();
     const ref: MemoRef = { ...message, fileId: shared.id };
     const file = isStub(shared) ? await this.#fileInfo(ref, shared.id) : shared;
     if (!file) return { status: 'unreadable' };
@@ -111,7 +117,7 @@ export class Intake {
         }
       }
     }
-    return { status: 'in-progress', trackingId: current };
+    return { status: 'in-progress', trackingId: current, growing: job.state === 'receiving' };
   }
 
   async #start(ref: MemoRef, file: SlackFile, trackingId: string, unsure: boolean): Promise<void> {

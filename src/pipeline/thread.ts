@@ -39,6 +39,8 @@ export interface ReplyWriterOptions {
   provider: string;
   /** This process: a reply lock names its owner, so that a dead owner's lock can be taken over. */
   instanceId: string;
+  /** Writes wait until a burst of Slack's requests has been acknowledged. */
+  quiet?: () => Promise<void>;
   /** Least time between two writes of one reply; changes in between are gathered into the next. */
   coalesceMs?: number;
   /** How long to wait when another instance is writing the same reply. */
@@ -75,6 +77,7 @@ export class ReplyWriter {
       coalesceMs: options.coalesceMs ?? 300,
       lockRetryMs: options.lockRetryMs ?? 400,
       lockTtlMs: options.lockTtlMs ?? 30_000,
+      quiet: options.quiet ?? (() => Promise.resolve()),
     };
   }
 
@@ -107,6 +110,7 @@ export class ReplyWriter {
   async #run(key: string, p: Pending): Promise<void> {
     p.timer = undefined;
     p.running = true;
+    await this.#o.quiet();
     const callbackAt = p.callbackAt;
     p.callbackAt = undefined;
     let retryIn = this.#o.coalesceMs;
