@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFfmpeg } from '../src/audio/ffmpeg.ts';
+import { wavHeader } from '../test/helpers/audio.ts';
 
 const dir = tmpdir();
 
@@ -11,19 +12,7 @@ export async function wavOfSize(mb: number): Promise<string> {
   const path = join(dir, `omicall-bench-${mb}mb.wav`);
   const dataBytes = mb * 1024 * 1024 - 44;
   if (existsSync(path) && statSync(path).size === dataBytes + 44) return path;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(dataBytes, 40);
+  const header = wavHeader(dataBytes);
   const out = createWriteStream(path);
   out.write(header);
   const chunk = Buffer.alloc(1024 * 1024);

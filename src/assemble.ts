@@ -59,7 +59,7 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     tlsVerify: config.redisTlsVerify,
   });
   const queueRedis = config.redisUrl
-    ? await connectRedis({ url: config.redisUrl, tlsVerify: config.redisTlsVerify })
+    ? await connectRedis({ url: config.redisUrl, tlsVerify: config.redisTlsVerify, failFast: false })
     : undefined;
   const queue = queueRedis
     ? bullQueue({

@@ -17,7 +17,7 @@ import { type Conversion, convertArgs, convertToMp3 } from '../src/audio/convert
 import { durationFromHead } from '../src/audio/duration.ts';
 import { bundledFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../src/audio/ffmpeg.ts';
 import { ConversionError, SourceError } from '../src/errors.ts';
-import { durationOf, FFMPEG, type Fixture, speech } from './helpers/audio.ts';
+import { durationOf, FFMPEG, type Fixture, speech, wavHeader } from './helpers/audio.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'audio-hardening-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -393,19 +393,7 @@ describe.each(BUILDS)('%s', (_name, binary) => {
     let cancelled = false;
     async function* wav(): AsyncGenerator<Uint8Array> {
       try {
-        const header = Buffer.alloc(44);
-        header.write('RIFF', 0, 'latin1');
-        header.writeUInt32LE(36 + total, 4);
-        header.write('WAVEfmt ', 8, 'latin1');
-        header.writeUInt32LE(16, 16);
-        header.writeUInt16LE(1, 20);
-        header.writeUInt16LE(1, 22);
-        header.writeUInt32LE(16_000, 24);
-        header.writeUInt32LE(32_000, 28);
-        header.writeUInt16LE(2, 32);
-        header.writeUInt16LE(16, 34);
-        header.write('data', 36, 'latin1');
-        header.writeUInt32LE(total, 40);
+        const header = wavHeader(total);
         yield header;
         const chunk = Buffer.alloc(64 * 1024);
         for (let i = 0; i < chunk.length; i += 2) chunk.writeInt16LE(Math.round(8000 * Math.sin(i / 10)), i);

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DownloadError } from '../src/errors.ts';
 import { createOmicallClient } from '../src/providers/omicall/client.ts';
 import { type Download, openDownload, slackHosts } from '../src/slack/download.ts';
+import { wavHeader } from './helpers/audio.ts';
 import { Harness, type Harness as HarnessType, waitFor } from './helpers/harness.ts';
 import { API_KEY, OmicallStandIn } from './stand-ins/omicall.ts';
 import { BOT_TOKEN, SlackStandIn } from './stand-ins/slack.ts';
@@ -199,19 +200,7 @@ describe('the app and a file bigger than Slack said', () => {
 
 /** A WAV header and then `total` bytes of pattern, as a stream. */
 function wavStream(total: number): Readable {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + total, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(total, 40);
+  const header = wavHeader(total);
   const body = pattern(total);
   return Readable.from(
     (async function* () {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { botReply, buttonPress, iosVoiceClip } from './fixtures/slack-payloads.ts';
 import { durationOf, speech } from './helpers/audio.ts';
 import { Harness, host, waitFor } from './helpers/harness.ts';
-import { postInteraction } from './helpers/slack-requests.ts';
+import { postInteraction, postShortcut } from './helpers/slack-requests.ts';
 import type { PostedMessage } from './stand-ins/slack.ts';
 
 let h: Harness;
@@ -58,18 +58,11 @@ describe('no callback, no silence', () => {
     const { channel, ts } = await h.share([file]);
     const first = await uploaded(ts);
     await waitFor(() => replyOf(channel, ts)?.text.includes('has sent no transcript'), 15_000, 'the time-out');
-    const res = await postInteraction(h.url, {
-      type: 'message_action',
-      callback_id: 'transcribe_message',
-      trigger_id: 't.1',
-      action_ts: '1.2',
-      message_ts: ts,
-      response_url: `${h.slack.url}/respond/again`,
-      token: 'legacy',
-      team: { id: 'T0001', domain: 'acme' },
-      user: { id: 'UALICE01', name: 'alice' },
-      channel: { id: channel, name: 'sales' },
-      message: { type: 'message', user: 'UALICE01', ts, files: [file] },
+    const res = await postShortcut(h.url, {
+      channel: channel,
+      ts,
+      files: [file],
+      responseUrl: `${h.slack.url}/respond/again`,
     });
     expect(res.status).toBe(200);
     const second = await waitFor(
@@ -212,19 +205,7 @@ describe('a finished transcript can be taken away', () => {
     const upload = await uploaded(ts);
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'phần đầu' });
     await waitFor(() => replyOf(channel, ts)?.text.includes('phần đầu'), 3000);
-    await postInteraction(h.url, {
-      type: 'message_action',
-      callback_id: 'transcribe_message',
-      trigger_id: 't.1',
-      action_ts: '1.2',
-      message_ts: ts,
-      response_url: `${h.slack.url}/respond/so-far`,
-      token: 'legacy',
-      team: { id: 'T0001', domain: 'acme' },
-      user: { id: 'UALICE01', name: 'alice' },
-      channel: { id: channel, name: 'sales' },
-      message: { type: 'message', user: 'UALICE01', ts, files: [file] },
-    });
+    await postShortcut(h.url, { channel: channel, ts, files: [file], responseUrl: `${h.slack.url}/respond/so-far` });
     const answer = await waitFor(() => h.slack.responses.find((r) => r.path.endsWith('/so-far')), 5000);
     expect(answer.body.text).toMatch(/being transcribed already.*download what has arrived so far/);
     expect(JSON.stringify(answer.body)).toContain('export_transcript:srt');

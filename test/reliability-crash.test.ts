@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppProcess, startAppProcess } from './helpers/app-process.ts';
 import { speech } from './helpers/audio.ts';
 import { REDIS_URL, waitFor } from './helpers/harness.ts';
-import { fileShareEvent, postEvent, postInteraction } from './helpers/slack-requests.ts';
+import { fileShareEvent, postEvent, postShortcut } from './helpers/slack-requests.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
 
 /**
@@ -153,18 +153,11 @@ describe('asking again', () => {
 
     const responseUrl = `${standIns.slack.url}/respond/crash-${memo.ts}`;
     const asked = Date.now();
-    const res = await postInteraction(second.url, {
-      type: 'message_action',
-      callback_id: 'transcribe_message',
-      trigger_id: 't.1',
-      action_ts: '1.2',
-      message_ts: memo.ts,
-      response_url: responseUrl,
-      token: 'legacy',
-      team: { id: 'T0001', domain: 'acme' },
-      user: { id: 'UALICE01', name: 'alice' },
-      channel: { id: CHANNEL, name: 'crash' },
-      message: { type: 'message', user: 'UALICE01', ts: memo.ts, files: [memo.file] },
+    const res = await postShortcut(second.url, {
+      channel: CHANNEL,
+      ts: memo.ts,
+      files: [memo.file],
+      responseUrl: responseUrl,
     });
     expect(res.status).toBe(200);
     const answer = await waitFor(() => standIns.slack.responses.find((r) => r.path.endsWith(`crash-${memo.ts}`)), 5000);

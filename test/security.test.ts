@@ -11,7 +11,7 @@ import { memoryStore } from '../src/store/memory.ts';
 import { startAppProcess } from './helpers/app-process.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
-import { postCommand, postInteraction, SIGNING_SECRET } from './helpers/slack-requests.ts';
+import { postCommand, postShortcut, SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { startStandIns } from './stand-ins/index.ts';
 
 /** Every attack below was first reproduced against the app as it was; each now sees it refused. */
@@ -144,18 +144,11 @@ describe('the Transcribe shortcut in a channel the app is not in', () => {
     app.slack.privateChannels.add('C0NOTIN01');
     const file = app.slack.addFile({ name: 'memo.wav', mimetype: 'audio/wav', path: speech('wav') });
     const ts = app.slack.nextTs();
-    await postInteraction(app.url, {
-      type: 'message_action',
-      callback_id: 'transcribe_message',
-      trigger_id: 't.1',
-      action_ts: '1.2',
-      message_ts: ts,
-      response_url: `${app.slack.url}/respond/notin`,
-      token: 'legacy',
-      team: { id: 'T0001', domain: 'acme' },
-      user: { id: 'UALICE01', name: 'alice' },
-      channel: { id: 'C0NOTIN01', name: 'elsewhere' },
-      message: { type: 'message', user: 'UALICE01', ts, files: [file] },
+    await postShortcut(app.url, {
+      channel: 'C0NOTIN01',
+      ts,
+      files: [file],
+      responseUrl: `${app.slack.url}/respond/notin`,
     });
     const answer = await waitFor(() => app.slack.responses.find((r) => r.path.endsWith('/notin')));
     expect(answer.body.text).toMatch(/not a member of <#C0NOTIN01>.*\/invite @Transcriber/);

@@ -12,7 +12,15 @@ import {
 } from '../records/jobs.ts';
 import { type MemoRef, memoKey, replyThreadTs, signTrackingId, tsSeconds } from '../records/tracking-id.ts';
 import { slackError } from '../slack/errors.ts';
-import { classifyFile, displayName, isStub, reportedSeconds, type SlackFile, slimFile } from '../slack/files.ts';
+import {
+  classifyFile,
+  displayName,
+  type FileKind,
+  isStub,
+  reportedSeconds,
+  type SlackFile,
+  slimFile,
+} from '../slack/files.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import type { PipelineContext } from './context.ts';
 
@@ -65,12 +73,9 @@ export class Intake {
    */
   async submit(message: MessageRef, shared: SlackFile): Promise<SubmitOutcome> {
     await this.#c.bursts.quiet();
-    const ref: MemoRef = { ...message, fileId: shared.id };
-    const file = isStub(shared) ? await this.#fileInfo(ref, shared.id) : shared;
-    if (!file) return { status: 'unreadable' };
-    const kind = classifyFile(file);
-    if (kind === 'not-audio') return { status: 'not-audio' };
-    if (this.#stopping) return { status: 'stopping' };
+    const found = await this.#audio(message, shared);
+    if (!('file' in found)) return found;
+    const { ref, file, kind } = found;
     // The message's own time: Slack's retries and other instances compute the same tracking ID.
     const trackingId = signTrackingId(ref, tsSeconds(ref.ts), this.#c.settings.trackingKey);
     if (!(await this.#c.store.claim(keys.memo(memoKey(ref)), trackingId, JOB_TTL_MS))) return { status: 'duplicate' };
@@ -80,12 +85,9 @@ export class Intake {
 
   /** Someone asked for this file's transcript. Never refused for a job whose worker is gone. */
   async ask(message: MessageRef, shared: SlackFile): Promise<AskOutcome> {
-    const ref: MemoRef = { ...message, fileId: shared.id };
-    const file = isStub(shared) ? await this.#fileInfo(ref, shared.id) : shared;
-    if (!file) return { status: 'unreadable' };
-    const kind = classifyFile(file);
-    if (kind === 'not-audio') return { status: 'not-audio' };
-    if (this.#stopping) return { status: 'stopping' };
+    const found = await this.#audio(message, shared);
+    if (!('file' in found)) return found;
+    const { ref, file, kind } = found;
     const { store, settings } = this.#c;
     const key = keys.memo(memoKey(ref));
     const fresh = signTrackingId(ref, Date.now() / 1000, settings.trackingKey);
@@ -118,6 +120,20 @@ export class Intake {
       }
     }
     return { status: 'in-progress', trackingId: current, growing: job.state === 'receiving' };
+  }
+
+  /** The shared file, looked up when it is a stub, when it may be audio and the app takes work; else why not. */
+  async #audio(
+    message: MessageRef,
+    shared: SlackFile,
+  ): Promise<{ ref: MemoRef; file: SlackFile; kind: FileKind } | { status: 'unreadable' | 'not-audio' | 'stopping' }> {
+    const ref: MemoRef = { ...message, fileId: shared.id };
+    const file = isStub(shared) ? await this.#fileInfo(ref, shared.id) : shared;
+    if (!file) return { status: 'unreadable' };
+    const kind = classifyFile(file);
+    if (kind === 'not-audio') return { status: 'not-audio' };
+    if (this.#stopping) return { status: 'stopping' };
+    return { ref, file, kind };
   }
 
   async #start(ref: MemoRef, file: SlackFile, trackingId: string, unsure: boolean): Promise<void> {

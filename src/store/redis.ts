@@ -12,10 +12,14 @@ export interface RedisOptions {
  * A connected node-redis client (the one @keyv/redis brings; BullMQ takes it too). At start it gives up after
  * a few tries so that the app says Redis does not answer; once connected it reconnects for as long as it takes.
  */
-export async function connectRedis({ url, tlsVerify }: RedisOptions) {
+export async function connectRedis({ url, tlsVerify, failFast = true }: RedisOptions & { failFast?: boolean }) {
   let connected = false;
   const client = createClient({
     url,
+    // The store's commands fail at once while Redis is away (the webhook answers 503 and the provider tries
+    // again; /healthz says so). BullMQ's client keeps them until Redis is back: its worker loop retries a
+    // failed command at once, and with commands failing at once it spun without end, starving the event loop.
+    disableOfflineQueue: failFast,
     socket: {
       connectTimeout: 5000,
       ...(url.startsWith('rediss://') ? { tls: true as const, rejectUnauthorized: tlsVerify } : {}),

@@ -118,3 +118,38 @@ export function postInteraction(
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   return postSigned(appUrl, body, 'application/x-www-form-urlencoded', options);
 }
+
+/** The "Transcribe" message shortcut on a message, as Slack posts it (`message_action`). */
+export function postShortcut(
+  appUrl: string,
+  o: {
+    channel: string;
+    ts: string;
+    files: unknown[];
+    responseUrl: string;
+    thread_ts?: string;
+    user?: string;
+    text?: string;
+  },
+) {
+  return postInteraction(appUrl, {
+    type: 'message_action',
+    callback_id: 'transcribe_message',
+    trigger_id: 't.1',
+    action_ts: '1.2',
+    message_ts: o.ts,
+    response_url: o.responseUrl,
+    token: 'legacy',
+    team: { id: 'T0001', domain: 'acme' },
+    user: { id: o.user ?? 'UALICE01', name: 'alice' },
+    channel: { id: o.channel, name: 'channel' },
+    message: {
+      type: 'message',
+      user: 'UALICE01',
+      ts: o.ts,
+      files: o.files,
+      ...(o.text !== undefined ? { text: o.text } : {}),
+      ...(o.thread_ts ? { thread_ts: o.thread_ts } : {}),
+    },
+  });
+}

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
+import { REQUIRED_SCOPES } from '../../src/slack/scopes.ts';
 
 /**
  * A local Slack: the Web API methods the app calls (form or JSON bodies, `{ok, error}` envelopes,
@@ -14,22 +15,8 @@ import busboy from 'busboy';
 export const BOT_TOKEN = 'xoxb-test-0000-bot-token';
 export const BOT_USER_ID = 'UBOT0001';
 export const BOT_ID = 'BBOT0001';
-export const ALL_SCOPES = [
-  'files:read',
-  'chat:write',
-  'channels:history',
-  'groups:history',
-  'im:history',
-  'mpim:history',
-  'reactions:write',
-  'commands',
-  'users:read',
-  'files:write',
-  'channels:read',
-  'groups:read',
-  'im:read',
-  'mpim:read',
-];
+/** A fully installed app's scopes: those manifest.yml asks for (test/config.test.ts keeps the two equal). */
+export const ALL_SCOPES: string[] = [...REQUIRED_SCOPES];
 
 export interface ApiCall {
   method: string;
