@@ -16,7 +16,6 @@ import { createProvider, type SpeechProvider } from './providers/index.ts';
 import { slackHosts } from './slack/download.ts';
 import { UserLanguages } from './slack/users.ts';
 import { createStore, DAY_MS, type Store } from './store/index.ts';
-import { closeRedis, connectRedis } from './store/redis.ts';
 
 /** Knobs tests turn down; production uses the defaults. */
 export interface Tuning {
@@ -58,12 +57,10 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
     prefix: config.redisPrefix,
     tlsVerify: config.redisTlsVerify,
   });
-  const queueRedis = config.redisUrl
-    ? await connectRedis({ url: config.redisUrl, tlsVerify: config.redisTlsVerify, failFast: false })
-    : undefined;
-  const queue = queueRedis
+  const queue = config.redisUrl
     ? bullQueue({
-        client: queueRedis,
+        redisUrl: config.redisUrl,
+        tlsVerify: config.redisTlsVerify,
         prefix: `${config.redisPrefix}bull`,
         concurrency: config.relayConcurrency,
         retryDelaysMs: tuning.retryDelaysMs,
@@ -140,7 +137,6 @@ export async function assemble(config: Config, log: Logger, tuning: Tuning = {})
       await workdir.remove();
       await provider.close();
       await store.close();
-      if (queueRedis) await closeRedis(queueRedis);
     },
   };
 }

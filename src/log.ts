@@ -80,3 +80,21 @@ export function boltLogger(log: Logger, level: LogLevel): BoltLogger {
     setName: () => {},
   };
 }
+
+/**
+ * A warning that repeats (a connection that is away fails every few milliseconds) is written once, then at most
+ * once per `ms` for each message, with how many were left out.
+ */
+export function onceIn(ms: number, log: Logger): (msg: string, fields?: Fields) => void {
+  const last = new Map<string, { at: number; skipped: number }>();
+  return (msg, fields) => {
+    const now = Date.now();
+    const seen = last.get(msg);
+    if (seen && now - seen.at < ms) {
+      seen.skipped += 1;
+      return;
+    }
+    log.warn(msg, { ...fields, ...(seen?.skipped ? { repeated: seen.skipped } : {}) });
+    last.set(msg, { at: now, skipped: 0 });
+  };
+}

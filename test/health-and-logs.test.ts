@@ -43,6 +43,12 @@ describe('GET /healthz', () => {
     expect(JSON.parse(down.body)).toEqual({ ok: false, store: 'unreachable' });
     for (const secret of [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret, String(port)])
       expect(down.body + up.body).not.toContain(secret);
+    // With Redis away, the queue waits for it: no loop of errors (one once spun 3 million times in 20 s and
+    // starved the process), and the app keeps answering.
+    const before = app.logs.length;
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(app.logs.length - before).toBeLessThan(20);
+    expect((await health(app.url)).status).toBe(503);
   });
 });
 

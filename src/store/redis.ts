@@ -9,17 +9,16 @@ export interface RedisOptions {
 }
 
 /**
- * A connected node-redis client (the one @keyv/redis brings; BullMQ takes it too). At start it gives up after
+ * A connected node-redis client (the one @keyv/redis brings) for the store. At start it gives up after
  * a few tries so that the app says Redis does not answer; once connected it reconnects for as long as it takes.
  */
-export async function connectRedis({ url, tlsVerify, failFast = true }: RedisOptions & { failFast?: boolean }) {
+async function connectRedis({ url, tlsVerify }: RedisOptions) {
   let connected = false;
   const client = createClient({
     url,
-    // The store's commands fail at once while Redis is away (the webhook answers 503 and the provider tries
-    // again; /healthz says so). BullMQ's client keeps them until Redis is back: its worker loop retries a
-    // failed command at once, and with commands failing at once it spun without end, starving the event loop.
-    disableOfflineQueue: failFast,
+    // Commands fail at once while Redis is away, instead of piling up in memory: the webhook answers 503 (the
+    // provider tries again) and /healthz says so.
+    disableOfflineQueue: true,
     socket: {
       connectTimeout: 5000,
       ...(url.startsWith('rediss://') ? { tls: true as const, rejectUnauthorized: tlsVerify } : {}),
@@ -35,7 +34,7 @@ export async function connectRedis({ url, tlsVerify, failFast = true }: RedisOpt
   return client;
 }
 
-export type RedisClient = Awaited<ReturnType<typeof connectRedis>>;
+type RedisClient = Awaited<ReturnType<typeof connectRedis>>;
 
 // Compare-and-set, compare-and-delete and compare-and-expire: one round trip each, atomic in Redis.
 const SWAP = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) and 1 else return 0 end`;
@@ -82,7 +81,7 @@ export async function redisStore(options: RedisOptions & { prefix: string }): Pr
 }
 
 /** Closes a client: politely while Redis answers, at once when it does not (close() would wait for it). */
-export async function closeRedis(client: RedisClient): Promise<void> {
+async function closeRedis(client: RedisClient): Promise<void> {
   if (!client.isOpen) return;
   if (!client.isReady) {
     client.destroy();

@@ -1,13 +1,14 @@
 import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { errorMessage } from '../../errors.ts';
-import type { Logger } from '../../log.ts';
-import type { RedisClient } from '../../store/redis.ts';
+import { type Logger, onceIn } from '../../log.ts';
 import type { Attempt, Deadline, JobQueue, QueueOptions, QueueState, RelayJob } from './index.ts';
 import { RETRY_DELAYS_MS } from './index.ts';
 
 export interface BullOptions extends QueueOptions {
-  /** A connected node-redis client: BullMQ adapts it, and duplicates it for its blocking connections. */
-  client: RedisClient;
+  redisUrl: string;
+  /** For rediss:// URLs: whether the server's certificate must be valid. */
+  tlsVerify: boolean;
   /** Prefix of BullMQ's keys (the app's REDIS_PREFIX + "bull"). */
   prefix: string;
   /**
@@ -29,12 +30,23 @@ const DEADLINES = 'deadlines';
  */
 export function bullQueue(options: BullOptions): JobQueue {
   const delays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
-  const connection = { connection: options.client as never, prefix: options.prefix };
+  // BullMQ on its own client, ioredis. BullMQ 6 also adapts the node-redis client @keyv/redis brings, and the
+  // app used it so; but when Redis dropped its connection (our outage test cuts it), the worker loop on node-redis
+  // retried at once on "Socket closed unexpectedly": 3 million error events in 20 s, the event loop starved, the
+  // process out of memory. On ioredis, BullMQ's own client, commands wait for the reconnection instead.
+  const client = new Redis(options.redisUrl, {
+    maxRetriesPerRequest: null,
+    ...(options.redisUrl.startsWith('rediss://') ? { tls: { rejectUnauthorized: options.tlsVerify } } : {}),
+  });
+  // Errors of a connection that is away repeat; once in 10 s is enough to tell.
+  const warn = onceIn(10_000, options.log);
+  client.on('error', (err) => warn('queue connection error', { error: errorMessage(err) }));
+  const connection = { connection: client, prefix: options.prefix };
   const relays = new Queue<RelayJob>(RELAY, connection);
   const deadlines = new Queue<Deadline>(DEADLINES, connection);
   const workers: Worker[] = [];
   for (const queue of [relays, deadlines]) {
-    queue.on('error', (err) => options.log.warn('queue connection error', { error: errorMessage(err) }));
+    queue.on('error', (err) => warn('queue connection error', { error: errorMessage(err) }));
   }
   const running = new Map<string, AbortController>();
   const lockKey = (trackingId: string) => `${relays.toKey(trackingId)}:lock`;
@@ -94,14 +106,14 @@ export function bullQueue(options: BullOptions): JobQueue {
         });
         if (final) void handlers.abandoned(job.data).catch(() => {});
       });
-      relayWorker.on('error', (err) => options.log.error('relay queue error', { error: errorMessage(err) }));
+      relayWorker.on('error', (err) => warn('relay queue error', { error: errorMessage(err) }));
       const deadlineWorker = new Worker<Deadline>(DEADLINES, async (job) => handlers.deadline(job.data), {
         ...connection,
         concurrency: 4,
         lockDuration: options.lockMs,
         stalledInterval: options.lockMs,
       });
-      deadlineWorker.on('error', (err) => options.log.error('deadline queue error', { error: errorMessage(err) }));
+      deadlineWorker.on('error', (err) => warn('deadline queue error', { error: errorMessage(err) }));
       workers.push(relayWorker, deadlineWorker);
     },
     schedule: async (deadline, delayMs) => {
@@ -116,7 +128,7 @@ export function bullQueue(options: BullOptions): JobQueue {
       if (!job) return undefined;
       const state = await job.getState();
       if (state === 'active') {
-        const locked = (await options.client.exists(lockKey(trackingId))) === 1;
+        const locked = (await client.exists(lockKey(trackingId))) === 1;
         return { state: 'active', orphaned: !locked };
       }
       const known: QueueState['state'][] = ['waiting', 'delayed', 'completed', 'failed'];
@@ -128,7 +140,7 @@ export function bullQueue(options: BullOptions): JobQueue {
       if (current && requeueOptions.workerDead) {
         // The worker's heartbeat stopped (SIGKILL, OOM): its lock would hold the job for up to lockMs more,
         // and BullMQ refuses to remove a locked job. The lock of a dead worker protects nothing: drop it.
-        await options.client.del(lockKey(job.trackingId));
+        await client.del(lockKey(job.trackingId));
       }
       if (current) {
         try {
@@ -151,6 +163,11 @@ export function bullQueue(options: BullOptions): JobQueue {
         await within(3000, closing);
       }
       await within(3000, Promise.allSettled([relays.close(), deadlines.close()]));
+      await within(
+        2000,
+        client.quit().catch(() => {}),
+      );
+      client.disconnect();
       return [];
     },
   };
