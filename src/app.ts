@@ -61,6 +61,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
         : []),
     ],
     slackBodyLimit: SLACK_BODY_LIMIT,
+    slackSigningSecret: config.slackSigningSecret,
     bodySlots: 16,
     onSlackRequest: () => parts.bursts.touch(),
     log,

@@ -30,6 +30,7 @@ const RANK: Record<string, number> = {
   'config.ts': 0.7,
   'log.ts': 0.8,
   'errors.ts': 0,
+  'buffers.ts': 0,
 };
 
 function files(dir: string): string[] {

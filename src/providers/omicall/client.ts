@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { isSoleView, release } from '../../buffers.ts';
 import { errorMessage, SourceError } from '../../errors.ts';
 import type { AudioUpload, ProviderResult } from '../index.ts';
 import { readEnvelope } from './envelope.ts';
@@ -147,31 +148,6 @@ function drained(req: ClientRequest): Promise<boolean> {
     req.once('drain', onDrain);
     req.once('close', onClose);
   });
-}
-
-/** Whether a chunk covers its whole ArrayBuffer, so that no other view can hold bytes of it. */
-function isSoleView(chunk: Uint8Array): boolean {
-  const memory = chunk.buffer;
-  return (
-    memory instanceof ArrayBuffer &&
-    !memory.resizable &&
-    chunk.byteOffset === 0 &&
-    chunk.byteLength === memory.byteLength &&
-    memory.byteLength > 0
-  );
-}
-
-/**
- * Frees a sent chunk's memory now, by detaching its ArrayBuffer (`transfer(0)` moves it into an empty buffer
- * and frees the old memory at once). Each socket read of the download is its own 64 KB ArrayBuffer, and V8
- * frees one only when a garbage collection finds it dead; a relay allocates little else, so collections come
- * late (driven by V8's external-memory limit) and tens of MB of sent chunks piled up at each one, then stayed
- * in the process as freed-but-held malloc memory. Called only once the socket has written the chunk, and only
- * for a chunk that is the sole view of its memory: nothing can read it afterwards.
- */
-function release(chunk: Uint8Array): void {
-  const memory = chunk.buffer;
-  if (memory instanceof ArrayBuffer && !memory.detached) memory.transfer(0);
 }
 
 /** OMICall's answer: status and body text (at most MAX_ANSWER_BYTES). */
