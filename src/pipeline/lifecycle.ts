@@ -19,10 +19,15 @@ export class Lifecycle {
    * Saves a change of the job, counts the state it enters, and refreshes its thread reply (unless `show` is
    * false: a file that may not be audio shows nothing until its bytes say it is).
    */
-  async setState(job: JobRecord, patch: Partial<JobRecord>, options: { show?: boolean } = {}): Promise<void> {
+  async setState(
+    job: JobRecord,
+    change: Partial<JobRecord> | ((latest: JobRecord) => Partial<JobRecord>),
+    options: { show?: boolean } = {},
+  ): Promise<void> {
     // The record as stored now, not the caller's copy: a relay's copy is minutes old, and a callback on another
     // instance may have changed the record meanwhile (its first segment, its time).
     const latest = (await loadJob(this.#c.store, job.trackingId)) ?? job;
+    const patch = typeof change === 'function' ? change(latest) : change;
     const entering = patch.state !== undefined && patch.state !== latest.state ? patch.state : undefined;
     Object.assign(latest, patch);
     await saveJob(this.#c.store, latest);
@@ -43,11 +48,14 @@ export class Lifecycle {
 
   /** After the provider accepted an upload: the time-out for its first result. */
   async accepted(job: JobRecord, durationSeconds: number | undefined): Promise<void> {
-    const latest = (await loadJob(this.#c.store, job.trackingId)) ?? job;
     // A quick provider may have called back before its answer to the upload reached us: keep what it brought.
-    const early = latest.state === 'receiving' || latest.state === 'complete';
-    await this.setState(job, { ...(early ? {} : { state: 'waiting' }), acceptedAt: Date.now(), durationSeconds });
-    if (early) await this.segmentsArrived(job);
+    const early = (j: JobRecord) => j.state === 'receiving' || j.state === 'complete';
+    await this.setState(job, (latest) => ({
+      ...(early(latest) ? {} : { state: 'waiting' as const }),
+      acceptedAt: Date.now(),
+      durationSeconds,
+    }));
+    if (early(job)) await this.segmentsArrived(job);
     const { callbackTimeoutMs } = this.#c.settings;
     await this.#c.queue.schedule(
       { kind: 'callback-timeout', trackingId: job.trackingId },

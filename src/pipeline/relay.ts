@@ -135,7 +135,7 @@ export class Relay {
 
       handedOver = true;
       if (asIs) {
-        const result = await this.#submit(job, attempt, {
+        const result = await this.#submit(job, {
           trackingId: job.trackingId,
           fileName: `${job.fileId}.${asIs.extension}`,
           contentType: asIs.contentType,
@@ -186,21 +186,14 @@ export class Relay {
       });
       const onAbort = () => conversion.kill();
       attempt.signal.addEventListener('abort', onAbort, { once: true });
-      async function* output() {
-        try {
-          yield* conversion.output;
-          await conversion.done;
-        } catch (err) {
-          conversion.kill();
-          throw err instanceof SourceError ? err : new SourceError(err);
-        }
-      }
       try {
-        const result = await this.#submit(job, attempt, {
+        // The MP3 goes straight to the provider: its stream ends by throwing the conversion's failure, which
+        // the provider's client reports as a SourceError.
+        const result = await this.#submit(job, {
           trackingId: job.trackingId,
           fileName: `${job.fileId}.${provider.convertTo.extension}`,
           contentType: provider.convertTo.contentType,
-          body: output(),
+          body: conversion.output,
         });
         this.#accepted(result, attempt);
         const { seconds } = await conversion.done;
@@ -215,7 +208,7 @@ export class Relay {
   }
 
   /** Uploads; failures of the audio source are told apart from the provider's. */
-  async #submit(job: JobRecord, attempt: Attempt, upload: AudioUpload): Promise<ProviderResult> {
+  async #submit(job: JobRecord, upload: AudioUpload): Promise<ProviderResult> {
     try {
       return await this.#c.provider.submit(upload);
     } catch (err) {
@@ -233,8 +226,6 @@ export class Relay {
       }
       if (cause instanceof DownloadError) throw this.#downloadFailure(cause);
       throw new RetryLater({ code: 'download_failed' }, cause);
-    } finally {
-      if (attempt.signal.aborted) this.#c.log.info('relay aborted', { trackingId: job.trackingId });
     }
   }
 

@@ -126,28 +126,24 @@ export class Results {
     let accepted = 0;
     let repeated = 0;
     let capped = 0;
+    const characters = keys.characters(job.trackingId);
     for (const { segment } of deliveries) {
       if (segment.text.length > limits.charactersPerSegment) {
         capped += 1;
         continue;
       }
-      const characters = await store.increment(keys.characters(job.trackingId), segment.text.length, JOB_TTL_MS);
-      if (characters > limits.charactersPerJob) {
-        await store.increment(keys.characters(job.trackingId), -segment.text.length, JOB_TTL_MS);
-        capped += 1;
-        continue;
-      }
       const { added, size } = await addSegment(store, job.trackingId, segment);
-      if (added && size > limits.segmentsPerJob) {
-        await store.mapRemove(keys.segments(job.trackingId), segmentKey(segment));
-        await store.increment(keys.characters(job.trackingId), -segment.text.length, JOB_TTL_MS);
-        capped += 1;
-        continue;
-      }
       if (!added) {
-        await store.increment(keys.characters(job.trackingId), -segment.text.length, JOB_TTL_MS);
         repeated += 1;
         log.info('segment repeated', { trackingId: job.trackingId, from: segment.from, to: segment.to });
+        continue;
+      }
+      // Counted once stored, so a repeated segment costs one round trip; one over a cap is taken back out.
+      const total = await store.increment(characters, segment.text.length, JOB_TTL_MS);
+      if (size > limits.segmentsPerJob || total > limits.charactersPerJob) {
+        await store.mapRemove(keys.segments(job.trackingId), segmentKey(segment));
+        await store.increment(characters, -segment.text.length, JOB_TTL_MS);
+        capped += 1;
         continue;
       }
       accepted += 1;
