@@ -46,7 +46,7 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
   const server = createHttpServer({
     slack: web ? receiver.requestListener : undefined,
     routes: [
-      healthRoute(parts.store, () => server.stopping, healthProofKey(config.slackSigningSecret)),
+      healthRoute(parts.store, healthProofKey(config.slackSigningSecret)),
       metricsRoute(parts.metrics, config.metricsToken),
       ...(web
         ? [

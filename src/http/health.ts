@@ -25,11 +25,19 @@ export function healthProof(key: string, nonce: string): string {
   return createHmac('sha256', key).update(`healthz-proof:${nonce}`).digest('base64url');
 }
 
+/** How long the store has to answer the ping; a store that hangs is as bad as one that is gone. */
+export const PING_TIMEOUT_MS = 2000;
+
 /**
- * 200 while the app can serve (its store answers), 503 otherwise. Says nothing secret. With `?proof=<nonce>`, the
- * answer also carries `proof` (see `healthProof`), and nothing more: no version, no configuration.
+ * 200 while the app can serve (its store answers within PING_TIMEOUT_MS), 503 otherwise. Says nothing secret. With
+ * `?proof=<nonce>`, the answer also carries `proof` (see `healthProof`), and nothing more: no version, no
+ * configuration.
+ *
+ * A stopping app is never reported healthy because it is never asked: `stop()` closes the listener before it
+ * drains, so a probe (and Slack, whose retries then reach another instance) is refused at once. An earlier
+ * "503 while stopping" answer here could not be reached over HTTP and was removed.
  */
-export function healthRoute(store: Store, isStopping: () => boolean, proofKey: string): CustomRoute {
+export function healthRoute(store: Store, proofKey: string): CustomRoute {
   return {
     path: '/healthz',
     method: 'GET',
@@ -39,11 +47,10 @@ export function healthRoute(store: Store, isStopping: () => boolean, proofKey: s
         return sendJson(res, 400, { ok: false, error: 'proof must be 16 to 128 letters, digits, "-" or "_"' });
       }
       const proof = nonce === null ? {} : { proof: healthProof(proofKey, nonce) };
-      if (isStopping()) return sendJson(res, 503, { ok: false, store: 'unknown', stopping: true, ...proof });
       try {
         await Promise.race([
           store.ping(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), PING_TIMEOUT_MS).unref()),
         ]);
         sendJson(res, 200, { ok: true, store: 'ok', ...proof });
       } catch {

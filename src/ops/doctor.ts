@@ -110,7 +110,7 @@ async function checkPublicUrl(config: Config, timeoutMs: number): Promise<CheckR
     if (status !== 200) {
       return warn(
         name,
-        `${base} reaches this app over https, but it answers HTTP ${status} (${body?.stopping ? 'shutting down' : `store ${String(body?.store)}`})`,
+        `${base} reaches this app over https, but it answers HTTP ${status} (store ${String(body?.store)})`,
         'see the Redis line below; a restarting app answers 503 for a moment',
       );
     }

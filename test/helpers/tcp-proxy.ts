@@ -2,11 +2,15 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy in front of a real server (the tests' Redis), which a test can cut: every connection is dropped and
- * new ones are refused, as when the server dies, without needing to start a server of its own.
+ * new ones are refused, as when the server dies, without needing to start a server of its own. It can also
+ * freeze: connections stay open but nothing passes (a server that hangs), until it thaws.
  */
 export class TcpProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  #frozen = false;
+  /** What arrived while frozen, to pass on at thaw. */
+  readonly #held: { to: Socket; data: Buffer }[] = [];
   port = 0;
 
   private constructor(target: { host: string; port: number }) {
@@ -17,7 +21,8 @@ export class TcpProxy {
         s.on('close', () => this.#sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      this.#forward(client, upstream);
+      this.#forward(upstream, client);
     });
   }
 
@@ -27,6 +32,25 @@ export class TcpProxy {
     const address = proxy.#server.address();
     proxy.port = typeof address === 'object' && address ? address.port : 0;
     return proxy;
+  }
+
+  #forward(from: Socket, to: Socket): void {
+    from.on('data', (data: Buffer) => {
+      if (this.#frozen) this.#held.push({ to, data });
+      else to.write(data);
+    });
+    from.on('end', () => to.end());
+  }
+
+  /** Nothing passes from now on, either way, on any connection; the connections stay open. */
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  /** Passes on what was held, in order, and everything after. */
+  thaw(): void {
+    this.#frozen = false;
+    for (const { to, data } of this.#held.splice(0)) if (!to.destroyed) to.write(data);
   }
 
   /** Drops every connection and refuses new ones. */
