@@ -69,11 +69,17 @@ describe('thread replies', () => {
     expect(first.history.length).toBe(firstEdits);
     expect(second.history.length).toBe(secondEdits + 1);
     expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(2);
+    // A transcript is never decorated with previews of links someone said.
+    for (const call of h.slack.callsOf('chat.postMessage')) {
+      expect(call.args).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false' });
+    }
   });
 
   it('two instances receiving the same memo’s segments at once show each segment once, in one reply', async () => {
-    const a = await start({ redis: true, tuning: { lockRetryMs: 100 } });
-    const b = await start({ redis: true, with: a, tuning: { lockRetryMs: 100 } });
+    // A render lock shorter than Slack's answer: only its renewal keeps the other instance out.
+    const tuning = { lockRetryMs: 100, lockTtlMs: 300 };
+    const a = await start({ redis: true, tuning });
+    const b = await start({ redis: true, with: a, tuning });
     const memo = await uploaded(a);
     await a.callBack({ tracking_id: memo.trackingId, from: 0, to: 60, text: long(1) });
     await a.callBack({ tracking_id: memo.trackingId, from: 60, to: 120, text: long(2) });
@@ -134,6 +140,21 @@ describe('thread replies', () => {
       }
     }
     for (let i = 1; i <= n; i++) expect(reply.text).toContain(`câu số ${i}`);
+    // The reaction changed once, with the first segment; the writes after it leave it alone.
+    const reactionCalls = h.slack.calls.filter(
+      (c) => c.method.startsWith('reactions.') && c.args.timestamp === memo.ts,
+    );
+    expect(reactionCalls.filter((c) => c.method === 'reactions.add').map((c) => c.args.name)).toEqual([
+      'hourglass_flowing_sand',
+      'memo',
+    ]);
+    // The operator's view of the same: callback → update times, in seconds, all under the second or so it took.
+    const metrics = await (await request(`${h.url}/metrics`)).body.text();
+    const count = Number(/^transcriber_callback_to_update_seconds_count (\S+)$/m.exec(metrics)?.[1]);
+    const sum = Number(/^transcriber_callback_to_update_seconds_sum (\S+)$/m.exec(metrics)?.[1]);
+    expect(count).toBe(apart.length + during.length);
+    expect(sum / count).toBeGreaterThan(0);
+    expect(sum / count).toBeLessThan(1.5);
   });
 });
 
