@@ -312,3 +312,109 @@ async function uploadedOrFailed(h: Harness): Promise<string> {
     .map((l) => JSON.parse(l) as { msg: string; trackingId?: string })
     .find((l) => l.msg === 'received' && l.trackingId?.includes(ts))?.trackingId as string;
 }
+
+/** The JSON log lines with this message, as an operator reads them. */
+const logged = (h: Harness, msg: string) =>
+  h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg);
+
+describe('caps, at their edges (README: 2,000 segments a body, 5,000 characters a segment, 400,000 a job)', () => {
+  it('a body of 2,001 segments is 413 and shows nothing; 2,000 are taken', async () => {
+    const h = await start();
+    const memo = await uploaded(h);
+    const body = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ tracking_id: memo.trackingId, from: i, to: i + 1, text: `s${i}` }));
+    const tooMany = await h.callBack(body(2001));
+    expect(tooMany.status).toBe(413);
+    expect(JSON.parse(tooMany.body)).toEqual({ ok: false, error: 'too many segments' });
+    expect(logged(h, 'webhook refused: too many segments in one body')).toEqual([
+      expect.objectContaining({ level: 'warn', count: 2001 }),
+    ]);
+    expect(await callbacksCounted(h, 'too_many_segments')).toBe(1);
+    await settle();
+    expect(occurrences(h, memo.channel, memo.ts, '] s0')).toBe(0);
+
+    const most = await h.callBack(body(2000));
+    expect(most.status).toBe(200);
+    expect(JSON.parse(most.body)).toMatchObject({ accepted: 2000, capped: 0 });
+  });
+
+  it('a job takes 10,000 segments; the next one is dropped', async () => {
+    const h = await start();
+    const memo = await uploaded(h);
+    for (let b = 0; b < 5; b++) {
+      const body = Array.from({ length: 2000 }, (_, i) => ({
+        tracking_id: memo.trackingId,
+        from: b * 2000 + i,
+        to: b * 2000 + i + 1,
+        text: 'v',
+      }));
+      expect(JSON.parse((await h.callBack(body)).body)).toMatchObject({ accepted: 2000, capped: 0 });
+    }
+    const next = await h.callBack({ tracking_id: memo.trackingId, from: 20_000, to: 20_001, text: 'thừa' });
+    expect(next.status).toBe(200);
+    expect(JSON.parse(next.body)).toMatchObject({ accepted: 0, capped: 1 });
+  }, 30_000);
+
+  it('a segment of 5,000 characters is taken and one of 5,001 dropped; a job stops at 400,000 characters, and what is dropped is taken back out', async () => {
+    const h = await start();
+    const memo = await uploaded(h);
+    const seg = (from: number, length: number, mark = 'x') => ({
+      tracking_id: memo.trackingId,
+      from,
+      to: from + 1,
+      text: mark + 'x'.repeat(length - 1),
+    });
+    const over = await h.callBack(seg(0, 5001, 'Q'));
+    expect(JSON.parse(over.body)).toMatchObject({ accepted: 0, capped: 1 });
+    expect(await callbacksCounted(h, 'capped')).toBe(1);
+    expect(logged(h, 'webhook: segments over the caps dropped')).toEqual([
+      expect.objectContaining({ level: 'warn', trackingId: memo.trackingId, capped: 1 }),
+    ]);
+    // 79 × 5,000 + 1,000 = 396,000 characters.
+    for (let i = 1; i <= 79; i++) expect(JSON.parse((await h.callBack(seg(i, 5000))).body).accepted).toBe(1);
+    expect(JSON.parse((await h.callBack(seg(100, 1000))).body).accepted).toBe(1);
+    // 5,000 more would make 401,000: dropped, and its characters no longer count.
+    const past = await h.callBack(seg(101, 5000, 'P'));
+    expect(JSON.parse(past.body)).toMatchObject({ accepted: 0, capped: 1 });
+    // So 4,000 still fit (400,000 exactly), and the dropped segment, sent again, is dropped again (not "repeated").
+    expect(JSON.parse((await h.callBack(seg(102, 4000, 'F'))).body)).toMatchObject({ accepted: 1, capped: 0 });
+    expect(JSON.parse((await h.callBack(seg(101, 5000, 'P'))).body)).toMatchObject({ capped: 1, repeated: 0 });
+    expect(JSON.parse((await h.callBack(seg(103, 1, 'Z'))).body)).toMatchObject({ accepted: 0, capped: 1 });
+    await waitFor(() => occurrences(h, memo.channel, memo.ts, 'Fxxx') === 1, 10_000, 'the last segment that fit');
+    await h.app.replies.idle();
+    for (const dropped of ['Qxxx', 'Pxxx', '] Z']) expect(occurrences(h, memo.channel, memo.ts, dropped)).toBe(0);
+  }, 30_000);
+});
+
+describe('what an operator reads about each callback', () => {
+  it('malformed, ignored, accepted and repeated callbacks are counted apart and logged with their tracking id', async () => {
+    const h = await start();
+    const memo = await uploaded(h);
+    expect((await h.callBack('{"nope"')).status).toBe(400);
+    expect(logged(h, 'webhook refused: malformed body')).toEqual([
+      expect.objectContaining({ level: 'warn', reason: 'body is not JSON' }),
+    ]);
+    const ignored = await h.callBack([{ customer_talk_time: 3 }, { analyst_results: [] }]);
+    expect(ignored.status).toBe(200);
+    expect(JSON.parse(ignored.body)).toEqual({ ok: true, accepted: 0, ignored: 2 });
+    const segment = { tracking_id: memo.trackingId, from: 1, to: 2, text: 'ghi lại' };
+    const first = await h.callBack([segment, { customer_talk_time: 3 }]);
+    expect(JSON.parse(first.body)).toEqual({ ok: true, accepted: 1, repeated: 0, capped: 0, refused: 0, ignored: 1 });
+    expect(JSON.parse((await h.callBack(segment)).body)).toMatchObject({ accepted: 0, repeated: 1 });
+    for (const [outcome, count] of [
+      ['malformed', 1],
+      ['ignored', 1],
+      ['accepted', 1],
+      ['repeated', 1],
+    ] as const) {
+      expect(await callbacksCounted(h, outcome)).toBe(count);
+    }
+    expect(logged(h, 'segment')).toEqual([
+      expect.objectContaining({ level: 'info', trackingId: memo.trackingId, from: 1, to: 2, chars: 7 }),
+    ]);
+    expect(logged(h, 'segment repeated')).toEqual([
+      expect.objectContaining({ level: 'info', trackingId: memo.trackingId, from: 1, to: 2 }),
+    ]);
+    expect(logged(h, 'webhook: segments refused')).toEqual([]);
+  });
+});
