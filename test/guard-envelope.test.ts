@@ -59,6 +59,8 @@ describe("OMICall's answer to an upload", () => {
     ],
     ['-9999 as a string', http(200, '{"status_code":"-9999","payload":{"error":"quota_exceeded"}}'), 'quota_exceeded'],
     ['-9999 with a payload that is not an object', http(200, '{"status_code":-9999,"payload":"x"}'), 'unknown_error'],
+    ['-9999 with a null payload', http(200, '{"status_code":-9999,"payload":null}'), 'unknown_error'],
+    ['-9999 alone', http(200, '{"status_code":-9999}'), 'unknown_error'],
     ['a 300', http(300, ''), 'http_300'],
     ['a 404 page', http(404), 'http_404'],
     ['a 499', http(499, ''), 'http_499'],
