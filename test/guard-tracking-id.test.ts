@@ -87,6 +87,8 @@ describe('a tracking ID', () => {
     for (const t of [full.slice(0, 23), full.slice(0, 25), full.slice(0, 24).toUpperCase()]) {
       expect(verifyTrackingId(`${body}_${t}`, KEY)).toBeUndefined();
     }
+    // One character after a tag that signs everything before that character's own last 25.
+    expect(verifyTrackingId(`${body}_${tag(`${body}_`)}x`, KEY)).toBeUndefined();
     // Times of one to ten base-36 digits are read.
     for (const time of ['1', 'zzzzzzzzzz']) {
       const b = `${REF.channel}_${REF.ts}_${REF.fileId}_-_${time}`;
