@@ -72,7 +72,7 @@ describe('npm run doctor, check by check', () => {
   it('says the OMICall key is wrong when OMICall refuses it', async () => {
     const omi = check(await runDoctor({ ...env(), OMICALL_API_KEY: 'wrong-key' }), 'OMICall key');
     expect(omi.status).toBe('fail');
-    expect(omi.detail).toContain('api_key_invalid');
+    expect(omi.detail).toContain('api_key_invalid (API key is invalid)');
     expect(fixOf(omi)).toMatch(/key is wrong.*OMICALL_API_KEY/);
   });
 

@@ -10,7 +10,14 @@ import {
   saveJob,
   workerAlive,
 } from '../records/jobs.ts';
-import { type MemoRef, memoKey, replyThreadTs, signTrackingId, tsSeconds } from '../records/tracking-id.ts';
+import {
+  type MemoRef,
+  memoKey,
+  replyThreadTs,
+  signTrackingId,
+  tsSeconds,
+  verifyTrackingId,
+} from '../records/tracking-id.ts';
 import { slackError } from '../slack/errors.ts';
 import {
   classifyFile,
@@ -99,10 +106,16 @@ export class Intake {
     }
     const job = await loadJob(store, current);
     if (!job || RESTARTABLE.includes(job.state)) {
+      // A new attempt needs a new ID. Tracking IDs carry whole seconds, so asking again within the second the
+      // failed attempt was issued (an automatic one is issued at the message's ts, which Slack's clock may put a
+      // moment ahead of ours) signed the very same ID: the queue, which keeps one job per ID, refused the new job
+      // as a duplicate and the thread said "in line" for ever. The new attempt is dated after the old one.
+      const previous = verifyTrackingId(current, settings.trackingKey)?.issuedAt ?? 0;
+      const renewed = signTrackingId(ref, Math.max(Date.now() / 1000, previous + 1), settings.trackingKey);
       // Swapped only from the attempt we saw, so two people asking at once start one new attempt.
-      if (!(await store.swap(key, current, fresh, JOB_TTL_MS))) return { status: 'in-progress', trackingId: current };
-      await this.#start(ref, file, fresh, kind === 'maybe-audio');
-      return { status: 'started', trackingId: fresh };
+      if (!(await store.swap(key, current, renewed, JOB_TTL_MS))) return { status: 'in-progress', trackingId: current };
+      await this.#start(ref, file, renewed, kind === 'maybe-audio');
+      return { status: 'started', trackingId: renewed };
     }
     if (job.state === 'complete') return { status: 'done', trackingId: current };
     if (job.state === 'queued' || job.state === 'sending') {

@@ -44,7 +44,16 @@ const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call(
 /** The Redis store: records through keyv, the atomic operations as Redis commands and scripts. */
 export async function redisStore(options: RedisOptions & { prefix: string }): Promise<Store> {
   const client = await connectRedis(options);
-  const keyv = new Keyv({ store: new KeyvRedis(client), namespace: undefined, useKeyPrefix: false });
+  // Both keyv and its Redis adapter swallow a failed command by default (an 'error' event, then `undefined`
+  // from get and nothing from set). A record read while Redis was away then looked absent: a callback's job
+  // seemed unknown and was answered 409, which OMICall does not retry, so its segments were lost; and a write
+  // seemed to succeed. Failures must reach the caller (the webhook answers 503).
+  const keyv = new Keyv({
+    store: new KeyvRedis(client, { throwOnErrors: true }),
+    namespace: undefined,
+    useKeyPrefix: false,
+    throwOnErrors: true,
+  });
   const k = (key: string) => `${options.prefix}${key}`;
   const script = async (lua: string, key: string, args: (string | number)[]) =>
     Number(await client.eval(lua, { keys: [k(key)], arguments: args.map(String) })) === 1;

@@ -58,4 +58,9 @@ export class TcpProxy {
     for (const s of this.#sockets) s.destroy();
     await new Promise((resolve) => this.#server.close(resolve));
   }
+
+  /** After a cut: takes connections again on the same port, as when the server is back. */
+  async reopen(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(this.port, '127.0.0.1', resolve));
+  }
 }

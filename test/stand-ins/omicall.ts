@@ -45,6 +45,8 @@ export class OmicallStandIn {
   readonly events = new EventEmitter();
   /** Upload attempts, including refused ones. */
   attempts = 0;
+  /** When each upload attempt arrived (Date.now()), to measure the back-off between them. */
+  readonly attemptTimes: number[] = [];
   readonly registrations: { url: string; apiKey?: string }[] = [];
   readonly answers: UploadAnswer[] = [];
   /** Uploads being received right now, and the most at once. */
@@ -110,6 +112,7 @@ export class OmicallStandIn {
 
   async #upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.attempts += 1;
+    this.attemptTimes.push(Date.now());
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     const answer = this.answers.shift() ?? { kind: 'ok' };

@@ -26,8 +26,8 @@ export function parseCallback(body: string): ParsedCallback {
 }
 
 function toDelivery(item: unknown): Delivery | undefined {
-  if (typeof item !== 'object' || item === null) return undefined;
-  const { tracking_id, text, from, to, word_alignment } = item as Record<string, unknown>;
+  // Object() gives null no fields, and a number or a string none of these: such an item is ignored below.
+  const { tracking_id, text, from, to, word_alignment } = Object(item) as Record<string, unknown>;
   if (typeof tracking_id !== 'string' || typeof text !== 'string') return undefined;
   const start = seconds(from);
   if (start === undefined) return undefined;
@@ -37,7 +37,7 @@ function toDelivery(item: unknown): Delivery | undefined {
     trackingId: tracking_id,
     segment: {
       from: start,
-      to: end !== undefined && end >= start ? end : start,
+      to: Math.max(start, end ?? start),
       text: text.trim(),
       ...(words ? { words } : {}),
     },

@@ -8,13 +8,12 @@ import type { ProviderResult } from '../index.ts';
 export function readEnvelope(status: number, body: string): ProviderResult {
   let json: unknown;
   try {
-    json = body.trim() === '' ? undefined : JSON.parse(body);
+    json = JSON.parse(body);
   } catch {
-    json = undefined;
+    // Not JSON (an HTML error page, an empty body): no envelope.
   }
-  const envelope = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : undefined;
-  const payload = envelope?.payload;
-  const named = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+  const envelope = fields(json);
+  const named = fields(envelope.payload);
   const error = typeof named.error === 'string' ? named.error : undefined;
   const message = typeof named.message === 'string' ? named.message : undefined;
 
@@ -23,8 +22,13 @@ export function readEnvelope(status: number, body: string): ProviderResult {
     return { ok: false, error: error ?? `http_${status}`, message, retryable: true };
   }
   if (status >= 300) return { ok: false, error: error ?? `http_${status}`, message, retryable: false };
-  if (envelope && Number(envelope.status_code) === -9999) {
+  if (Number(envelope.status_code) === -9999) {
     return { ok: false, error: error ?? 'unknown_error', message, retryable: false };
   }
   return { ok: true };
+}
+
+/** A value's fields: an object's own, none for null or nothing (a string or number has none of OMICall's). */
+function fields(value: unknown): Record<string, unknown> {
+  return Object(value) as Record<string, unknown>;
 }
