@@ -48,6 +48,9 @@ describe('configuration', () => {
     ['PORT', 'eighty'],
     ['REDIS_URL', 'localhost:6379'],
     ['MAX_AUDIO_MB', '-5'],
+    // A limit of nothing would refuse every memo: the app does not start with it.
+    ['MAX_AUDIO_MB', '0'],
+    ['MAX_AUDIO_MB', '10001'],
     ['LOG_LEVEL', 'loud'],
     ['OMICALL_API_URL', 'ftp://omicall'],
     ['OMICALL_WEBHOOK_SECRET', 'short'],
