@@ -4,6 +4,28 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveSecret } from '../src/config.ts';
 import { slackHosts } from '../src/slack/download.ts';
+import {
+  classifyFile,
+  declaredAudio,
+  displayName,
+  extension,
+  reportedSeconds,
+  type SlackFile,
+} from '../src/slack/files.ts';
+import {
+  deletedFile,
+  desktopVoiceClip,
+  externalFile,
+  hiddenFile,
+  iosVoiceClip,
+  untypedClip,
+  uploadedMov,
+  uploadedMp3,
+  uploadedMp4Video,
+  uploadedPdf,
+  uploadedPng,
+  videoClip,
+} from './fixtures/slack-payloads.ts';
 import { speech, wavHeader } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
 import { freePort } from './helpers/process.ts';
@@ -57,6 +79,87 @@ describe('the bot token, with Slack as the API (production)', () => {
     expect(staging(new URL('https://slack.staging.test:8443/files/F1'))).toBe(true);
     expect(staging(new URL('https://slack.staging.test:9443/files/F1'))).toBe(false);
     expect(staging(new URL('https://files.slack.com/files/F1'))).toBe(false);
+  });
+});
+
+describe('which shared files are audio (the rule)', () => {
+  const HOST = 'https://files.slack.com';
+  const as = (file: object) => file as SlackFile;
+
+  it("Slack's clips, audio and video are audio, whatever else they say", () => {
+    for (const clip of [desktopVoiceClip(HOST), iosVoiceClip(HOST), videoClip(HOST), untypedClip(HOST)])
+      expect(classifyFile(as(clip))).toBe('audio');
+    for (const upload of [uploadedMp3(HOST), uploadedMp4Video(HOST), uploadedMov(HOST)])
+      expect(classifyFile(as(upload))).toBe('audio');
+    // Each sign alone is enough.
+    const bare = { id: 'F1', name: 'x', mimetype: 'application/x-unknown', url_private: `${HOST}/x` };
+    expect(classifyFile({ ...bare, subtype: 'slack_audio' })).toBe('audio');
+    expect(classifyFile({ ...bare, subtype: 'slack_video' })).toBe('audio');
+    expect(classifyFile({ ...bare, media_display_type: 'audio' })).toBe('audio');
+    expect(classifyFile({ ...bare, media_display_type: 'video' })).toBe('audio');
+    expect(classifyFile({ ...bare, mimetype: 'AUDIO/X-WAV' })).toBe('audio');
+    expect(classifyFile({ ...bare, mimetype: 'video/webm' })).toBe('audio');
+    expect(classifyFile(bare)).toBe('not-audio');
+    expect(classifyFile({ ...bare, subtype: 'slack_image', media_display_type: 'unknown' })).toBe('not-audio');
+  });
+
+  it('documents, images, and files without content or link are not', () => {
+    expect(classifyFile(as(uploadedPdf(HOST)))).toBe('not-audio');
+    expect(classifyFile(as(uploadedPng(HOST)))).toBe('not-audio');
+    expect(classifyFile(as(hiddenFile()))).toBe('not-audio');
+    expect(classifyFile(as(deletedFile()))).toBe('not-audio');
+    expect(classifyFile(as(externalFile(HOST)))).toBe('not-audio');
+    // A recording whose content Slack no longer has, or gives no link to.
+    const clip = as(iosVoiceClip(HOST));
+    expect(classifyFile({ ...clip, mode: 'hidden_by_limit' })).toBe('not-audio');
+    expect(classifyFile({ ...clip, url_private_download: null, url_private: null })).toBe('not-audio');
+    expect(classifyFile({ ...clip, url_private_download: null })).toBe('audio');
+    expect(classifyFile({ ...clip, url_private: undefined })).toBe('audio');
+    expect(classifyFile({ ...clip, mode: null })).toBe('audio');
+    expect(classifyFile({ ...clip, mode: undefined })).toBe('audio');
+  });
+
+  it('with no mimetype or application/octet-stream, a media name decides; else the first bytes will', () => {
+    const untyped = (name: string, mimetype: string | null, filetype?: string): SlackFile => ({
+      id: 'F2',
+      name,
+      mimetype,
+      filetype,
+      url_private_download: `${HOST}/d`,
+    });
+    for (const mime of ['', null, 'application/octet-stream', 'Application/Octet-Stream']) {
+      expect(classifyFile(untyped('Voice 001.M4A', mime))).toBe('audio');
+      expect(classifyFile(untyped('call.amr', mime))).toBe('audio');
+      expect(classifyFile(untyped('recording', mime, 'wav'))).toBe('audio');
+      expect(classifyFile(untyped('recording', mime))).toBe('maybe-audio');
+      expect(classifyFile(untyped('notes.txt', mime))).toBe('maybe-audio');
+    }
+    expect(classifyFile(untyped('voice.wav', 'text/plain'))).toBe('not-audio');
+  });
+
+  it('what the app reads from a file: its extension, name, declared kind, length', () => {
+    expect(extension({ id: 'F', name: 'Meeting.Final.M4A' })).toBe('m4a');
+    expect(extension({ id: 'F', name: 'memo.backup-copy', filetype: 'MP3' })).toBe('mp3');
+    expect(extension({ id: 'F', name: 'memo', filetype: 'wav' })).toBe('wav');
+    expect(extension({ id: 'F', name: null, filetype: null })).toBe('');
+    expect(extension({ id: 'F', name: 'a.b c' })).toBe('');
+
+    expect(displayName({ id: 'F', name: 'memo.m4a', title: 'Memo' })).toBe('memo.m4a');
+    expect(displayName({ id: 'F', name: '', title: 'Memo' })).toBe('Memo');
+    expect(displayName({ id: 'F' })).toBe('audio file');
+
+    expect(declaredAudio(as(iosVoiceClip(HOST)))).toBe(true);
+    expect(declaredAudio(as(uploadedMp4Video(HOST)))).toBe(false);
+    expect(declaredAudio(as(videoClip(HOST)))).toBe(false);
+    expect(declaredAudio({ id: 'F', subtype: 'slack_audio' })).toBe(true);
+    expect(declaredAudio({ id: 'F', media_display_type: 'audio' })).toBe(true);
+    expect(declaredAudio({ id: 'F', mimetype: 'Audio/MP4' })).toBe(true);
+    expect(declaredAudio({ id: 'F', name: 'x.m4a', mimetype: 'video/mp4' })).toBe(true);
+    expect(declaredAudio({ id: 'F', name: 'x.mp4', mimetype: 'video/mp4', media_display_type: 'video' })).toBe(false);
+
+    expect(reportedSeconds({ id: 'F', duration_ms: 19_101 })).toBe(19.101);
+    expect(reportedSeconds({ id: 'F', duration_ms: 0 })).toBeUndefined();
+    expect(reportedSeconds({ id: 'F' })).toBeUndefined();
   });
 });
 
