@@ -9,6 +9,7 @@ import {
   declaredAudio,
   displayName,
   extension,
+  isStub,
   reportedSeconds,
   type SlackFile,
 } from '../src/slack/files.ts';
@@ -18,6 +19,7 @@ import {
   externalFile,
   hiddenFile,
   iosVoiceClip,
+  slackConnectStub,
   untypedClip,
   uploadedMov,
   uploadedMp3,
@@ -156,6 +158,11 @@ describe('which shared files are audio (the rule)', () => {
     expect(declaredAudio({ id: 'F', mimetype: 'Audio/MP4' })).toBe(true);
     expect(declaredAudio({ id: 'F', name: 'x.m4a', mimetype: 'video/mp4' })).toBe(true);
     expect(declaredAudio({ id: 'F', name: 'x.mp4', mimetype: 'video/mp4', media_display_type: 'video' })).toBe(false);
+
+    // A Slack Connect file comes as a stub, to be looked up first; a full file does not.
+    expect(isStub(as(slackConnectStub()))).toBe(true);
+    expect(isStub(as(iosVoiceClip(HOST)))).toBe(false);
+    expect(isStub({ id: 'F', file_access: 'visible' })).toBe(false);
 
     expect(reportedSeconds({ id: 'F', duration_ms: 19_101 })).toBe(19.101);
     expect(reportedSeconds({ id: 'F', duration_ms: 0 })).toBeUndefined();
