@@ -58,8 +58,8 @@ function failureIn(app: Harness, channel: string, ts: string, timeoutMs = 10_000
 }
 
 describe('the bot token, with Slack as the API (production)', () => {
-  const isSlack = slackHosts('https://slack.com/api/');
-  const may = (url: string) => isSlack(new URL(url));
+  // Built inside each test, so that what the rule does is what the test sees.
+  const may = (url: string) => slackHosts('https://slack.com/api/')(new URL(url));
 
   it("goes to Slack's own hosts over https", () => {
     expect(may('https://files.slack.com/files-pri/T1-F1/download/memo.m4a')).toBe(true);
@@ -202,6 +202,20 @@ describe('a file host that redirects in a loop', () => {
     const { ts } = await app.share([file]);
     await waitFor(() => app.omicall.uploads.find((u) => u.trackingId?.includes(ts)), 10_000, 'the upload');
     expect(app.slack.downloads).toHaveLength(6);
+  });
+});
+
+describe('a file the file host no longer has', () => {
+  it('says in the thread that it may have been deleted, instead of sending the error page anywhere', async () => {
+    const app = await Harness.start();
+    h = app;
+    const file = app.slack.addFile({ name: 'gone.wav', mimetype: 'audio/wav', path: speech('wav') });
+    app.slack.files.delete(file.id);
+    const { channel, ts } = await app.share([file]);
+    expect((await failureIn(app, channel, ts)).text).toMatch(
+      /could not be downloaded from Slack\. It may have been deleted/,
+    );
+    expect(app.omicall.attempts).toBe(0);
   });
 });
 
