@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
+import { deriveSecret, loadConfig } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 
 const good = {
@@ -48,6 +48,9 @@ describe('configuration', () => {
     ['PORT', 'eighty'],
     ['REDIS_URL', 'localhost:6379'],
     ['MAX_AUDIO_MB', '-5'],
+    // A limit of nothing would refuse every memo: the app does not start with it.
+    ['MAX_AUDIO_MB', '0'],
+    ['MAX_AUDIO_MB', '10001'],
     ['LOG_LEVEL', 'loud'],
     ['OMICALL_API_URL', 'ftp://omicall'],
     ['OMICALL_WEBHOOK_SECRET', 'short'],
@@ -90,5 +93,94 @@ describe('documentation', () => {
       expect(readme).toContain(`| \`${name}\` |`);
       expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
     }
+  });
+});
+
+describe('each setting, as README documents it', () => {
+  const one = (env: Record<string, string>) => problems({ ...good, ...env });
+
+  it('a missing credential names where to find it', () => {
+    const found = problems({});
+    expect(found).toEqual([
+      expect.stringMatching(/^SLACK_BOT_TOKEN is required: .*"OAuth & Permissions"/),
+      expect.stringMatching(/^SLACK_SIGNING_SECRET is required: .*"Basic Information"/),
+      expect.stringMatching(/^OMICALL_API_KEY is required: .*OMICall's web console/),
+    ]);
+    expect(one({ OMICALL_API_KEY: 'omi key' })).toEqual(['OMICALL_API_KEY must not contain spaces']);
+  });
+
+  it('secrets must be whole, not merely contain a valid part', () => {
+    expect(one({ SLACK_SIGNING_SECRET: `zz${good.SLACK_SIGNING_SECRET}` })).toHaveLength(1);
+    expect(one({ SLACK_SIGNING_SECRET: `${good.SLACK_SIGNING_SECRET}!!` })).toHaveLength(1);
+    for (const bad of ['!!aaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaa!!', 'a'.repeat(15), 'a'.repeat(129)])
+      expect(one({ OMICALL_WEBHOOK_SECRET: bad })).toEqual([expect.stringMatching(/^OMICALL_WEBHOOK_SECRET must be/)]);
+    for (const ok of ['a'.repeat(16), `${'a-_Z9'.repeat(25)}abc`])
+      expect(loadConfig({ ...good, OMICALL_WEBHOOK_SECRET: ok }).webhookSecret).toBe(ok);
+    expect(one({ REDIS_URL: 'xredis://127.0.0.1' })).toEqual([expect.stringMatching(/^REDIS_URL /)]);
+  });
+
+  it('without OMICALL_WEBHOOK_SECRET, the webhook secret is derived from the signing secret: 32 characters, its own', () => {
+    const c = loadConfig(good);
+    expect(c.webhookSecret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    // Stable across versions: the address registered with OMICall must stay valid after an upgrade.
+    expect(c.webhookSecret).toBe(deriveSecret(good.SLACK_SIGNING_SECRET, 'omicall-webhook'));
+    expect(c.webhookSecret).not.toBe(deriveSecret(good.SLACK_SIGNING_SECRET, 'tracking-id').slice(0, 32));
+    expect(loadConfig({ ...good, SLACK_SIGNING_SECRET: 'f'.repeat(32) }).webhookSecret).not.toBe(c.webhookSecret);
+    expect(loadConfig({ ...good }).webhookSecret).toBe(c.webhookSecret);
+  });
+
+  it('defaults and units', () => {
+    const c = loadConfig(good);
+    expect(c.redisPrefix).toBe('omicall-transcriber:');
+    expect(c.redisTlsVerify).toBe(true);
+    expect(c.jobLockMs).toBe(30_000);
+    expect(c.maxAudioSeconds).toBe(120 * 60);
+    expect(c.callbackTimeoutMs).toBe(900_000);
+    expect(c.role).toBe('all');
+    const set = loadConfig({
+      ...good,
+      REDIS_URL: 'rediss://r.test:6380',
+      REDIS_TLS_VERIFY: 'FALSE',
+      JOB_LOCK_SECONDS: '45',
+      MAX_AUDIO_MINUTES: String(24 * 60),
+      CALLBACK_TIMEOUT_S: String(7 * 24 * 3600),
+      ROLE: 'worker',
+    });
+    expect(set).toMatchObject({
+      redisTlsVerify: false,
+      jobLockMs: 45_000,
+      maxAudioSeconds: 24 * 3600,
+      callbackTimeoutMs: 7 * 24 * 3600 * 1000,
+      role: 'worker',
+    });
+    expect(loadConfig({ ...good, REDIS_TLS_VERIFY: 'true' }).redisTlsVerify).toBe(true);
+    expect(one({ MAX_AUDIO_MINUTES: String(24 * 60 + 1) })).toHaveLength(1);
+    expect(one({ CALLBACK_TIMEOUT_S: String(7 * 24 * 3600 + 1) })).toHaveLength(1);
+    expect(one({ PORT: '65535' })).toEqual([]);
+    expect(one({ PORT: '65536' })).toEqual(['PORT must be a whole number from 0 to 65535, got "65536"']);
+  });
+
+  it('a web or worker process needs Redis, an all-in-one process does not', () => {
+    expect(one({ ROLE: 'web' })).toEqual([expect.stringMatching(/^ROLE=web needs REDIS_URL/)]);
+    expect(one({ ROLE: 'web', REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual([]);
+    expect(one({ ROLE: 'all' })).toEqual([]);
+  });
+
+  it('blank values count as unset, values are trimmed, and a choice names its options', () => {
+    expect(loadConfig({ ...good, PORT: '', SLACK_BOT_TOKEN: '  xoxb-1-2-abc  ' })).toMatchObject({
+      port: 3000,
+      slackBotToken: 'xoxb-1-2-abc',
+    });
+    expect(one({ LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL must be one of debug, info, warn, error, got "loud"']);
+  });
+
+  it('logs are pretty in development, JSON otherwise unless LOG_FORMAT says', () => {
+    expect(loadConfig({ ...good, NODE_ENV: 'development' }).logFormat).toBe('pretty');
+    expect(loadConfig({ ...good, NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(loadConfig({ ...good, NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+  });
+
+  it('PUBLIC_URL on the bare .example domain is refused like any documentation address', () => {
+    expect(one({ PUBLIC_URL: 'https://example/' })).toEqual([expect.stringMatching(/^PUBLIC_URL is a documentation/)]);
   });
 });

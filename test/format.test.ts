@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clock } from '../src/i18n/index.ts';
-import { LIMITS, renderReply } from '../src/pipeline/render.ts';
+import { renderReply } from '../src/pipeline/render.ts';
 import { parseCallback } from '../src/providers/omicall/callback.ts';
 import { signTrackingId, verifyTrackingId } from '../src/records/tracking-id.ts';
 
@@ -29,9 +29,12 @@ describe('a long transcript', () => {
       for (const b of m.blocks) {
         const text = b.type === 'section' ? (b.text?.text ?? '') : '';
         expect(text.length).toBeLessThanOrEqual(3000);
-        total += text.length;
+        const elements = b.type === 'context' ? b.elements.map((e) => ('text' in e ? e.text : '')).join('') : '';
+        total += text.length + elements.length;
       }
-      expect(total).toBeLessThanOrEqual(LIMITS.messageChars);
+      // Slack refuses a message whose blocks' text reaches about 13,000 characters (msg_blocks_too_long); the
+      // documented number, not the app's own constant, with the headers and footers counted too.
+      expect(total).toBeLessThan(13_000);
     }
     const shown = messages.flatMap((m) => m.text.split('\n')).filter((l) => l.startsWith('['));
     expect(shown).toHaveLength(1500);
