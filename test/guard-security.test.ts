@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,9 +28,9 @@ import {
   uploadedPng,
   videoClip,
 } from './fixtures/slack-payloads.ts';
+import { type AppProcess, startAppProcess } from './helpers/app-process.ts';
 import { speech, wavHeader } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
-import { freePort } from './helpers/process.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { API_KEY } from './stand-ins/omicall.ts';
 import { BOT_TOKEN, json, SlackStandIn } from './stand-ins/slack.ts';
@@ -445,14 +445,10 @@ async function echoingOmicall(): Promise<{ apiUrl: string; uploads: number; clos
 describe('the logs of the app as `npm start` runs it', () => {
   const USER_TOKEN = 'xoxp-1111-2222-echoed-user-token';
   const webhookSecret = deriveSecret(SIGNING_SECRET, 'omicall-webhook');
-  let child: ChildProcess | undefined;
+  let app: AppProcess | undefined;
   afterEach(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child?.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    child = undefined;
+    if (app && app.child.exitCode === null) await app.kill('SIGTERM');
+    app = undefined;
   });
 
   it.each(['json', 'pretty'])(
@@ -468,40 +464,26 @@ describe('the logs of the app as `npm start` runs it', () => {
             json(res, 200, { ok: false, error: `token_revoked ${call.token} ${USER_TOKEN}` });
             return true;
           });
-        const port = await freePort();
-        child = spawn(process.execPath, ['src/index.ts'], {
-          env: {
-            PATH: process.env.PATH,
-            SLACK_BOT_TOKEN: BOT_TOKEN,
-            SLACK_SIGNING_SECRET: SIGNING_SECRET,
-            OMICALL_API_KEY: API_KEY,
-            SLACK_API_URL: slack.apiUrl,
-            OMICALL_API_URL: omicall.apiUrl,
-            PUBLIC_URL: 'https://transcriber.test',
-            PORT: String(port),
-            LOG_LEVEL: 'info',
-            LOG_FORMAT: format,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout?.on('data', (d) => (output += d));
-        child.stderr?.on('data', (d) => (output += d));
-        await waitFor(() => output.includes('webhook registration'), 20_000, `the registration line:\n${output}`);
+        app = await startAppProcess({ slack, omicall }, { LOG_FORMAT: format });
+        const output = () => app?.output() ?? '';
+        await waitFor(() => output().includes('webhook registration'), 20_000, 'the registration line');
 
         const file = slack.addFile({ name: 'memo.wav', mimetype: 'audio/wav', path: speech('wav') });
         const ts = slack.nextTs();
         slack.addUserMessage({ channel: 'C0SALES01', ts, user: 'UALICE01', files: [file] });
-        const url = `http://127.0.0.1:${port}`;
-        expect((await postEvent(url, fileShareEvent({ channel: 'C0SALES01', ts, files: [file] }))).status).toBe(200);
+        expect((await postEvent(app.url, fileShareEvent({ channel: 'C0SALES01', ts, files: [file] }))).status).toBe(
+          200,
+        );
         await waitFor(
-          () => omicall.uploads > 0 && output.includes('could not update the thread reply'),
+          () => omicall.uploads > 0 && output().includes('could not update the thread reply'),
           20_000,
-          `the failure to be logged:\n${output}`,
+          'the failure to be logged',
         );
         await settle(300);
 
-        const lines = output.split('\n').filter((l) => l.trim() !== '');
+        const lines = output()
+          .split('\n')
+          .filter((l) => l.trim() !== '');
         // The failures are there for the operator…
         const registration = lines.find((l) => l.includes('refused the webhook registration'));
         expect(registration).toContain(
@@ -518,7 +500,7 @@ describe('the logs of the app as `npm start` runs it', () => {
         // …and no secret is, anywhere: not in the logs, nor in what the app asked Slack to show.
         expect(JSON.stringify(slack.calls.map((c) => c.args))).not.toContain(API_KEY);
         for (const secret of [API_KEY, BOT_TOKEN, USER_TOKEN, SIGNING_SECRET, webhookSecret]) {
-          expect(output).not.toContain(secret);
+          expect(output()).not.toContain(secret);
         }
       } finally {
         await omicall.close();

@@ -23,7 +23,7 @@ export interface AppProcess {
 }
 
 export async function startAppProcess(
-  standIns: { slack: SlackStandIn; omicall: OmicallStandIn },
+  standIns: { slack: Pick<SlackStandIn, 'apiUrl'>; omicall: Pick<OmicallStandIn, 'apiUrl'> },
   env: Record<string, string>,
 ): Promise<AppProcess> {
   const port = await freePort();
@@ -52,7 +52,8 @@ export async function startAppProcess(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   await Promise.race([
-    waitFor(() => output.includes('"listening"'), 20_000, `the app to listen:\n${output}`),
+    // The "listening" line, in JSON (`"msg":"listening"`) or in the pretty format (`INFO  listening`).
+    waitFor(() => /"listening"| listening /.test(output), 20_000, `the app to listen:\n${output}`),
     exited.then((code) => {
       throw new Error(`the app exited with ${code}:\n${output}`);
     }),
