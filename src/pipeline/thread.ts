@@ -169,7 +169,10 @@ export class ReplyWriter {
     const { store, lockTtlMs } = this.#o;
     const held = await store.get<string>(lock);
     const holder = held?.split('/')[0];
-    if (!held || !holder || holder === this.#o.instanceId || (await workerAlive(store, holder))) return false;
+    if (!held || !holder) return false;
+    // This process writes one reply at a time per memo, so a lock in its own name here is one whose release
+    // failed (Redis went away mid-write): without taking it back, the reply stayed stale until the lock's TTL.
+    if (holder !== this.#o.instanceId && (await workerAlive(store, holder))) return false;
     this.#o.log.info('reply lock taken over from a process that died', { lock });
     return store.swap(lock, held, owner, lockTtlMs);
   }
