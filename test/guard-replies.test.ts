@@ -84,6 +84,31 @@ describe('the memo’s reaction, when Slack refuses it', () => {
   });
 });
 
+describe('a reply Slack will not edit', () => {
+  it('is logged as an error with Slack’s answer and the memo it belongs to; the next change tries again', async () => {
+    const h = await start();
+    const memo = await uploaded(h);
+    await waitFor(() => h.slack.thread(memo.channel, memo.ts).length === 1, 5000, 'the first reply');
+    await h.app.replies.idle();
+    h.slack.override((call, res) => call.method === 'chat.update' && refuse(res, 'cant_update_message'));
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'không sửa được' });
+    const [line] = await waitFor(
+      () => {
+        const lines = logged(h, 'could not update the thread reply');
+        return lines.length > 0 ? lines : undefined;
+      },
+      5000,
+      'the error line',
+    );
+    expect(line).toMatchObject({ level: 'error', error: 'cant_update_message' });
+    expect(String(line?.memo)).toContain(memo.ts);
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 3, to: 6, text: 'lần sau được' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('lần sau được'), 5000, 'the next edit');
+  });
+});
+
 describe('two writers of one reply', () => {
   it('a segment reaching one instance while the other is still writing the reply is shown once that write ends', async () => {
     const tuning = { lockRetryMs: 100 };
