@@ -276,7 +276,9 @@ describe('unauthenticated requests', () => {
         Promise.all(Array.from({ length: 100 }, () => post({}))),
       );
       expect(statuses.every((s) => s === 401 || s === 0)).toBe(true);
-      expect(unsigned).toBeLessThan(24);
+      // Reading the bodies would hold up to 400 MB. What the refusals themselves cost (sockets, 401s) measured
+      // 24.2 MB once while the rest of the suite ran beside it on two cores, so the margin is 32, not 24.
+      expect(unsigned).toBeLessThan(32);
 
       // Headers that look signed get their body read (at most 1 MB, 16 at a time), its signature computed as it
       // arrives, and its memory released as soon as the signature is found wrong.
