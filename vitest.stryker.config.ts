@@ -35,8 +35,8 @@ class QuickestFirst extends BaseSequencer {
 
 /**
  * The configuration `npm run mutation` runs the tests with (see stryker.config.mjs). Files share one worker and
- * its loaded modules (`isolate: false`): Stryker switches mutants at run time, so nothing needs reloading, and a
- * fresh worker per file per mutant was most of the run's time. The suite passes this way too (`npx vitest run
+ * its loaded modules (`isolate: false`): Stryker switches mutants at run time, so nothing needs reloading; a fresh
+ * worker per file made Stryker's overhead for the 231 tests reaching thread.ts 15.5 s, against 1.7 s this way. The suite passes this way too (`npx vitest run
  * --config vitest.stryker.config.ts`).
  */
 export default mergeConfig(base, defineConfig({ test: { isolate: false, sequence: { sequencer: QuickestFirst } } }));

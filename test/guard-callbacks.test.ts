@@ -313,10 +313,6 @@ async function uploadedOrFailed(h: Harness): Promise<string> {
     .find((l) => l.msg === 'received' && l.trackingId?.includes(ts))?.trackingId as string;
 }
 
-/** The JSON log lines with this message, as an operator reads them. */
-const logged = (h: Harness, msg: string) =>
-  h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg);
-
 describe('caps, at their edges (README: 2,000 segments a body, 5,000 characters a segment, 400,000 a job)', () => {
   it('a body of 2,001 segments is 413 and shows nothing; 2,000 are taken', async () => {
     const h = await start();
@@ -326,7 +322,7 @@ describe('caps, at their edges (README: 2,000 segments a body, 5,000 characters 
     const tooMany = await h.callBack(body(2001));
     expect(tooMany.status).toBe(413);
     expect(JSON.parse(tooMany.body)).toEqual({ ok: false, error: 'too many segments' });
-    expect(logged(h, 'webhook refused: too many segments in one body')).toEqual([
+    expect(h.logged('webhook refused: too many segments in one body')).toEqual([
       expect.objectContaining({ level: 'warn', count: 2001 }),
     ]);
     expect(await callbacksCounted(h, 'too_many_segments')).toBe(1);
@@ -367,7 +363,7 @@ describe('caps, at their edges (README: 2,000 segments a body, 5,000 characters 
     const over = await h.callBack(seg(0, 5001, 'Q'));
     expect(JSON.parse(over.body)).toMatchObject({ accepted: 0, capped: 1 });
     expect(await callbacksCounted(h, 'capped')).toBe(1);
-    expect(logged(h, 'webhook: segments over the caps dropped')).toEqual([
+    expect(h.logged('webhook: segments over the caps dropped')).toEqual([
       expect.objectContaining({ level: 'warn', trackingId: memo.trackingId, capped: 1 }),
     ]);
     // 79 × 5,000 + 1,000 = 396,000 characters.
@@ -391,7 +387,7 @@ describe('what an operator reads about each callback', () => {
     const h = await start();
     const memo = await uploaded(h);
     expect((await h.callBack('{"nope"')).status).toBe(400);
-    expect(logged(h, 'webhook refused: malformed body')).toEqual([
+    expect(h.logged('webhook refused: malformed body')).toEqual([
       expect.objectContaining({ level: 'warn', reason: 'body is not JSON' }),
     ]);
     const ignored = await h.callBack([{ customer_talk_time: 3 }, { analyst_results: [] }]);
@@ -409,12 +405,12 @@ describe('what an operator reads about each callback', () => {
     ] as const) {
       expect(await callbacksCounted(h, outcome)).toBe(count);
     }
-    expect(logged(h, 'segment')).toEqual([
+    expect(h.logged('segment')).toEqual([
       expect.objectContaining({ level: 'info', trackingId: memo.trackingId, from: 1, to: 2, chars: 7 }),
     ]);
-    expect(logged(h, 'segment repeated')).toEqual([
+    expect(h.logged('segment repeated')).toEqual([
       expect.objectContaining({ level: 'info', trackingId: memo.trackingId, from: 1, to: 2 }),
     ]);
-    expect(logged(h, 'webhook: segments refused')).toEqual([]);
+    expect(h.logged('webhook: segments refused')).toEqual([]);
   });
 });

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoKey } from '../src/records/tracking-id.ts';
 import { createStore } from '../src/store/index.ts';
@@ -16,23 +15,21 @@ async function start(options: Parameters<typeof Harness.start>[0] = {}): Promise
   return h;
 }
 
-/** A memo shared on h (at ts, when given) and uploaded to OMICall: its tracking id, channel, ts and file. */
+/** A memo shared on h (at ts, when given) and uploaded to OMICall: its tracking id, channel and ts. */
 async function uploaded(h: Harness, ts?: string) {
   const file = h.slack.addFile({ name: 'họp.wav', mimetype: 'audio/wav', path: speech('wav') });
   const { channel, ts: at } = await h.share([file], ts ? { ts } : {});
   const upload = await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(at)), 8000, 'upload');
-  return { trackingId: upload.trackingId as string, channel, ts: at, fileId: file.id };
+  return { trackingId: upload.trackingId as string, channel, ts: at };
 }
 
-/** The JSON log lines with this message, as an operator reads them. */
-const logged = (h: Harness, msg: string) =>
-  h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg);
-
-const refuse = (res: ServerResponse, error: string) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ ok: false, error }));
-  return true;
-};
+/** An uploaded memo whose first reply is in its thread, with nothing left to write. */
+async function replied(h: Harness) {
+  const memo = await uploaded(h);
+  await waitFor(() => h.slack.thread(memo.channel, memo.ts).length === 1, 5000, 'the first reply');
+  await h.app.replies.idle();
+  return memo;
+}
 
 const threadText = (h: Harness, channel: string, ts: string) =>
   h.slack
@@ -58,27 +55,26 @@ describe('the memo’s reaction, when Slack refuses it', () => {
     await h.app.replies.idle();
 
     expect(h.slack.errors.map((e) => e.error)).toEqual(expect.arrayContaining(['already_reacted', 'no_reaction']));
-    expect(logged(h, 'could not add a reaction')).toEqual([]);
-    expect(logged(h, 'could not remove a reaction')).toEqual([]);
+    expect(h.logged('could not add a reaction')).toEqual([]);
+    expect(h.logged('could not remove a reaction')).toEqual([]);
     expect(threadText(h, channel, ts)).toContain('xin chào cả nhóm');
   });
 
   it('any other refusal is logged as a warning with Slack’s error, and the transcript still arrives', async () => {
     const h = await start();
-    const memo = await uploaded(h);
-    await waitFor(() => h.slack.reactionsOn(memo.channel, memo.ts).length > 0, 5000, 'the ⏳ reaction');
-    await h.app.replies.idle();
-    h.slack.override((call, res) => call.method === 'reactions.remove' && refuse(res, 'message_not_found'));
-    h.slack.override((call, res) => call.method === 'reactions.add' && refuse(res, 'too_many_reactions'));
+    const memo = await replied(h);
+    expect(h.slack.reactionsOn(memo.channel, memo.ts)).toEqual(['hourglass_flowing_sand']);
+    h.slack.refuse('reactions.remove', 'message_not_found');
+    h.slack.refuse('reactions.add', 'too_many_reactions');
 
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'biên bản cuộc họp' });
     await waitFor(() => threadText(h, memo.channel, memo.ts).includes('biên bản cuộc họp'), 5000, 'the transcript');
     await h.app.replies.idle();
 
-    expect(logged(h, 'could not remove a reaction')).toEqual([
+    expect(h.logged('could not remove a reaction')).toEqual([
       expect.objectContaining({ level: 'warn', error: 'message_not_found' }),
     ]);
-    expect(logged(h, 'could not add a reaction')).toEqual([
+    expect(h.logged('could not add a reaction')).toEqual([
       expect.objectContaining({ level: 'warn', error: 'too_many_reactions' }),
     ]);
   });
@@ -87,15 +83,13 @@ describe('the memo’s reaction, when Slack refuses it', () => {
 describe('a reply Slack will not edit', () => {
   it('is logged as an error with Slack’s answer and the memo it belongs to; the next change tries again', async () => {
     const h = await start();
-    const memo = await uploaded(h);
-    await waitFor(() => h.slack.thread(memo.channel, memo.ts).length === 1, 5000, 'the first reply');
-    await h.app.replies.idle();
-    h.slack.override((call, res) => call.method === 'chat.update' && refuse(res, 'cant_update_message'));
+    const memo = await replied(h);
+    h.slack.refuse('chat.update', 'cant_update_message');
 
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'không sửa được' });
     const [line] = await waitFor(
       () => {
-        const lines = logged(h, 'could not update the thread reply');
+        const lines = h.logged('could not update the thread reply');
         return lines.length > 0 ? lines : undefined;
       },
       5000,
@@ -114,9 +108,7 @@ describe('two writers of one reply', () => {
     const tuning = { lockRetryMs: 100 };
     const a = await start({ redis: true, tuning });
     const b = await start({ redis: true, with: a, tuning });
-    const memo = await uploaded(a);
-    await waitFor(() => a.slack.thread(memo.channel, memo.ts).length === 1, 5000, 'the first reply');
-    await a.app.replies.idle();
+    const memo = await replied(a);
     await b.app.replies.idle();
 
     // Slack is slow to take the next edit: instance a holds the reply's lock for 1.5 s.
@@ -154,7 +146,7 @@ describe('two writers of one reply', () => {
       await h.share([file], { ts });
       await waitFor(() => h.slack.thread(channel, ts).length === 1, 5000, 'the first reply');
       expect(Date.now() - t0).toBeLessThan(5000);
-      expect(logged(h, 'reply lock taken over from a process that died')).toEqual([
+      expect(h.logged('reply lock taken over from a process that died')).toEqual([
         expect.objectContaining({ level: 'info', lock }),
       ]);
     } finally {
@@ -165,10 +157,8 @@ describe('two writers of one reply', () => {
 
 describe('stopping while a reply is being written', () => {
   it('the app waits for the write in flight before it stops: the reply is in the thread when stop returns', async () => {
-    const h = await Harness.start();
-    const memo = await uploaded(h);
-    await waitFor(() => h.slack.thread(memo.channel, memo.ts).length === 1, 5000, 'the first reply');
-    await h.app.replies.idle();
+    const h = await start();
+    const memo = await replied(h);
     h.slack.delays.set('chat.update', 800);
     const edits = h.slack.callsOf('chat.update').length;
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'lời cuối trước khi dừng' });
@@ -176,15 +166,11 @@ describe('stopping while a reply is being written', () => {
 
     await h.app.stop();
     expect(threadText(h, memo.channel, memo.ts)).toContain('lời cuối trước khi dừng');
-    await h.slack.close();
-    await h.omicall.close();
   });
 
   it('with two replies in flight, it waits for the slower one too', async () => {
-    const h = await Harness.start();
-    const first = await uploaded(h);
-    await waitFor(() => h.slack.thread(first.channel, first.ts).length === 1, 5000, 'the first memo’s reply');
-    await h.app.replies.idle();
+    const h = await start();
+    const first = await replied(h);
     // The second memo's first reply takes Slack 1.5 s; the first memo's edit 0.2 s.
     h.slack.delays.set('chat.postMessage', 1500);
     h.slack.delays.set('chat.update', 200);
@@ -197,7 +183,5 @@ describe('stopping while a reply is being written', () => {
 
     await h.app.stop();
     expect(h.slack.thread(second.channel, second.ts)).toHaveLength(1);
-    await h.slack.close();
-    await h.omicall.close();
   });
 });

@@ -86,12 +86,7 @@ describe("Slack's file host", () => {
 
   it('a stub that files.info will not describe is told in the thread, not dropped silently', async () => {
     h = await Harness.start();
-    h.slack.override((call, res) => {
-      if (call.method !== 'files.info') return false;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: 'file_not_found' }));
-      return true;
-    });
+    h.slack.refuse('files.info', 'file_not_found');
     const { channel, ts } = await h.share([
       { id: 'F0GONE001', mode: 'file_access', file_access: 'check_file_info' } as never,
     ]);

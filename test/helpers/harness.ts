@@ -96,6 +96,11 @@ export class Harness {
     return { channel, ts, res };
   }
 
+  /** The JSON log lines with this message, as an operator reads them. */
+  logged(msg: string): Record<string, unknown>[] {
+    return this.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg);
+  }
+
   /** Sends OMICall's callback to this instance. */
   callBack(body: unknown) {
     return this.omicall.callBack(body, this.webhookUrl);

@@ -198,6 +198,15 @@ export class SlackStandIn {
     this.#overrides.push(responder);
   }
 
+  /** Answers the next call of a method as Slack refuses one: `{ ok: false, error }`. */
+  refuse(method: string, error: string): void {
+    this.override((call, res) => {
+      if (call.method !== method) return false;
+      json(res, 200, { ok: false, error });
+      return true;
+    });
+  }
+
   callsOf(method: string): ApiCall[] {
     return this.calls.filter((c) => c.method === method);
   }
