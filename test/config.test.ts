@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { deriveSecret, loadConfig } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
+import { mutantEnv } from './helpers/process.ts';
 
 const good = {
   SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
@@ -62,7 +63,12 @@ describe('configuration', () => {
 
   it('stops `npm start` at once, naming the missing variable', () => {
     const run = spawnSync(process.execPath, ['src/index.ts'], {
-      env: { PATH: process.env.PATH, SLACK_SIGNING_SECRET: good.SLACK_SIGNING_SECRET, OMICALL_API_KEY: 'k' },
+      env: {
+        PATH: process.env.PATH,
+        ...mutantEnv(),
+        SLACK_SIGNING_SECRET: good.SLACK_SIGNING_SECRET,
+        OMICALL_API_KEY: 'k',
+      },
       encoding: 'utf8',
       timeout: 15_000,
     });
@@ -117,6 +123,12 @@ describe('each setting, as README documents it', () => {
     for (const ok of ['a'.repeat(16), `${'a-_Z9'.repeat(25)}abc`])
       expect(loadConfig({ ...good, OMICALL_WEBHOOK_SECRET: ok }).webhookSecret).toBe(ok);
     expect(one({ REDIS_URL: 'xredis://127.0.0.1' })).toEqual([expect.stringMatching(/^REDIS_URL /)]);
+    expect(one({ OMICALL_API_URL: 'api.omicall.com/stt' })).toEqual([
+      'OMICALL_API_URL is not a URL: "api.omicall.com/stt"',
+    ]);
+    expect(one({ SLACK_API_URL: 'ftp://slack.example/api/' })).toEqual([
+      'SLACK_API_URL must be an http(s) URL, got "ftp://slack.example/api/"',
+    ]);
   });
 
   it('without OMICALL_WEBHOOK_SECRET, the webhook secret is derived from the signing secret: 32 characters, its own', () => {

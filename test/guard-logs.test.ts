@@ -52,6 +52,23 @@ describe('production lines (JSON)', () => {
   });
 });
 
+describe('where lines go', () => {
+  it('to standard output, one line each, when nothing else is said (as Heroku and Docker collect them)', () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      createLogger({ level: 'info', format: 'json' }).info('listening', { port: 3000 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^\{.*"msg":"listening".*\}\n$/);
+  });
+});
+
 describe('secrets in a line', () => {
   it('are replaced wherever they appear, from 6 characters on; shorter values are left alone', () => {
     const { log, lines } = capture({ secrets: ['s3cr3t', 'abc12'] });

@@ -31,6 +31,7 @@ import {
 import { type AppProcess, startAppProcess } from './helpers/app-process.ts';
 import { speech, wavHeader } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
+import { mutantEnv } from './helpers/process.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { API_KEY } from './stand-ins/omicall.ts';
 import { BOT_TOKEN, json, SlackStandIn } from './stand-ins/slack.ts';
@@ -334,6 +335,7 @@ describe('MAX_AUDIO_MB at its edge', () => {
     const run = spawnSync(process.execPath, ['src/index.ts'], {
       env: {
         PATH: process.env.PATH,
+        ...mutantEnv(),
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         OMICALL_API_KEY: API_KEY,

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, REDIS_URL, waitFor } from './helpers/harness.ts';
-import { freePort, runNode } from './helpers/process.ts';
+import { freePort, mutantEnv, runNode } from './helpers/process.ts';
 import { SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { TcpProxy } from './helpers/tcp-proxy.ts';
 import { startStandIns } from './stand-ins/index.ts';
@@ -93,6 +93,7 @@ describe('start-up', () => {
     const child = spawn(process.execPath, ['src/index.ts'], {
       env: {
         PATH: process.env.PATH,
+        ...mutantEnv(),
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         OMICALL_API_KEY: 'not-the-key',

@@ -73,7 +73,14 @@ describe('a transcript reply, as Slack shows it', () => {
     const short = Array.from({ length: 400 }, (_, i) => ({ from: i, to: i + 1, text: `ừ ${i}` }));
     const messages = renderReply('ngắn.wav', { kind: 'transcript', segments: short, complete: false }, en);
     for (const m of messages) expect(m.blocks.length).toBeLessThanOrEqual(50);
-    const long = [{ from: 0, to: 1, text: `${'x'.repeat(2000)} ${'y'.repeat(2000)} ${'&'.repeat(2000)}` }];
+    // Slack refuses a section over 3,000 characters: short lines, each with its newline, must not add up past it.
+    const shortSections = messages.flatMap((m) =>
+      m.blocks.flatMap((b) => (b.type === 'section' ? [b.text?.text ?? ''] : [])),
+    );
+    expect(shortSections.join('\n').split('\n')).toHaveLength(400);
+    for (const s of shortSections) expect(s.length).toBeLessThanOrEqual(3000);
+    // Spaces at a cut are not carried to the end or start of a line.
+    const long = [{ from: 0, to: 1, text: `${'x'.repeat(2000)}   ${'y'.repeat(2000)} ${'&'.repeat(2000)}` }];
     const all = renderReply('x.wav', { kind: 'transcript', segments: long, complete: false }, en);
     const sections = all.flatMap((m) => m.blocks.flatMap((b) => (b.type === 'section' ? [b.text?.text ?? ''] : [])));
     for (const s of sections) expect(s.length).toBeLessThanOrEqual(3000);
@@ -87,9 +94,26 @@ describe('a transcript reply, as Slack shows it', () => {
     expect(pieces.slice(2).join('')).toBe('&amp;'.repeat(2000));
   });
 
+  it('a segment that fits one section is one line, not cut: 2,880 characters as spoken', () => {
+    const text = `${'a'.repeat(1000)} ${'b'.repeat(1879)}`;
+    expect(text).toHaveLength(2880);
+    const [m] = renderReply(
+      'a.wav',
+      { kind: 'transcript', segments: [{ from: 0, to: 60, text }], complete: false },
+      en,
+    );
+    expect(m.text.split('\n').slice(1)).toEqual([`[0:00] ${text}`]);
+    expect(shown(m)[1]).toBe(`\`0:00\`  ${text}`);
+  });
+
   it('an empty transcript still says what it is; statuses are one message with the same words in text and blocks', () => {
     const [empty] = renderReply('a.wav', { kind: 'transcript', segments: [], complete: true }, en);
     expect(shown(empty)[0]).toBe(':memo: Transcript of *a.wav*');
+    const words = {
+      queued: 'a.wav is in line to be transcribed.',
+      sending: 'Transcribing a.wav: sending it to OMICall…',
+      waiting: renderReply('a.wav', { kind: 'waiting' }, en)[0].text,
+    };
     for (const kind of ['queued', 'sending', 'waiting'] as const) {
       const [m, ...rest] = renderReply('a.wav', { kind }, en);
       expect(rest).toEqual([]);
@@ -100,7 +124,9 @@ describe('a transcript reply, as Slack shows it', () => {
           .replace(/\*/g, ''),
       );
       expect(m.text).toContain('a.wav');
+      expect(m.text).toBe(words[kind]);
     }
+    expect(new Set(Object.values(words)).size).toBe(3);
     const [failed] = renderReply(
       'a.wav',
       { kind: 'failed', failure: { code: 'provider_unreachable', attempts: 4, error: 'http_`500`' } },

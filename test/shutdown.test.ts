@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { speech } from './helpers/audio.ts';
 import { REDIS_URL, waitFor } from './helpers/harness.ts';
-import { freePort } from './helpers/process.ts';
+import { freePort, mutantEnv } from './helpers/process.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
 import { API_KEY, type OmicallStandIn } from './stand-ins/omicall.ts';
@@ -26,6 +26,7 @@ async function startAppProcess() {
   const child = spawn(process.execPath, ['src/index.ts'], {
     env: {
       PATH: process.env.PATH,
+      ...mutantEnv(),
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       OMICALL_API_KEY: API_KEY,

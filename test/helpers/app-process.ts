@@ -5,7 +5,7 @@ import { API_KEY } from '../stand-ins/omicall.ts';
 import type { SlackStandIn } from '../stand-ins/slack.ts';
 import { BOT_TOKEN } from '../stand-ins/slack.ts';
 import { waitFor } from './harness.ts';
-import { freePort } from './process.ts';
+import { freePort, mutantEnv } from './process.ts';
 import { SIGNING_SECRET } from './slack-requests.ts';
 
 /** The real app in a process of its own, as `npm start` runs it, pointed at the stand-ins. */
@@ -38,6 +38,7 @@ export async function startAppProcess(
       PUBLIC_URL: 'https://transcriber.test',
       PORT: String(port),
       LOG_LEVEL: 'info',
+      ...mutantEnv(),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

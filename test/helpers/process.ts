@@ -1,6 +1,17 @@
 import { spawn } from 'node:child_process';
 import { type AddressInfo, createServer } from 'node:net';
 
+/**
+ * Under `npm run mutation`, the mutant being tested, for a child process's environment so the app there runs it
+ * too. Stryker switches a mutant on in the test runner's memory only; without this a child runs the unmutated
+ * code, and a test that watches the app as a process (a SIGKILL, a real shutdown, `npm start` refusing a setting)
+ * could never fail. Stryker's instrumented code reads the variable when it loads. Empty outside mutation runs.
+ */
+export function mutantEnv(): Record<string, string> {
+  const active = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant;
+  return active === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: active };
+}
+
 /** Runs `node <args>` to the end without blocking this process (whose stand-ins must keep answering). */
 export function runNode(
   args: string[],
@@ -9,7 +20,7 @@ export function runNode(
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
-      env: { PATH: process.env.PATH, ...env },
+      env: { PATH: process.env.PATH, ...mutantEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
