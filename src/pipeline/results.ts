@@ -74,6 +74,7 @@ export class Results {
     }
     const refusedCount = refused.unknown + refused.expired + refused.closed;
     if (refusedCount > 0) log.warn('webhook: segments refused', refused);
+    // Stryker disable next-line EqualityOperator: equivalent; each delivery counts once as accepted, repeated, capped or refused, so with the first three at 0 refusedCount is the body's (non-zero) number of deliveries
     if (accepted + repeated + capped === 0 && refusedCount > 0) {
       const outcome = refused.unknown > 0 ? 'unknown' : refused.expired > 0 ? 'expired' : 'closed';
       metrics.callbacks.inc({ outcome: `refused_${outcome}` });
@@ -113,6 +114,7 @@ export class Results {
       trackingId,
       fileName: await this.#fileName(info.ref.fileId),
       state: 'waiting',
+      // Stryker disable next-line ArithmeticOperator: equivalent today; an adopted job is neither listed for /transcribe status nor given a callback time-out, the only readers of createdAt
       createdAt: info.issuedAt * 1000,
     };
     await saveJob(store, job);
@@ -157,6 +159,7 @@ export class Results {
     if (capped > 0) log.warn('webhook: segments over the caps dropped', { trackingId: job.trackingId, capped });
     if (accepted > 0) {
       const state = job.state === 'complete' ? 'complete' : 'receiving';
+      // Stryker disable next-line BooleanLiteral: equivalent; replies.refresh on the next line refreshes the same reply, and the two coalesce into one write
       await this.#lifecycle.setState(job, { state, lastSegmentAt: Date.now() }, { show: false });
       this.#c.replies.refresh(job, arrivedAt);
       await this.#lifecycle.segmentsArrived(job);
