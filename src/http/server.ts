@@ -125,11 +125,14 @@ async function readSigned(req: IncomingMessage, limit: number, secret: string): 
 
 /** Answers without reading the body, and closes the connection so the body is never read either. */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+  // The connection, taken now: a request whose reading stopped early (`for await` left) has no `req.socket`, and
+  // once the answer is finished neither has the response.
+  const socket = res.socket;
   res.setHeader('connection', 'close');
   if (status === 503) res.setHeader('retry-after', '1');
   sendJson(res, status, { ok: false, error });
   res.once('finish', () => {
-    if (!req.complete) req.socket.destroy();
+    if (!req.complete) socket?.destroy();
   });
 }
 
@@ -184,6 +187,8 @@ class Slots {
       if (next) next();
       else this.#free += 1;
     };
+    // A caller who went away while waiting is already closed ('close' was emitted): its slot goes on at once.
+    if (res.closed) return release();
     res.once('close', release);
     res.once('finish', release);
     await handler();
