@@ -237,20 +237,13 @@ describe('requests to /slack/events refused after their body is read', () => {
   it('a chunked body (no length announced) growing past the limit: 413 as soon as it passes, connection cut', async () => {
     const head = lookingSigned(0).replace('content-length: 0', 'transfer-encoding: chunked');
     const raw = new Raw(h.url, head);
+    // 17 chunks of 64 KB, one past the limit; then the sender waits (bytes still unread when the server closes the
+    // connection would turn its close into a reset that can discard the answer).
     const chunk = Buffer.alloc(64 * 1024, 'a');
-    let sent = 0;
-    let answer: RawResponse | 'waiting' = 'waiting';
-    while (answer === 'waiting' && sent < 4 * LIMIT && !raw.socket.destroyed) {
-      raw.socket.write(`${chunk.length.toString(16)}\r\n`);
-      raw.socket.write(chunk);
-      raw.socket.write('\r\n');
-      sent += chunk.length;
-      answer = await raw.within(5);
-    }
-    answer = await raw.within(1000);
+    for (let i = 0; i < 17; i++) raw.socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString()}\r\n`);
+    const answer = await raw.within(1000);
     expect(answer).toMatchObject({ status: 413, body: '{"ok":false,"error":"body too large"}' });
     expect(answer !== 'waiting' && answer.headers.connection).toBe('close');
-    expect(sent).toBeLessThan(3 * LIMIT);
     await raw.closed;
 
     // A chunked body of exactly the limit is read in full and checked.
