@@ -259,6 +259,11 @@ describe('PUBLIC_URL: doctor proves it reaches this app, over https', () => {
     expect(((await other.body.json()) as { proof: string }).proof).not.toBe(
       healthProof(healthProofKey(SIGNING_SECRET), nonce),
     );
+    // A proof holds for its own nonce only: an answer recorded once cannot be replayed to the doctor's next nonce.
+    const again = await request(`${app.url}/healthz?proof=${randomBytes(24).toString('base64url')}`);
+    expect(((await again.body.json()) as { proof: string }).proof).not.toBe(
+      healthProof(healthProofKey(SIGNING_SECRET), nonce),
+    );
     const bad = await request(`${app.url}/healthz?proof=${encodeURIComponent('<script>')}`);
     expect(bad.statusCode).toBe(400);
     expect(await bad.body.json()).toEqual({ ok: false, error: 'proof must be 16 to 128 letters, digits, "-" or "_"' });

@@ -71,6 +71,16 @@ describe('no callback, no silence', () => {
     );
     expect(second.trackingId).not.toBe(first.trackingId);
     expect(h.slack.thread(channel, ts)).toHaveLength(1);
+    // The first attempt, late, is now refused (409): the thread belongs to the new one.
+    const late = await h.callBack({ tracking_id: first.trackingId, from: 0, to: 1, text: 'lần trước' });
+    expect(late.status).toBe(409);
+    await h.app.replies.idle();
+    expect(
+      h.slack
+        .thread(channel, ts)
+        .map((m) => m.text)
+        .join('\n'),
+    ).not.toContain('lần trước');
   }, 30_000);
 });
 
