@@ -55,12 +55,6 @@ const occurrences = (h: Harness | StandIns, channel: string, ts: string, text: s
     .split(text).length - 1;
 
 /** The count of callbacks with this outcome on /metrics, as an operator reads it. */
-async function callbacksCounted(h: Harness, outcome: string): Promise<number> {
-  const text = await (await request(`${h.url}/metrics`)).body.text();
-  const line = text.split('\n').find((l) => l.startsWith(`transcriber_callbacks_total{outcome="${outcome}"}`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
-
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
 describe('a segment is stored before the webhook answers 200', () => {
@@ -176,8 +170,8 @@ describe('segments', () => {
     expect(h.slack.thread(memo.channel, memo.ts)[0].text).toBe(
       'Transcript of memo.wav · 0:03\n[0:00] mở đầu\n[0:05] ngắn hơn\n[0:05] dài hơn',
     );
-    expect(await callbacksCounted(h, 'repeated')).toBe(1);
-    expect(await callbacksCounted(h, 'accepted')).toBe(3);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="repeated"}`)).toBe(1);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="accepted"}`)).toBe(3);
   });
 });
 
@@ -191,8 +185,8 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
     expect(res.status).toBe(403);
     await settle();
     expect(h.slack.thread(expired.channel, expired.ts)).toEqual([]);
-    expect(await callbacksCounted(h, 'refused_expired')).toBe(1);
-    expect(await callbacksCounted(h, 'refused_unknown')).toBe(0);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="refused_expired"}`)).toBe(1);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="refused_unknown"}`)).toBe(0);
 
     // A minute inside the window: a memo this process never saw (it restarted) still gets its transcript.
     const file = h.slack.addFile({ name: 'trước-khi-khởi-động-lại.wav', mimetype: 'audio/wav', path: speech('wav') });
@@ -249,7 +243,7 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
     await h.app.replies.idle();
     expect(occurrences(h, memo.channel, memo.ts, 'cũ rồi')).toBe(0);
     expect(occurrences(h, memo.channel, memo.ts, 'thất bại')).toBe(0);
-    expect(await callbacksCounted(h, 'refused_closed')).toBe(3);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="refused_closed"}`)).toBe(3);
   });
 
   it('with Redis, a signed tracking_id the app has no record of is 409 and posts nothing', async () => {
@@ -280,9 +274,9 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
     expect(closedThenUnknown.status).toBe(403);
     const onlyClosed = await h.callBack([seg(failedMemo, 'a'), seg(failedMemo, 'd')]);
     expect(onlyClosed.status).toBe(409);
-    expect(await callbacksCounted(h, 'refused_expired')).toBe(1);
-    expect(await callbacksCounted(h, 'refused_unknown')).toBe(1);
-    expect(await callbacksCounted(h, 'refused_closed')).toBe(1);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="refused_expired"}`)).toBe(1);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="refused_unknown"}`)).toBe(1);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="refused_closed"}`)).toBe(1);
 
     const mixed = await h.callBack([seg(unknown, 'c'), seg(live.trackingId, 'được nhận'), seg(expired, 'b')]);
     expect(mixed.status).toBe(200);
@@ -325,7 +319,7 @@ describe('caps, at their edges (README: 2,000 segments a body, 5,000 characters 
     expect(h.logged('webhook refused: too many segments in one body')).toEqual([
       expect.objectContaining({ level: 'warn', count: 2001 }),
     ]);
-    expect(await callbacksCounted(h, 'too_many_segments')).toBe(1);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="too_many_segments"}`)).toBe(1);
     await settle();
     expect(occurrences(h, memo.channel, memo.ts, '] s0')).toBe(0);
 
@@ -362,7 +356,7 @@ describe('caps, at their edges (README: 2,000 segments a body, 5,000 characters 
     });
     const over = await h.callBack(seg(0, 5001, 'Q'));
     expect(JSON.parse(over.body)).toMatchObject({ accepted: 0, capped: 1 });
-    expect(await callbacksCounted(h, 'capped')).toBe(1);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="capped"}`)).toBe(1);
     expect(h.logged('webhook: segments over the caps dropped')).toEqual([
       expect.objectContaining({ level: 'warn', trackingId: memo.trackingId, capped: 1 }),
     ]);
@@ -403,7 +397,7 @@ describe('what an operator reads about each callback', () => {
       ['accepted', 1],
       ['repeated', 1],
     ] as const) {
-      expect(await callbacksCounted(h, outcome)).toBe(count);
+      expect(await h.metric(`transcriber_callbacks_total{outcome="${outcome}"}`)).toBe(count);
     }
     expect(h.logged('segment')).toEqual([
       expect.objectContaining({ level: 'info', trackingId: memo.trackingId, from: 1, to: 2, chars: 7 }),

@@ -1,9 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Harness } from './helpers/harness.ts';
-import { SIGNING_SECRET } from './helpers/slack-requests.ts';
+import { slackSignature } from './helpers/slack-requests.ts';
 
 /**
  * What the one HTTP server answers to callers who are not Slack or OMICall, or who come too many at once:
@@ -15,8 +14,6 @@ import { SIGNING_SECRET } from './helpers/slack-requests.ts';
 const LIMIT = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Math.floor(Date.now() / 1000);
-const sign = (timestamp: number | string, body: string) =>
-  `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 
 interface RawResponse {
   status: number;
@@ -94,13 +91,6 @@ async function post(h: Harness, path: string, headers: Record<string, string>, b
   return { status: res.statusCode, headers: res.headers, body: (await res.body.json()) as unknown };
 }
 
-/** A callbacks counter on /metrics, as an operator reads it. */
-async function callbacks(h: Harness, outcome: string): Promise<number> {
-  const text = await (await request(`${h.url}/metrics`)).body.text();
-  const line = new RegExp(`^transcriber_callbacks_total\\{outcome="${outcome}"\\} (\\S+)$`, 'm').exec(text);
-  return Number(line?.[1] ?? 0);
-}
-
 function nothingDispatched(h: Harness, slackCallsBefore: number) {
   expect(h.slack.calls.length).toBe(slackCallsBefore);
   expect(h.omicall.uploads).toHaveLength(0);
@@ -113,7 +103,7 @@ describe('requests to /slack/events refused before their body is read', () => {
   });
   afterAll(() => h.stop());
 
-  const signedHeaders = (timestamp: number | string, body: string, signature = sign(timestamp, body)) => ({
+  const signedHeaders = (timestamp: number | string, body: string, signature = slackSignature(timestamp, body)) => ({
     'content-type': 'application/json',
     'x-slack-request-timestamp': String(timestamp),
     'x-slack-signature': signature,
@@ -124,9 +114,9 @@ describe('requests to /slack/events refused before their body is read', () => {
     const body = '{"type":"event_callback"}';
     const cases: Record<string, string>[] = [
       { 'x-slack-request-timestamp': String(now()) },
-      { 'x-slack-request-timestamp': String(now()), 'x-slack-signature': sign(now(), body).slice(3) },
-      { 'x-slack-signature': sign(now(), body) },
-      { 'x-slack-request-timestamp': 'soon', 'x-slack-signature': sign('soon', body) },
+      { 'x-slack-request-timestamp': String(now()), 'x-slack-signature': slackSignature(now(), body).slice(3) },
+      { 'x-slack-signature': slackSignature(now(), body) },
+      { 'x-slack-request-timestamp': 'soon', 'x-slack-signature': slackSignature('soon', body) },
     ];
     for (const headers of cases) {
       const res = await post(h, '/slack/events', { 'content-type': 'application/json', ...headers }, body);
@@ -216,8 +206,8 @@ describe('requests to /slack/events refused after their body is read', () => {
 
   it('a wrong signature of the right length, of another length, or another secret: 401 bad signature', async () => {
     const calls = h.slack.calls.length;
-    const wrongSecret = `v0=${createHmac('sha256', 'another-secret').update(`v0:${now()}:${body}`).digest('hex')}`;
-    for (const signature of [wrongSecret, `v0=${'a'.repeat(64)}`, 'v0=abc', `${sign(now(), body)}00`]) {
+    const wrongSecret = slackSignature(now(), body, 'another-secret');
+    for (const signature of [wrongSecret, `v0=${'a'.repeat(64)}`, 'v0=abc', `${slackSignature(now(), body)}00`]) {
       const res = await post(h, '/slack/events', withSignature(signature), body);
       expect(res.status, signature).toBe(401);
       expect(res.body).toEqual({ ok: false, error: 'bad signature' });
@@ -292,7 +282,7 @@ describe('the OMICall webhook refuses', () => {
   afterAll(() => h.stop());
 
   it('a wrong secret in the URL: 403 forbidden before the body is read, counted and logged', async () => {
-    const before = await callbacks(h, 'refused_secret');
+    const before = await h.metric(`transcriber_callbacks_total{outcome="refused_secret"}`);
     const wrong = `${h.url}/omicall/webhook/${h.config.webhookSecret.slice(0, -1)}x`;
     for (const url of [wrong, `${h.url}/omicall/webhook/short`]) {
       const res = await request(url, {
@@ -304,14 +294,14 @@ describe('the OMICall webhook refuses', () => {
       expect(res.headers.connection).toBe('close');
       expect(await res.body.json()).toEqual({ ok: false, error: 'forbidden' });
     }
-    expect(await callbacks(h, 'refused_secret')).toBe(before + 2);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="refused_secret"}`)).toBe(before + 2);
     expect(h.logged('webhook refused: wrong secret in the URL')).toHaveLength(2);
     expect(h.logged('webhook refused: wrong secret in the URL')[0]).toMatchObject({ level: 'warn' });
     expect(h.slack.messages).toHaveLength(0);
   });
 
   it('a body over 1 MB: 413, counted as too_large; malformed JSON: 400', async () => {
-    const before = await callbacks(h, 'too_large');
+    const before = await h.metric(`transcriber_callbacks_total{outcome="too_large"}`);
     const res = await request(h.webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -320,7 +310,7 @@ describe('the OMICall webhook refuses', () => {
     expect(res.statusCode).toBe(413);
     expect(res.headers.connection).toBe('close');
     expect(await res.body.json()).toEqual({ ok: false, error: 'unreadable body' });
-    expect(await callbacks(h, 'too_large')).toBe(before + 1);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="too_large"}`)).toBe(before + 1);
 
     const malformed = await post(h, h.webhookUrl.slice(h.url.length), { 'content-type': 'application/json' }, '{"tr');
     expect(malformed.status).toBe(400);
@@ -328,14 +318,14 @@ describe('the OMICall webhook refuses', () => {
   });
 
   it('a body cut off by its sender is counted as unreadable', async () => {
-    const before = await callbacks(h, 'unreadable');
+    const before = await h.metric(`transcriber_callbacks_total{outcome="unreadable"}`);
     const path = h.webhookUrl.slice(h.url.length);
     const cut = new Raw(h.url, slackHead({ 'content-length': 1000 }, 'POST', path), '[{"tracking_id":');
     await sleep(50);
     cut.socket.destroy();
     await cut.closed;
     await sleep(50);
-    expect(await callbacks(h, 'unreadable')).toBe(before + 1);
+    expect(await h.metric(`transcriber_callbacks_total{outcome="unreadable"}`)).toBe(before + 1);
   });
 });
 
@@ -449,7 +439,7 @@ describe('a stopping app', () => {
     const body = '{}';
     const ts = now();
     raw.socket.write(
-      `]${slackHead({ 'x-slack-signature': sign(ts, body), 'x-slack-request-timestamp': ts, 'content-length': 2 })}${body}`,
+      `]${slackHead({ 'x-slack-signature': slackSignature(ts, body), 'x-slack-request-timestamp': ts, 'content-length': 2 })}${body}`,
     );
     await Promise.race([raw.closed, sleep(1000)]);
     const second = parse(Buffer.from(raw.received.slice(raw.received.indexOf('HTTP/1.1', 10))));

@@ -17,13 +17,6 @@ const TRACKING_KEY = deriveSecret(SIGNING_SECRET, 'tracking-id');
 const DAY_MS = 24 * 3600 * 1000;
 const UNKNOWN = 'C1_1.1_F1_-_0_000000000000000000000000';
 
-/** The value of a counter line on /metrics, as an operator reads it. */
-async function counted(h: Harness, series: string): Promise<number> {
-  const text = await (await request(`${h.url}/metrics`)).body.text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
-
 const seg = (tracking_id: string, text: string, from = 0) => ({ tracking_id, from, to: from + 1, text });
 
 describe('with the in-memory store (a restarted instance adopts signed, recent tracking ids)', () => {
@@ -48,7 +41,7 @@ describe('with the in-memory store (a restarted instance adopts signed, recent t
     const res = await h.callBack(seg(UNKNOWN, 'không rõ'));
     expect(res.status).toBe(403);
     expect(JSON.parse(res.body)).toEqual({ ok: false, error: 'unknown tracking_id' });
-    expect(await counted(h, 'transcriber_callbacks_total{outcome="refused_unknown"}')).toBeGreaterThanOrEqual(1);
+    expect(await h.metric('transcriber_callbacks_total{outcome="refused_unknown"}')).toBeGreaterThanOrEqual(1);
   });
 
   it('one taken segment and one over the cap, beside a refused one, is 200 with each counted', async () => {
@@ -67,7 +60,7 @@ describe('with the in-memory store (a restarted instance adopts signed, recent t
 
   it('segments all over the caps change nothing: no state, no reply, a warning; a taken one then starts receiving', async () => {
     const receiving = 'transcriber_jobs_total{state="receiving"}';
-    const before = await counted(h, receiving);
+    const before = await h.metric(receiving);
     const warnings = h.logged('webhook: segments over the caps dropped').length;
     const { ref, id } = minted('F0CAPPED01');
 
@@ -76,14 +69,14 @@ describe('with the in-memory store (a restarted instance adopts signed, recent t
     expect(JSON.parse(capped.body)).toMatchObject({ ok: true, accepted: 0, capped: 1 });
     await h.app.replies.idle();
     expect(h.slack.thread(ref.channel, ref.ts)).toEqual([]);
-    expect(await counted(h, receiving)).toBe(before);
+    expect(await h.metric(receiving)).toBe(before);
     expect(h.logged('webhook: segments over the caps dropped').slice(warnings)).toEqual([
       expect.objectContaining({ level: 'warn', trackingId: id, capped: 1 }),
     ]);
 
     const taken = await h.callBack(seg(id, 'bây giờ mới có'));
     expect(JSON.parse(taken.body)).toMatchObject({ ok: true, accepted: 1, capped: 0 });
-    expect(await counted(h, receiving)).toBe(before + 1);
+    expect(await h.metric(receiving)).toBe(before + 1);
     // A body with nothing over the caps logs no cap warning.
     expect(h.logged('webhook: segments over the caps dropped').slice(warnings)).toHaveLength(1);
   });
@@ -151,7 +144,7 @@ describe('with Redis', () => {
       proxy.thaw();
       await proxy.reopen();
       await waitFor(async () => (await request(`${h.url}/healthz`)).statusCode === 200, 10_000, 'Redis back');
-      expect(await counted(h, 'transcriber_callbacks_total{outcome="store_unavailable"}')).toBe(1);
+      expect(await h.metric('transcriber_callbacks_total{outcome="store_unavailable"}')).toBe(1);
     } finally {
       proxy.thaw();
       await proxy.reopen().catch(() => {});

@@ -112,7 +112,7 @@ describe('a transcript reply, as Slack shows it', () => {
     const words = {
       queued: 'a.wav is in line to be transcribed.',
       sending: 'Transcribing a.wav: sending it to OMICall…',
-      waiting: renderReply('a.wav', { kind: 'waiting' }, en)[0].text,
+      waiting: 'a.wav was sent to OMICall; the transcript will appear here.',
     };
     for (const kind of ['queued', 'sending', 'waiting'] as const) {
       const [m, ...rest] = renderReply('a.wav', { kind }, en);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
 import { type RunningApp, startApp, type Tuning } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
@@ -99,6 +100,13 @@ export class Harness {
   /** The JSON log lines with this message, as an operator reads them. */
   logged(msg: string): Record<string, unknown>[] {
     return this.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg);
+  }
+
+  /** The value of one series on /metrics (`name{labels}` as written there), 0 when absent: what an operator reads. */
+  async metric(series: string): Promise<number> {
+    const text = await (await request(`${this.url}/metrics`)).body.text();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.split(' ').at(-1)) : 0;
   }
 
   /** Sends OMICall's callback to this instance. */

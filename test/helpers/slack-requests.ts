@@ -9,6 +9,11 @@ export interface SlackPost {
   ms: number;
 }
 
+/** Slack's `x-slack-signature` for a body sent at `timestamp` (seconds), signed with `secret`. */
+export function slackSignature(timestamp: number | string, body: string | Buffer, secret = SIGNING_SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`;
+}
+
 /** POSTs to the app exactly as Slack does: raw body signed with the signing secret. */
 export async function postSigned(
   appUrl: string,
@@ -17,11 +22,7 @@ export async function postSigned(
   options: { secret?: string; timestamp?: number; retryNum?: number; signature?: string } = {},
 ): Promise<SlackPost> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature =
-    options.signature ??
-    `v0=${createHmac('sha256', options.secret ?? SIGNING_SECRET)
-      .update(`v0:${timestamp}:${body}`)
-      .digest('hex')}`;
+  const signature = options.signature ?? slackSignature(timestamp, body, options.secret);
   const headers: Record<string, string> = {
     'content-type': contentType,
     'x-slack-request-timestamp': String(timestamp),
