@@ -48,15 +48,56 @@ const MAKE = {
   amrWb: [...tone(16000), '-ac', '1', '-c:a', 'libvo_amrwbenc', '-b:a', '23.85k', '-f', 'amr'],
   adts: [...tone(44100), '-ac', '1', '-c:a', 'aac', '-f', 'adts'],
   /** MPEG-1 layer 3, mono, no tag and no Xing frame: frames from the first byte. */
-  mp3: [...tone(44100), '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '64k', '-write_xing', '0', '-id3v2_version', '0'],
+  mp3: [
+    ...tone(44100),
+    '-ac',
+    '1',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '64k',
+    '-write_xing',
+    '0',
+    '-id3v2_version',
+    '0',
+    '-f',
+    'mp3',
+  ],
   /** Stereo, with the ID3v2 tag and Xing frame ffmpeg writes by default. */
   taggedMp3: [...tone(44100), '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3'],
-  mp3v2: [...tone(22050), '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '32k', '-write_xing', '0', '-id3v2_version', '0'],
-  mp3v25: [...tone(11025), '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '16k', '-write_xing', '0', '-id3v2_version', '0'],
+  mp3v2: [
+    ...tone(22050),
+    '-ac',
+    '1',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '32k',
+    '-write_xing',
+    '0',
+    '-id3v2_version',
+    '0',
+    '-f',
+    'mp3',
+  ],
+  mp3v25: [
+    ...tone(11025),
+    '-ac',
+    '1',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '16k',
+    '-write_xing',
+    '0',
+    '-id3v2_version',
+    '0',
+    '-f',
+    'mp3',
+  ],
   mp2: [...tone(44100), '-ac', '2', '-c:a', 'mp2', '-b:a', '192k', '-f', 'mp2'],
   mp2v2: [...tone(22050), '-ac', '1', '-c:a', 'mp2', '-b:a', '64k', '-f', 'mp2'],
 } satisfies Record<string, string[]>;
-for (const key of ['mp3', 'mp3v2', 'mp3v25'] as const) MAKE[key].push('-f', 'mp3');
 
 type Name = keyof typeof MAKE;
 const files = {} as Record<Name, Buffer>;
@@ -154,43 +195,20 @@ describe('RIFF and FORM files of other kinds are refused', () => {
 });
 
 describe('heads cut exactly at each length the sniffer needs', () => {
-  it('12 bytes of a WAV (RIFF, size, WAVE) are enough for a WAV, 11 are not', () => {
-    expect(sniff(files.wav.subarray(0, 12))).toBe('wav');
-    expect(sniff(files.wav.subarray(0, 11))).toBe('unknown');
-  });
-
-  it('4 bytes of a CAF, Ogg or FLAC are enough, 3 are not', () => {
-    expect(sniff(files.caf.subarray(0, 4))).toBe('caf');
-    expect(sniff(files.ogg.subarray(0, 4))).toBe('ogg');
-    expect(sniff(files.flac.subarray(0, 4))).toBe('flac');
-    expect(sniff(files.flac.subarray(0, 3))).toBe('unknown');
-  });
-
-  it('4 bytes of a WebM (EBML magic) are enough, 3 are refused without failing', () => {
-    expect(sniff(files.webm.subarray(0, 4))).toBe('webm');
-    expect(sniff(files.webm.subarray(0, 3))).toBe('unknown');
-  });
-
-  it('16 bytes of a WMA (the ASF header GUID) are enough, 15 are not', () => {
-    expect(sniff(files.wma.subarray(0, 16))).toBe('asf');
-    expect(sniff(files.wma.subarray(0, 15))).toBe('unknown');
-  });
-
-  it('the AMR and AMR-WB magic lines alone are AMR, one byte short is not', () => {
-    expect(sniff(files.amrNb.subarray(0, 6))).toBe('amr');
-    expect(sniff(files.amrWb.subarray(0, 9))).toBe('amr');
-    expect(sniff(files.amrNb.subarray(0, 5))).toBe('unknown');
-    expect(sniff(files.amrWb.subarray(0, 8))).toBe('unknown');
-  });
-
-  it('8 bytes of an MP4 (the ftyp box header) are enough, 7 are not', () => {
-    expect(sniff(files.m4a.subarray(0, 8))).toBe('mp4');
-    expect(sniff(files.m4a.subarray(0, 7))).toBe('unknown');
-  });
-
-  it('7 bytes of an ADTS stream (one frame header) are AAC, 6 are not', () => {
-    expect(sniff(files.adts.subarray(0, 7))).toBe('aac');
-    expect(sniff(files.adts.subarray(0, 6))).toBe('unknown');
+  it.each([
+    { what: 'a WAV (RIFF, size, WAVE)', file: 'wav', bytes: 12, container: 'wav' },
+    { what: 'a CAF', file: 'caf', bytes: 4, container: 'caf' },
+    { what: 'an Ogg', file: 'ogg', bytes: 4, container: 'ogg' },
+    { what: 'a FLAC', file: 'flac', bytes: 4, container: 'flac' },
+    { what: 'a WebM (EBML magic)', file: 'webm', bytes: 4, container: 'webm' },
+    { what: 'a WMA (the ASF header GUID)', file: 'wma', bytes: 16, container: 'asf' },
+    { what: 'an AMR (its magic line)', file: 'amrNb', bytes: 6, container: 'amr' },
+    { what: 'an AMR-WB (its magic line)', file: 'amrWb', bytes: 9, container: 'amr' },
+    { what: 'an MP4 (the ftyp box header)', file: 'm4a', bytes: 8, container: 'mp4' },
+    { what: 'an ADTS stream (one frame header)', file: 'adts', bytes: 7, container: 'aac' },
+  ] as const)('$bytes bytes of $what are enough, one fewer is not', ({ file, bytes, container }) => {
+    expect(sniff(files[file].subarray(0, bytes))).toBe(container);
+    expect(sniff(files[file].subarray(0, bytes - 1))).toBe('unknown');
   });
 
   it('3 bytes that start like an MP3 frame are not MP3', () => {

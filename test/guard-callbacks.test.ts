@@ -54,7 +54,6 @@ const occurrences = (h: Harness | StandIns, channel: string, ts: string, text: s
     .join('\n')
     .split(text).length - 1;
 
-/** The count of callbacks with this outcome on /metrics, as an operator reads it. */
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
 describe('a segment is stored before the webhook answers 200', () => {

@@ -19,6 +19,12 @@ const UNKNOWN = 'C1_1.1_F1_-_0_000000000000000000000000';
 
 const seg = (tracking_id: string, text: string, from = 0) => ({ tracking_id, from, to: from + 1, text });
 
+/** A tracking id the app behind `h` signed for a memo it never saw, issued at `issuedAt` (epoch seconds). */
+function minted(h: Harness, fileId: string, issuedAt = Date.now() / 1000) {
+  const ref = { channel: 'C0RESULTS1', ts: h.slack.nextTs(), fileId };
+  return { ref, id: signTrackingId(ref, issuedAt, TRACKING_KEY) };
+}
+
 describe('with the in-memory store (a restarted instance adopts signed, recent tracking ids)', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -31,12 +37,6 @@ describe('with the in-memory store (a restarted instance adopts signed, recent t
     vi.restoreAllMocks();
   });
 
-  /** A tracking id this app signed for a memo it never saw, issued at `issuedAt` (epoch seconds). */
-  const minted = (fileId: string, issuedAt = Date.now() / 1000) => {
-    const ref = { channel: 'C0RESULTS1', ts: h.slack.nextTs(), fileId };
-    return { ref, id: signTrackingId(ref, issuedAt, TRACKING_KEY) };
-  };
-
   it('a body whose every segment is refused gets 403 with the same words, whatever the reason', async () => {
     const res = await h.callBack(seg(UNKNOWN, 'không rõ'));
     expect(res.status).toBe(403);
@@ -45,14 +45,14 @@ describe('with the in-memory store (a restarted instance adopts signed, recent t
   });
 
   it('one taken segment and one over the cap, beside a refused one, is 200 with each counted', async () => {
-    const { id } = minted('F0MIXCAP1');
+    const { id } = minted(h, 'F0MIXCAP1');
     const res = await h.callBack([seg(id, 'được nhận'), seg(id, 'x'.repeat(5001), 2), seg(UNKNOWN, 'không rõ')]);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ ok: true, accepted: 1, repeated: 0, capped: 1, refused: 1, ignored: 0 });
   });
 
   it('one taken segment and the same one again, beside a refused one, is 200 with each counted', async () => {
-    const { id } = minted('F0MIXREP1');
+    const { id } = minted(h, 'F0MIXREP1');
     const res = await h.callBack([seg(id, 'hai lần'), seg(id, 'hai lần'), seg(UNKNOWN, 'không rõ')]);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ ok: true, accepted: 1, repeated: 1, capped: 0, refused: 1, ignored: 0 });
@@ -62,7 +62,7 @@ describe('with the in-memory store (a restarted instance adopts signed, recent t
     const receiving = 'transcriber_jobs_total{state="receiving"}';
     const before = await h.metric(receiving);
     const warnings = h.logged('webhook: segments over the caps dropped').length;
-    const { ref, id } = minted('F0CAPPED01');
+    const { ref, id } = minted(h, 'F0CAPPED01');
 
     const capped = await h.callBack(seg(id, 'y'.repeat(5001)));
     expect(capped.status).toBe(200);
@@ -84,8 +84,8 @@ describe('with the in-memory store (a restarted instance adopts signed, recent t
   it('the callback window is 7 days to the millisecond: taken at its last one, refused one later', async () => {
     const now = Math.floor(Date.now() / 1000) * 1000;
     const issuedAt = (now - 7 * DAY_MS) / 1000;
-    const inside = minted('F0EDGE0001', issuedAt);
-    const outside = minted('F0EDGE0002', issuedAt);
+    const inside = minted(h, 'F0EDGE0001', issuedAt);
+    const outside = minted(h, 'F0EDGE0002', issuedAt);
 
     vi.spyOn(Date, 'now').mockReturnValue(now);
     const last = await h.callBack(seg(inside.id, 'vừa kịp'));
@@ -104,11 +104,7 @@ describe('with Redis', () => {
   it('a signed tracking id the app has no record of is 409, not a store failure', async () => {
     const h = await Harness.start({ redis: true });
     try {
-      const id = signTrackingId(
-        { channel: 'C0RESULTS1', ts: h.slack.nextTs(), fileId: 'F0NOREC01' },
-        Date.now() / 1000,
-        TRACKING_KEY,
-      );
+      const { id } = minted(h, 'F0NOREC01');
       const res = await h.callBack(seg(id, 'không có hồ sơ'));
       expect(res.status).toBe(409);
       expect(JSON.parse(res.body)).toEqual({ ok: false, error: 'not accepting results for this tracking_id' });
@@ -123,11 +119,7 @@ describe('with Redis', () => {
     const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
     const h = await Harness.start({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}${target.pathname}` } });
     try {
-      const id = signTrackingId(
-        { channel: 'C0RESULTS1', ts: h.slack.nextTs(), fileId: 'F0GONE001' },
-        Date.now() / 1000,
-        TRACKING_KEY,
-      );
+      const { id } = minted(h, 'F0GONE001');
       // Redis stops answering while the callback is being handled, then goes away altogether.
       proxy.freeze();
       const during = h.callBack(seg(id, 'mất kết nối'));
