@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { deriveSecret } from '../src/config.ts';
@@ -74,14 +76,22 @@ export async function peakRssDuring<T>(pid: number, work: () => Promise<T>): Pro
   }
 }
 
-export type Rig = StandIns;
+export type Rig = StandIns & { dataDir: string };
 
 /** The stand-ins, with room for the many listeners a benchmark adds. */
 export async function startRig(): Promise<Rig> {
-  const rig = await startStandIns();
-  rig.slack.events.setMaxListeners(0);
-  rig.omicall.events.setMaxListeners(0);
-  return rig;
+  const standIns = await startStandIns();
+  standIns.slack.events.setMaxListeners(0);
+  standIns.omicall.events.setMaxListeners(0);
+  const dataDir = mkdtempSync(join(tmpdir(), 'transcriber-bench-'));
+  return {
+    ...standIns,
+    dataDir,
+    close: async () => {
+      await standIns.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface AppProcess {
@@ -128,6 +138,8 @@ export async function startAppProcess(rig: Rig, env: Record<string, string> = {}
       LOG_LEVEL: 'info',
       // Room for the 211 MB case (the default limit is 200 MB).
       MAX_AUDIO_MB: '1024',
+      // The embedded store in a folder of its own, removed with the rig.
+      DATA_DIR: rig.dataDir,
       ...env,
     },
     // Logs go to /dev/null: a pipe this busy process reads late would stall the app's writes.

@@ -3,6 +3,9 @@
  * against the local Slack and OMICall stand-ins the tests use; a real voice memo is spoken by espeak-ng.
  * The stand-in OMICall does no speech recognition: it sends back the sentences the memo was made from.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { clock } from '../src/i18n/index.ts';
@@ -32,6 +35,8 @@ const until = async <T>(check: () => T | undefined, what: string, ms = 15_000): 
 };
 
 const { slack, omicall, close } = await startStandIns();
+// The embedded store in a folder of its own, removed at the end: the sandbox leaves nothing behind.
+const dataDir = mkdtempSync(join(tmpdir(), 'transcriber-sandbox-'));
 const config = loadConfig({
   SLACK_BOT_TOKEN: BOT_TOKEN,
   SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -40,10 +45,10 @@ const config = loadConfig({
   OMICALL_API_URL: omicall.apiUrl,
   PUBLIC_URL: 'https://sandbox.test',
   PORT: '0',
+  DATA_DIR: dataDir,
 });
 const app = await startApp(config, createLogger({ level: 'warn', format: 'pretty' }), {
-  coalesceMs: 100,
-  quietMs: 1000,
+  timings: { replyGapMs: 100, quietMs: 1000, checkEveryMs: 100 },
 });
 const appUrl = `http://127.0.0.1:${app.port}`;
 
@@ -85,7 +90,7 @@ await until(
   () => (slack.reactionsOn(CHANNEL, ts).includes('white_check_mark') ? true : undefined),
   'the transcript to complete',
 );
-await app.replies.idle();
+await app.pipeline.replies.idle();
 const reply = await until(() => slack.thread(CHANNEL, ts)[0], 'the transcript in the thread');
 say('5. The segments reached the end of the memo and a quiet second passed: the transcript is complete.');
 
@@ -131,4 +136,5 @@ say('─'.repeat(72));
 
 await app.stop();
 await close();
+rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);

@@ -1,38 +1,40 @@
 import type { Server } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
-import { assemble, type Tuning } from './assemble.ts';
+import { assemble, type Overrides } from './assemble.ts';
 import { type Config, webhookUrl } from './config.ts';
 import { healthProofKey, healthRoute } from './http/health.ts';
 import { metricsRoute } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
 import { webhookRoute } from './http/webhook.ts';
+import { LIMITS } from './limits.ts';
 import { registerListeners } from './listeners/index.ts';
 import { boltLogger, type Logger } from './log.ts';
 import type { Pipeline } from './pipeline/index.ts';
-import type { ReplyWriter } from './pipeline/thread.ts';
 import type { SpeechProvider } from './providers/index.ts';
+import type { Store } from './store/index.ts';
 
-export type { Tuning } from './assemble.ts';
+export type { Overrides } from './assemble.ts';
 
 export interface RunningApp {
   port: number;
-  replies: ReplyWriter;
   pipeline: Pipeline;
+  store: Store;
   /** Stops taking requests and work, finishes what it can, closes connections. */
   stop(): Promise<void>;
 }
 
-/** Slack's own request bodies are a few KB; nothing legitimate comes near this. */
-const SLACK_BODY_LIMIT = 1024 * 1024;
-
 /** Wires the app from its configuration, starts the one HTTP server and, unless ROLE=web, the queue's workers. */
-export async function startApp(config: Config, log: Logger, tuning: Tuning = {}): Promise<RunningApp> {
-  const parts = await assemble(config, log, tuning);
+export async function startApp(config: Config, log: Logger, overrides: Overrides = {}): Promise<RunningApp> {
+  const parts = await assemble(config, log, overrides);
   const web = config.role !== 'worker';
   const receiver = new HTTPReceiver({
     signingSecret: config.slackSigningSecret,
     logger: boltLogger(log, config.logLevel),
-    bodyLimit: SLACK_BODY_LIMIT,
+    bodyLimit: LIMITS.slackBodyBytes,
+    // Slack gets its answer once the listeners are done: an event's listener returns only when its memo is durably
+    // queued (src/listeners/events/file-share.ts). Listeners that answer a person (commands, shortcuts, buttons)
+    // acknowledge first and do their work after returning.
+    processBeforeResponse: true,
   });
   const bolt = new App({
     token: config.slackBotToken,
@@ -42,6 +44,8 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
     deferInitialization: true,
   });
   if (web) registerListeners(bolt, { ...parts, lang: config.appLanguage, provider: parts.provider.name, log });
+  // A listener that fails is logged; Slack is still answered (it would only send the event again).
+  bolt.error(async (err) => log.error('listener failed', { error: err.message }));
   await bolt.init();
   const server = createHttpServer({
     slack: web ? receiver.requestListener : undefined,
@@ -53,17 +57,16 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
             webhookRoute({
               providerId: parts.provider.id,
               secret: config.webhookSecret,
-              pipeline: parts.pipeline,
+              results: parts.pipeline.results,
               metrics: parts.metrics,
               log: log.child({ component: 'webhook' }),
             }),
           ]
         : []),
     ],
-    slackBodyLimit: SLACK_BODY_LIMIT,
+    slackBodyLimit: LIMITS.slackBodyBytes,
     slackSigningSecret: config.slackSigningSecret,
     bodySlots: 16,
-    onSlackRequest: () => parts.bursts.touch(),
     log,
   });
   const port = await listen(server, config.port);
@@ -72,14 +75,14 @@ export async function startApp(config: Config, log: Logger, tuning: Tuning = {})
   if (web) await registerCallback(config, parts.provider, log);
   return {
     port,
-    replies: parts.replies,
     pipeline: parts.pipeline,
+    store: parts.store,
     stop: async () => {
       if (server.stopping) return;
       server.stopping = true;
       const closed = new Promise((resolve) => server.close(resolve));
-      await parts.pipeline.stop(tuning.drainMs ?? 20_000);
-      await Promise.race([parts.replies.idle(), new Promise((r) => setTimeout(r, 3000).unref())]);
+      await parts.pipeline.stop(parts.timings.drainMs);
+      await Promise.race([parts.pipeline.replies.idle(), new Promise((r) => setTimeout(r, 3000).unref())]);
       server.closeAllConnections();
       await closed;
       await parts.close();
@@ -108,7 +111,7 @@ async function registerCallback(config: Config, provider: SpeechProvider, log: L
     return;
   }
   const shown = url.replace(config.webhookSecret, '…');
-  const result = await provider.registerCallback(url);
+  const result = await provider.registerCallback(url, { apiKey: config.omicallApiKey, source: 'default' });
   if (result.ok) log.info(`${provider.name} webhook registered`, { url: shown });
   else
     log.error(`${provider.name} refused the webhook registration (${result.error}): ${provider.diagnose(result)}`, {

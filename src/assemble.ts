@@ -1,35 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { webApi } from '@slack/bolt';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import { findFfmpeg } from './audio/ffmpeg.ts';
 import { createWorkdir, sweepStale } from './audio/workdir.ts';
 import { type Config, deriveSecret } from './config.ts';
+import { TIMINGS, type Timings } from './limits.ts';
 import { boltLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { Bursts } from './pipeline/bursts.ts';
-import { DEFAULT_LIMITS, type PipelineContext } from './pipeline/context.ts';
 import { createPipeline, type Pipeline } from './pipeline/index.ts';
 import { bullQueue } from './pipeline/queue/bullmq.ts';
-import type { JobQueue } from './pipeline/queue/index.ts';
-import { memoryQueue } from './pipeline/queue/memory.ts';
-import { ReplyWriter } from './pipeline/thread.ts';
+import type { RelayQueue } from './pipeline/queue/index.ts';
+import { sqliteQueue } from './pipeline/queue/sqlite.ts';
+import type { CallbackLimits } from './pipeline/results.ts';
 import { createProvider, type SpeechProvider } from './providers/index.ts';
 import { slackHosts } from './slack/download.ts';
 import { UserLanguages } from './slack/users.ts';
-import { createStore, DAY_MS, type Store } from './store/index.ts';
+import type { Store } from './store/index.ts';
+import { redisStore } from './store/redis.ts';
+import { openDatabase, sqliteStore } from './store/sqlite.ts';
+import { singleWorkspace, type Workspaces } from './workspaces/index.ts';
 
-/** Knobs tests turn down; production uses the defaults. */
-export interface Tuning {
-  retryDelaysMs?: number[];
-  omicallTimeoutMs?: number;
-  coalesceMs?: number;
-  /** How long SIGTERM waits for relays in flight before giving up on them. */
-  drainMs?: number;
-  quietMs?: number;
-  lockRetryMs?: number;
-  /** The reply lock's lifetime (renewed while its owner writes). */
-  lockTtlMs?: number;
-  conversionTimeoutMs?: number;
-  downloadDeadlineMs?: number;
+/** What tests change: shorter durations, smaller caps, another temp folder. Production passes nothing. */
+export interface Overrides {
+  timings?: Partial<Timings>;
+  limits?: CallbackLimits;
   /** The folder under which the app's private temporary folder is made (the system's temp folder by default). */
   tmpBase?: string;
 }
@@ -37,106 +31,94 @@ export interface Tuning {
 /** Every part of the app, built from its configuration. */
 export interface Parts {
   store: Store;
-  queue: JobQueue;
+  queue: RelayQueue;
   provider: SpeechProvider;
-  slack: webApi.WebClient;
+  workspaces: Workspaces;
   metrics: Metrics;
-  replies: ReplyWriter;
-  bursts: Bursts;
   pipeline: Pipeline;
   languages: UserLanguages;
+  timings: Timings;
   close(): Promise<void>;
 }
 
-export async function assemble(config: Config, log: Logger, tuning: Tuning = {}): Promise<Parts> {
+/** The name of the embedded store's file in DATA_DIR. */
+export const DATABASE_FILE = 'transcriber.db';
+
+export async function assemble(config: Config, log: Logger, overrides: Overrides = {}): Promise<Parts> {
+  const timings: Timings = { ...TIMINGS, ...overrides.timings };
   // Folders (and ffmpeg children) a killed process left behind; then this process's own private folder.
-  for (const swept of await sweepStale(tuning.tmpBase)) log.info('removed a stale temporary folder', { ...swept });
-  const workdir = await createWorkdir(tuning.tmpBase);
-  const store = await createStore({
-    redisUrl: config.redisUrl,
-    prefix: config.redisPrefix,
-    tlsVerify: config.redisTlsVerify,
-  });
-  const queue = config.redisUrl
-    ? bullQueue({
-        redisUrl: config.redisUrl,
-        tlsVerify: config.redisTlsVerify,
-        prefix: `${config.redisPrefix}bull`,
-        concurrency: config.relayConcurrency,
-        retryDelaysMs: tuning.retryDelaysMs,
-        lockMs: config.jobLockMs,
-        log: log.child({ component: 'queue' }),
-      })
-    : memoryQueue({ concurrency: config.relayConcurrency, retryDelaysMs: tuning.retryDelaysMs });
-  const clientOptions = { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) };
-  const slack = new webApi.WebClient(config.slackBotToken, clientOptions);
-  // A person waits for a transcript file: give up within minutes, not the default half hour.
-  const uploads = new webApi.WebClient(config.slackBotToken, {
-    ...clientOptions,
-    retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
-  });
-  const provider = createProvider({
-    omicallApiUrl: config.omicallApiUrl,
-    omicallApiKey: config.omicallApiKey,
-    timeoutMs: tuning.omicallTimeoutMs,
-  });
-  const metrics = createMetrics(() => queue.counts());
+  for (const swept of await sweepStale(overrides.tmpBase)) log.info('removed a stale temporary folder', { ...swept });
+  const workdir = await createWorkdir(overrides.tmpBase);
   const instanceId = randomUUID();
-  const bursts = new Bursts();
-  const replies = new ReplyWriter({
+  const queueOptions = {
+    concurrency: config.relayConcurrency,
+    retryDelaysMs: timings.retryDelaysMs,
+    lockMs: config.jobLockMs,
+    log: log.child({ component: 'queue' }),
+  };
+  let store: Store;
+  let queue: RelayQueue;
+  let db: DatabaseSync | undefined;
+  if (config.redisUrl) {
+    store = await redisStore({ url: config.redisUrl, prefix: config.redisPrefix, tlsVerify: config.redisTlsVerify });
+    queue = bullQueue({
+      ...queueOptions,
+      redisUrl: config.redisUrl,
+      tlsVerify: config.redisTlsVerify,
+      prefix: `${config.redisPrefix}bull`,
+    });
+  } else {
+    const database = openDatabase(join(config.dataDir, DATABASE_FILE));
+    db = database;
+    store = await sqliteStore({ path: '', db: database });
+    queue = sqliteQueue({ ...queueOptions, db: database, instanceId });
+  }
+  const workspaces = singleWorkspace({
     store,
-    slack,
-    log,
-    metrics,
-    lang: config.appLanguage,
-    provider: provider.name,
-    instanceId,
-    quiet: () => bursts.quiet(),
-    coalesceMs: tuning.coalesceMs,
-    lockRetryMs: tuning.lockRetryMs,
-    lockTtlMs: tuning.lockTtlMs,
+    token: config.slackBotToken,
+    apiKey: config.omicallApiKey,
+    retentionMs: config.retentionMs,
+    clients: { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) },
   });
-  const context: PipelineContext = {
+  const provider = createProvider({ omicallApiUrl: config.omicallApiUrl, timeoutMs: timings.providerTimeoutMs });
+  const metrics = createMetrics(() => queue.counts());
+  const pipeline = createPipeline({
     store,
     queue,
-    slack,
+    workspaces,
     provider,
-    replies,
-    bursts,
     metrics,
     log,
-    settings: {
-      instanceId,
-      trackingKey: deriveSecret(config.slackSigningSecret, 'tracking-id'),
-      lang: config.appLanguage,
-      slackToken: config.slackBotToken,
+    instanceId,
+    trackingKey: deriveSecret(config.slackSigningSecret, 'tracking-id'),
+    lang: config.appLanguage,
+    callbackTimeoutMs: config.callbackTimeoutMs,
+    timings,
+    limits: overrides.limits,
+    relay: {
       isSlackHost: slackHosts(config.slackApiUrl),
       maxAudioBytes: config.maxAudioBytes,
       maxAudioSeconds: config.maxAudioSeconds,
       ffmpegPath: findFfmpeg(config.ffmpegPath).path,
       workdir,
-      downloadDeadlineMs: tuning.downloadDeadlineMs ?? 10 * 60_000,
-      conversionTimeoutMs: tuning.conversionTimeoutMs ?? 30 * 60_000,
-      callbackTimeoutMs: config.callbackTimeoutMs,
-      quietMs: tuning.quietMs ?? 20_000,
-      callbackWindowMs: 7 * DAY_MS,
-      limits: DEFAULT_LIMITS,
+      downloadDeadlineMs: timings.downloadDeadlineMs,
+      conversionTimeoutMs: timings.conversionTimeoutMs,
     },
-  };
+  });
   return {
     store,
     queue,
     provider,
-    slack,
+    workspaces,
     metrics,
-    replies,
-    bursts,
-    pipeline: createPipeline(context, uploads),
-    languages: new UserLanguages(slack, store, config.appLanguage),
+    pipeline,
+    timings,
+    languages: new UserLanguages((ws) => workspaces.slack(ws), store, config.appLanguage),
     close: async () => {
       await workdir.remove();
       await provider.close();
       await store.close();
+      if (db?.isOpen) db.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ConfigError } from './errors.ts';
 import { LANGS, type Lang } from './i18n/index.ts';
+import { DAY_MS } from './time.ts';
 
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -20,6 +21,8 @@ export interface Config {
   port: number;
   role: Role;
   redisUrl?: string;
+  /** Where the embedded store (SQLite) keeps its file when there is no Redis. */
+  dataDir: string;
   redisPrefix: string;
   /** Whether a rediss:// server's certificate must be valid (Heroku Redis' is self-signed). */
   redisTlsVerify: boolean;
@@ -27,6 +30,8 @@ export interface Config {
   jobLockMs: number;
   maxAudioBytes: number;
   maxAudioSeconds: number;
+  /** How long transcripts' records are kept, unless a workspace's admins say otherwise. */
+  retentionMs: number;
   relayConcurrency: number;
   /** With no result this long after an upload was accepted (plus twice the audio's length), the thread says so. */
   callbackTimeoutMs: number;
@@ -94,6 +99,7 @@ function storeSettings(r: EnvReader) {
   }
   return {
     redisUrl,
+    dataDir: r.value('DATA_DIR') ?? './data',
     redisPrefix: r.value('REDIS_PREFIX') ?? 'omicall-transcriber:',
     redisTlsVerify: r.oneOf('REDIS_TLS_VERIFY', ['true', 'false'] as const, 'true') === 'true',
     jobLockMs: r.integer('JOB_LOCK_SECONDS', 30, 1, 600) * 1000,
@@ -109,6 +115,7 @@ function workSettings(r: EnvReader, redisUrl: string | undefined) {
     role,
     maxAudioBytes: r.integer('MAX_AUDIO_MB', 200, 1, 10_000) * 1024 * 1024,
     maxAudioSeconds: r.integer('MAX_AUDIO_MINUTES', 120, 1, 24 * 60) * 60,
+    retentionMs: r.integer('RETENTION_DAYS', 14, 1, 365) * DAY_MS,
     relayConcurrency: r.integer('RELAY_CONCURRENCY', 4, 1, 64),
     callbackTimeoutMs: r.integer('CALLBACK_TIMEOUT_S', 900, 1, 7 * 24 * 3600) * 1000,
     ffmpegPath: r.value('FFMPEG_PATH'),

@@ -19,7 +19,7 @@ export interface Metrics {
   callbackToUpdateSeconds: Histogram;
 }
 
-export function createMetrics(queueCounts: () => Promise<Record<string, number>>): Metrics {
+export function createMetrics(queueCounts: () => Promise<object>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'transcriber_' });
   new Gauge({
@@ -29,7 +29,7 @@ export function createMetrics(queueCounts: () => Promise<Record<string, number>>
     registers: [registry],
     async collect() {
       try {
-        for (const [state, n] of Object.entries(await queueCounts())) this.set({ state }, n);
+        for (const [state, n] of Object.entries(await queueCounts())) if (typeof n === 'number') this.set({ state }, n);
       } catch {
         // The queue's store is unreachable: the gauge keeps its last values; /healthz says why.
       }

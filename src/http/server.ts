@@ -17,8 +17,6 @@ export interface ServerOptions {
   slackSigningSecret: string;
   /** Request bodies read at once; more requests wait for a slot, unread, in the kernel's buffers. */
   bodySlots: number;
-  /** Told of every request to /slack/events that passes the cheap checks. */
-  onSlackRequest?: () => void;
   log: Logger;
 }
 
@@ -55,7 +53,6 @@ export function createHttpServer(options: ServerOptions): Server & { stopping: b
       const refusal = refuseUnsigned(req, options.slackBodyLimit);
       if (refusal) return refuse(req, res, refusal.status, refusal.error);
       if (server.stopping) return refuse(req, res, 503, 'stopping');
-      options.onSlackRequest?.();
       return slots.run(req, res, async () => {
         const read = await readSigned(req, options.slackBodyLimit, options.slackSigningSecret);
         if (!read.ok) return refuse(req, res, read.status, read.error);

@@ -1,19 +1,17 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
 import { BodyTooLargeError } from '../errors.ts';
+import { LIMITS } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Pipeline } from '../pipeline/index.ts';
+import type { Results } from '../pipeline/results.ts';
 import { readBody, sendJson } from './respond.ts';
-
-/** Callback bodies: OMICall documents no size; 1 MB holds thousands of segments. */
-const MAX_CALLBACK_BYTES = 1024 * 1024;
 
 export interface WebhookOptions {
   /** The provider's id: the route is `/{id}/webhook/:secret`. */
   providerId: string;
   secret: string;
-  pipeline: Pipeline;
+  results: Pick<Results, 'receive'>;
   metrics: Metrics;
   log: Logger;
 }
@@ -23,7 +21,7 @@ export interface WebhookOptions {
  * is refused (403) before the body is read. The body then goes to the pipeline's results, which checks each
  * tracking ID's own signature.
  */
-export function webhookRoute({ providerId, secret, pipeline, metrics, log }: WebhookOptions): CustomRoute {
+export function webhookRoute({ providerId, secret, results, metrics, log }: WebhookOptions): CustomRoute {
   const expected = Buffer.from(secret);
   return {
     path: `/${providerId}/webhook/:secret`,
@@ -40,14 +38,14 @@ export function webhookRoute({ providerId, secret, pipeline, metrics, log }: Web
       }
       let body: string;
       try {
-        body = await readBody(req, MAX_CALLBACK_BYTES);
+        body = await readBody(req, LIMITS.callbackBodyBytes);
       } catch (err) {
         metrics.callbacks.inc({ outcome: err instanceof BodyTooLargeError ? 'too_large' : 'unreadable' });
         res.setHeader('connection', 'close');
         sendJson(res, err instanceof BodyTooLargeError ? 413 : 400, { ok: false, error: 'unreadable body' });
         return;
       }
-      const answer = await pipeline.results.receive(body);
+      const answer = await results.receive(body, { shared: true });
       sendJson(res, answer.status, answer.body);
     },
   };

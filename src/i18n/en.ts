@@ -58,16 +58,17 @@ export const en: Messages = {
   cannotLookAtFile: ({ error }) =>
     `:warning: I could not look at a file shared here (Slack answered \`${error}\`). If it is a voice memo, use the *Transcribe* shortcut on the message to try again.`,
 
-  usage: [
-    '*/transcribe* turns voice memos into text in their thread:',
-    '• `/transcribe`: transcribe the newest voice memo in this channel',
-    '• `/transcribe <message link>`: transcribe that message (use "Copy link" on it)',
-    '• `/transcribe off` / `/transcribe on`: switch automatic transcription in this channel',
-    '• `/transcribe status`: whether it is on here, and what is being transcribed',
-    '• `/transcribe language vi` / `en` / `auto`: the language the app answers you in (auto: your Slack language)',
-    '• `/transcribe help`: this message',
-    'You can also use the *Transcribe* shortcut in any message\'s "More actions" menu.',
-  ].join('\n'),
+  usageIntro: '*/transcribe* turns voice memos into text in their thread:',
+  usageFooter: 'You can also use the *Transcribe* shortcut in any message\'s "More actions" menu.',
+  help: {
+    newest: '• `/transcribe`: transcribe the newest voice memo in this channel',
+    link: '• `/transcribe <message link>`: transcribe that message (use "Copy link" on it)',
+    switch: '• `/transcribe off` / `/transcribe on`: switch automatic transcription in this channel',
+    status: '• `/transcribe status`: whether it is on here, and what is being transcribed',
+    language:
+      '• `/transcribe language vi` / `en` / `auto`: the language the app answers you in (auto: your Slack language)',
+    help: '• `/transcribe help`: this message',
+  },
   languageChosen: 'From now on I answer you in English. `/transcribe language auto` follows your Slack language again.',
   languageAuto: "From now on I answer you in your Slack language (English or Vietnamese; else the app's language).",
   autoOff:
@@ -96,7 +97,7 @@ export const en: Messages = {
   noAudio: ({ that }) => `There is no audio in ${that} to transcribe.`,
   thatMessage: ({ link }) => (link ? `<${link}|that message>` : 'that message'),
   appStopping: 'The app is restarting. Please ask again in a minute.',
-  unreadable: ({ that }) => `Slack would not let me look at the files of ${that}. I said so in its thread.`,
+  unreadable: ({ that }) => `Slack would not let me look at the files of ${that}, so I cannot transcribe them.`,
   notFoundOrNotAllowed:
     'I could not find that message, or it is in a channel you are not a member of. Check the link, or ask someone in that channel.',
   botNotInChannel: ({ channel }) =>

@@ -1,6 +1,9 @@
-import type { Failure, JobState } from '../records/jobs.ts';
+import type { Failure, JobState } from '../records/job.ts';
 import { en } from './en.ts';
 import { vi } from './vi.ts';
+
+/** The subcommands of `/transcribe` that `/transcribe help` lists, each with a line in every catalogue. */
+export type HelpTopic = 'newest' | 'link' | 'switch' | 'status' | 'language' | 'help';
 
 /** The languages the app speaks. */
 export type Lang = 'en' | 'vi';
@@ -36,7 +39,12 @@ export interface Messages {
   cannotLookAtFile(p: { error: string }): string;
 
   // Answers only the asker sees, in their Slack locale.
-  usage: string;
+  /** The first line of `/transcribe help`; a line per subcommand follows (src/listeners/commands/subcommands.ts). */
+  usageIntro: string;
+  /** The last line of `/transcribe help`. */
+  usageFooter: string;
+  /** One line of `/transcribe help` per subcommand. */
+  help: Readonly<Record<HelpTopic, string>>;
   /** After `/transcribe language <lang>`: said in the chosen language. */
   languageChosen: string;
   /** After `/transcribe language auto`. */

@@ -67,16 +67,17 @@ export const vi: Messages = {
   cannotLookAtFile: ({ error }) =>
     `:warning: Ứng dụng không xem được một tệp được chia sẻ ở đây (Slack trả lời \`${error}\`). Nếu đó là tin nhắn thoại, hãy dùng phím tắt *Transcribe* trên tin nhắn để thử lại.`,
 
-  usage: [
-    '*/transcribe* chuyển tin nhắn thoại thành văn bản, ngay trong chuỗi tin nhắn của nó:',
-    '• `/transcribe`: chép lời tin nhắn thoại mới nhất trong kênh này',
-    '• `/transcribe <message link>`: chép lời tin nhắn đó (lấy liên kết bằng "Copy link" trên tin nhắn)',
-    '• `/transcribe off` / `/transcribe on`: tắt / bật chép lời tự động trong kênh này',
-    '• `/transcribe status`: chép lời tự động có đang bật ở đây không, và những gì đang được chép lời',
-    '• `/transcribe language vi` / `en` / `auto`: ngôn ngữ ứng dụng dùng để trả lời bạn (auto: theo ngôn ngữ Slack của bạn)',
-    '• `/transcribe help`: hiện hướng dẫn này',
-    'Bạn cũng có thể dùng phím tắt *Transcribe* trong menu "More actions" của bất kỳ tin nhắn nào.',
-  ].join('\n'),
+  usageIntro: '*/transcribe* chuyển tin nhắn thoại thành văn bản, ngay trong chuỗi tin nhắn của nó:',
+  usageFooter: 'Bạn cũng có thể dùng phím tắt *Transcribe* trong menu "More actions" của bất kỳ tin nhắn nào.',
+  help: {
+    newest: '• `/transcribe`: chép lời tin nhắn thoại mới nhất trong kênh này',
+    link: '• `/transcribe <message link>`: chép lời tin nhắn đó (lấy liên kết bằng "Copy link" trên tin nhắn)',
+    switch: '• `/transcribe off` / `/transcribe on`: tắt / bật chép lời tự động trong kênh này',
+    status: '• `/transcribe status`: chép lời tự động có đang bật ở đây không, và những gì đang được chép lời',
+    language:
+      '• `/transcribe language vi` / `en` / `auto`: ngôn ngữ ứng dụng dùng để trả lời bạn (auto: theo ngôn ngữ Slack của bạn)',
+    help: '• `/transcribe help`: hiện hướng dẫn này',
+  },
   languageChosen:
     'Từ giờ ứng dụng sẽ trả lời bạn bằng tiếng Việt. Dùng `/transcribe language auto` để theo lại ngôn ngữ Slack của bạn.',
   languageAuto:
@@ -110,7 +111,7 @@ export const vi: Messages = {
   thatMessage: ({ link }) => (link ? `<${link}|tin nhắn đó>` : 'tin nhắn đó'),
   appStopping: 'Ứng dụng đang khởi động lại. Vui lòng thử lại sau một phút.',
   unreadable: ({ that }) =>
-    `Slack không cho phép ứng dụng xem các tệp trong ${that}. Ứng dụng đã báo việc này trong chuỗi tin nhắn của nó.`,
+    `Slack không cho phép ứng dụng xem các tệp trong ${that}, nên ứng dụng không thể chép lời chúng.`,
   notFoundOrNotAllowed:
     'Không tìm thấy tin nhắn đó, hoặc tin nhắn nằm trong một kênh mà bạn không phải là thành viên. Hãy kiểm tra lại liên kết, hoặc nhờ một thành viên của kênh đó.',
   botNotInChannel: ({ channel }) =>

@@ -1,8 +1,11 @@
 import type { types } from '@slack/bolt';
 import { type Lang, type Messages, messages } from '../i18n/index.ts';
-import type { AskOutcome, MessageRef, Pipeline } from '../pipeline/index.ts';
+import type { Logger } from '../log.ts';
+import type { AskOutcome, Pipeline, SharedMessage } from '../pipeline/index.ts';
 import { exportButtons } from '../pipeline/render.ts';
+import { slackError } from '../slack/errors.ts';
 import { classifyFile, isStub, type SlackFile } from '../slack/files.ts';
+import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 
 /** An answer only the asker sees: text, and buttons when a finished transcript can be downloaded. */
 export interface Ephemeral {
@@ -26,7 +29,7 @@ export function mayBeAudio(file: SlackFile): boolean {
  */
 export async function askFor(
   pipeline: Pipeline,
-  message: MessageRef,
+  message: SharedMessage,
   files: SlackFile[],
   lang: Lang,
   link?: string,
@@ -38,6 +41,16 @@ export async function askFor(
   const outcomes: AskOutcome[] = [];
   for (const file of candidates) outcomes.push(await pipeline.intake.ask(message, file));
   return answerFor(outcomes, t, that);
+}
+
+/** What to tell someone when Slack would not let the app read a channel's messages. */
+export function cannotRead(log: Logger, channel: string, err: unknown, t: Messages): Ephemeral {
+  const error = slackError(err);
+  log.warn('cannot read channel', { channel, error });
+  if (['not_in_channel', 'channel_not_found', 'missing_scope', 'access_denied'].includes(error)) {
+    return ephemeral(t.botNotInChannel({ channel }));
+  }
+  return ephemeral(t.cannotReadChannel({ error: escapeMrkdwn(error) }));
 }
 
 function answerFor(outcomes: AskOutcome[], t: Messages, that: string): Ephemeral {

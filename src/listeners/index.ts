@@ -1,9 +1,10 @@
-import type { App, webApi } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import type { Lang } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { Pipeline } from '../pipeline/index.ts';
 import type { UserLanguages } from '../slack/users.ts';
 import type { Store } from '../store/index.ts';
+import type { Workspaces } from '../workspaces/index.ts';
 import { registerActions } from './actions/index.ts';
 import { registerCommands } from './commands/index.ts';
 import { registerEvents } from './events/index.ts';
@@ -12,8 +13,8 @@ import { registerShortcuts } from './shortcuts/index.ts';
 /** What every listener works with. */
 export interface ListenerDeps {
   pipeline: Pipeline;
+  workspaces: Workspaces;
   store: Store;
-  slack: webApi.WebClient;
   /** Each person's language, for answers only they see. */
   languages: UserLanguages;
   /** The app's language, for what everyone in a thread sees. */
@@ -26,6 +27,10 @@ export interface ListenerDeps {
 /**
  * Inbound Slack, by surface: events (a memo is shared), commands (/transcribe), shortcuts (Transcribe on a
  * message), actions (buttons). Each folder's index.ts registers its listeners; to add one, add a file there.
+ *
+ * Slack gets its answer when a listener returns (Bolt's `processBeforeResponse`, src/app.ts): an event's listener
+ * returns once its work is durably stored; a listener that answers a person acknowledges first and leaves its
+ * slower work to `afterAck`.
  */
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerEvents(app, deps);

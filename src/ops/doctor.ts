@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { DATABASE_FILE } from '../assemble.ts';
 import { type FoundFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../audio/ffmpeg.ts';
 import { type Config, isDocumentationHost, loadConfig, slackEventsUrl, webhookUrl } from '../config.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
@@ -52,7 +53,7 @@ export async function runDoctor(
   results.push(...(await checkSlack(config)));
   results.push(await checkProvider(config));
   results.push(checkFfmpeg(config));
-  if (config.redisUrl) results.push(await checkRedis(config));
+  results.push(config.redisUrl ? await checkRedis(config) : await checkDataDir(config));
   return results;
 }
 
@@ -273,16 +274,12 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
 
 /** The speech provider's key and host, checked as the app uses them: by registering the callback URL. */
 async function checkProvider(config: Config): Promise<CheckResult> {
-  const provider = createProvider({
-    omicallApiUrl: config.omicallApiUrl,
-    omicallApiKey: config.omicallApiKey,
-    timeoutMs: 15_000,
-  });
+  const provider = createProvider({ omicallApiUrl: config.omicallApiUrl, timeoutMs: 15_000 });
   const name = `${provider.name} key`;
   const url = webhookUrl(config);
   try {
     if (!url) return fail(name, 'not checked: it needs PUBLIC_URL to register the webhook', 'set PUBLIC_URL');
-    const result = await provider.registerCallback(url);
+    const result = await provider.registerCallback(url, { apiKey: config.omicallApiKey, source: 'default' });
     if (result.ok) return pass(name, `accepted; webhook registered at ${url.replace(config.webhookSecret, '…')}`);
     return fail(
       name,
@@ -327,7 +324,12 @@ async function checkRedis(config: Config): Promise<CheckResult> {
   const shown = config.redisUrl?.replace(/\/\/[^@]*@/, '//…@');
   try {
     const store = await Promise.race([
-      createStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix, tlsVerify: config.redisTlsVerify }),
+      createStore({
+        kind: 'redis',
+        url: config.redisUrl ?? '',
+        prefix: config.redisPrefix,
+        tlsVerify: config.redisTlsVerify,
+      }),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer in 5 s')), 5000).unref()),
     ]);
     await store.ping();
@@ -338,6 +340,23 @@ async function checkRedis(config: Config): Promise<CheckResult> {
       'Redis',
       `${shown} does not answer (${errorMessage(err)})`,
       'check REDIS_URL, and that the Redis server runs',
+    );
+  }
+}
+
+/** Without Redis: the embedded store's file in DATA_DIR opens and takes a write. */
+async function checkDataDir(config: Config): Promise<CheckResult> {
+  const path = join(config.dataDir, DATABASE_FILE);
+  try {
+    const store = await createStore({ kind: 'sqlite', path });
+    await store.set('doctor:check', Date.now(), 1000);
+    await store.close();
+    return pass('store', `${path} (SQLite) opens and takes writes; one instance only, keep DATA_DIR on a volume`);
+  } catch (err) {
+    return fail(
+      'store',
+      `${path} cannot be used (${errorMessage(err)})`,
+      'set DATA_DIR to a folder this user may write, on a disk that outlives the container (a volume)',
     );
   }
 }

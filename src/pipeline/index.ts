@@ -1,73 +1,182 @@
-import type { webApi } from '@slack/bolt';
 import { errorMessage } from '../errors.ts';
-import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, keys } from '../records/jobs.ts';
-import type { PipelineContext } from './context.ts';
+import type { Lang } from '../i18n/index.ts';
+import type { Timings } from '../limits.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { SpeechProvider } from '../providers/index.ts';
+import { Channels } from '../records/channels.ts';
+import { type JobState, Jobs, RESTARTABLE } from '../records/job.ts';
+import { Heartbeat, Ledger } from '../records/ledger.ts';
+import { Segments } from '../records/segments.ts';
+import type { MemoRef } from '../records/tracking-id.ts';
+import type { Store } from '../store/index.ts';
+import type { Workspaces } from '../workspaces/index.ts';
+import { Deadlines } from './deadlines.ts';
 import { Exports } from './exports.ts';
 import { Intake } from './intake.ts';
-import { Lifecycle } from './lifecycle.ts';
-import { Relay } from './relay.ts';
-import { Results } from './results.ts';
+import { JobMoves } from './moves.ts';
+import type { RelayQueue } from './queue/index.ts';
+import { Recovery } from './recovery.ts';
+import { Relay, type RelaySettings } from './relay.ts';
+import { type CallbackLimits, Results } from './results.ts';
 import { channelStatus, type StatusEntry } from './status.ts';
+import { ReplyWriter } from './thread.ts';
 
 /**
- * The middle of the app, between inbound Slack (src/listeners) and the providers and Slack helpers below:
- * a memo enters at `intake`, is relayed by `relay` (run by the queue's workers), and its result lands through
- * `results` into the thread (`thread.ts`); `lifecycle` times out and completes it; `exports` makes files of it.
+ * The middle of the app, between inbound Slack (src/listeners) and the providers, stores and Slack helpers below:
+ * a memo enters at `intake`, is relayed by the relay (run by the queue's workers), and its result lands through
+ * `results` into the thread (`thread.ts`); deadlines time it out and complete it; recovery puts back in line what a
+ * dead process left; `exports` makes files of it.
  */
 export interface Pipeline {
   intake: Intake;
   results: Results;
   exports: Exports;
-  status(channel: string): Promise<StatusEntry[]>;
-  /**
-   * Starts saying this process is alive (every role: relays and reply locks carry its id), and unless `web`
-   * only, working the queue.
-   */
+  replies: ReplyWriter;
+  channels: Channels;
+  /** The state of the memo's current attempt, if it has one. */
+  attempt(ref: MemoRef): Promise<JobState | undefined>;
+  /** Whether asking for the memo would start an attempt (none yet, or the last one failed or timed out). */
+  askable(ref: MemoRef): Promise<boolean>;
+  status(workspace: string, channel: string): Promise<StatusEntry[]>;
+  /** Starts saying this process is alive, writing replies owed, and unless `work` is false, working the queue. */
   start(options: { work: boolean }): void;
-  /** Stops taking memos, lets relays finish until the deadline, and tells the threads of those that cannot. */
+  /** Stops taking memos, lets relays finish until the deadline (a durable queue keeps the rest), and stops. */
   stop(deadlineMs: number): Promise<void>;
 }
 
-export function createPipeline(context: PipelineContext, uploads: webApi.WebClient): Pipeline {
-  const lifecycle = new Lifecycle(context);
-  const relay = new Relay(context, lifecycle);
-  const intake = new Intake(context);
-  const { store, settings, log } = context;
-  let heartbeat: NodeJS.Timeout | undefined;
-  // This process says it is alive every few seconds; when it dies, the key expires: asking for one of its memos
-  // again re-queues it at once, and a reply lock it held is taken over, instead of waiting for locks to expire.
-  const beat = () =>
-    store
-      .set(keys.worker(settings.instanceId), Date.now(), HEARTBEAT_TTL_MS)
-      .catch((err: unknown) => log.warn('heartbeat failed', { error: errorMessage(err) }));
+export interface PipelineOptions {
+  store: Store;
+  queue: RelayQueue;
+  workspaces: Workspaces;
+  provider: SpeechProvider;
+  metrics: Metrics;
+  log: Logger;
+  instanceId: string;
+  trackingKey: string;
+  lang: Lang;
+  callbackTimeoutMs: number;
+  relay: Omit<RelaySettings, 'instanceId' | 'lang'>;
+  timings: Timings;
+  limits?: CallbackLimits;
+}
+
+export function createPipeline(o: PipelineOptions): Pipeline {
+  const { store, log, metrics, workspaces, timings } = o;
+  const jobs = new Jobs(store, (ws) => workspaces.retentionMs(ws));
+  const segments = new Segments(store);
+  const channels = new Channels(store);
+  const ledger = new Ledger(store);
+  const heartbeat = new Heartbeat(store, o.instanceId);
+  const replies = new ReplyWriter({
+    store,
+    jobs,
+    segments,
+    workspaces,
+    heartbeat,
+    log,
+    metrics,
+    lang: o.lang,
+    provider: o.provider.name,
+    instanceId: o.instanceId,
+    timings,
+  });
+  const moves = new JobMoves(jobs, metrics, replies);
+  const deadlines = new Deadlines({
+    store,
+    jobs,
+    segments,
+    moves,
+    log,
+    rules: { quietMs: timings.quietMs, longQuietMs: timings.longQuietMs, callbackTimeoutMs: o.callbackTimeoutMs },
+  });
+  const recovery = new Recovery({
+    jobs,
+    moves,
+    ledger,
+    heartbeat,
+    queue: o.queue,
+    instanceId: o.instanceId,
+    lostRelayMs: timings.lostRelayMs,
+    log: log.child({ component: 'recovery' }),
+  });
+  const intake = new Intake({
+    jobs,
+    channels,
+    ledger,
+    queue: o.queue,
+    replies,
+    recovery,
+    workspaces,
+    metrics,
+    log,
+    trackingKey: o.trackingKey,
+  });
+  const relay = new Relay({
+    jobs,
+    moves,
+    ledger,
+    channels,
+    deadlines,
+    replies,
+    workspaces,
+    provider: o.provider,
+    metrics,
+    log,
+    settings: { ...o.relay, instanceId: o.instanceId, lang: o.lang },
+  });
+  const attempt = async (ref: MemoRef) => {
+    const current = await jobs.current(ref);
+    return current ? (await jobs.load(ref.workspace, current))?.state : undefined;
+  };
+  let working = false;
   return {
     intake,
-    results: new Results(context, lifecycle),
-    exports: new Exports(context, uploads),
-    status: (channel) => channelStatus(context, channel),
+    results: new Results({
+      jobs,
+      moves,
+      segments,
+      deadlines,
+      replies,
+      workspaces,
+      provider: o.provider,
+      metrics,
+      log,
+      trackingKey: o.trackingKey,
+      limits: o.limits,
+    }),
+    exports: new Exports({ jobs, segments, workspaces, trackingKey: o.trackingKey, log }),
+    replies,
+    channels,
+    attempt,
+    askable: async (ref) => {
+      const state = await attempt(ref);
+      return state === undefined || RESTARTABLE.includes(state);
+    },
+    status: (workspace, channel) => channelStatus({ jobs, channels }, workspace, channel),
     start: ({ work }) => {
-      heartbeat = setInterval(beat, HEARTBEAT_MS);
-      heartbeat.unref();
-      void beat();
+      heartbeat.start((err) => log.warn('heartbeat failed', { error: errorMessage(err) }));
+      replies.start();
       if (!work) return;
-      context.queue.work({
-        relay: async (job, attempt) => {
-          await context.bursts.quiet();
-          return relay.run(job, attempt);
-        },
-        deadline: (deadline) => lifecycle.deadline(deadline),
-        abandoned: (job) => relay.abandoned(job),
-      });
+      working = true;
+      recovery.start(timings.checkEveryMs);
+      deadlines.start(timings.checkEveryMs);
+      o.queue.work({ relay: (job, attempt) => relay.run(job, attempt), abandoned: (job) => relay.abandoned(job) });
     },
     stop: async (deadlineMs) => {
       intake.stop();
-      clearInterval(heartbeat);
-      const unfinished = await context.queue.close(deadlineMs);
-      await Promise.all(unfinished.map((job) => relay.abandoned(job)));
+      replies.stop();
+      if (working) {
+        await recovery.stop();
+        await deadlines.stop();
+      }
+      await o.queue.close(deadlineMs);
+      await heartbeat.stop();
     },
   };
 }
 
 export type { ExportOutcome } from './exports.ts';
-export type { AskOutcome, MessageRef, SubmitOutcome } from './intake.ts';
+export type { AskOutcome, SharedMessage, SubmitOutcome } from './intake.ts';
+export type { CallbackScope } from './results.ts';
 export type { StatusEntry } from './status.ts';

@@ -1,71 +1,69 @@
-import { messages } from '../i18n/index.ts';
-import {
-  currentAttempt,
-  JOB_TTL_MS,
-  type JobRecord,
-  keys,
-  listChannelJob,
-  loadJob,
-  RESTARTABLE,
-  saveJob,
-  workerAlive,
-} from '../records/jobs.ts';
-import {
-  type MemoRef,
-  memoKey,
-  replyThreadTs,
-  signTrackingId,
-  tsSeconds,
-  verifyTrackingId,
-} from '../records/tracking-id.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Channels } from '../records/channels.ts';
+import { type JobRecord, type Jobs, RESTARTABLE } from '../records/job.ts';
+import type { Ledger } from '../records/ledger.ts';
+import { type MemoRef, signTrackingId, tsSeconds, verifyTrackingId } from '../records/tracking-id.ts';
 import { slackError } from '../slack/errors.ts';
-import {
-  classifyFile,
-  displayName,
-  type FileKind,
-  isStub,
-  reportedSeconds,
-  type SlackFile,
-  slimFile,
-} from '../slack/files.ts';
-import { escapeMrkdwn } from '../slack/mrkdwn.ts';
-import type { PipelineContext } from './context.ts';
+import { classifyFile, displayName, isStub, reportedSeconds, type SlackFile, slimFile } from '../slack/files.ts';
+import type { Workspaces } from '../workspaces/index.ts';
+import type { RelayQueue } from './queue/index.ts';
+import { type Recovery, relayOf } from './recovery.ts';
+import type { ReplyWriter } from './thread.ts';
 
 /** Where a message shared its files. */
-export type MessageRef = Omit<MemoRef, 'fileId'>;
+export interface SharedMessage extends Omit<MemoRef, 'fileId'> {
+  /** Who shared them. */
+  user?: string;
+}
 
 /** What became of a file shared while automatic transcription is on. */
 export type SubmitOutcome =
   | { status: 'started'; trackingId: string }
-  /** Claimed already: Slack's retry, the same event on another instance, or asked for before. */
+  /** Taken already: Slack's retry, the same event on another instance, or asked for before. */
   | { status: 'duplicate' }
   | { status: 'not-audio' }
-  /** A Slack Connect stub that files.info would not describe; the thread was told. */
-  | { status: 'unreadable' }
   | { status: 'stopping' };
 
 /** What became of asking for a file's transcript (shortcut, /transcribe). */
 export type AskOutcome =
   | { status: 'started'; trackingId: string }
-  /** Its worker was gone, or the queue had lost it: put back in line. */
+  /** Its process was gone, or it had left the queue: put back in line. */
   | { status: 'requeued'; trackingId: string }
   /** `growing`: text has arrived already (it can be downloaded as it is so far). */
   | { status: 'in-progress'; trackingId: string; growing?: boolean }
   | { status: 'done'; trackingId: string }
   | { status: 'not-audio' }
+  /** A Slack Connect file that files.info would not describe. */
   | { status: 'unreadable' }
   | { status: 'stopping' };
 
+export interface IntakeOptions {
+  jobs: Jobs;
+  channels: Channels;
+  ledger: Ledger;
+  queue: RelayQueue;
+  replies: ReplyWriter;
+  recovery: Recovery;
+  workspaces: Workspaces;
+  metrics: Metrics;
+  log: Logger;
+  /** Key of the tracking IDs' signature. */
+  trackingKey: string;
+}
+
 /**
- * Where a memo enters the pipeline: each shared file is claimed once (across instances and Slack's retries),
- * recorded, shown as queued in its thread, and added to the queue, where a worker relays it.
+ * Where a memo enters the pipeline. Each shared file is claimed once (across instances and Slack's retries),
+ * recorded, entered in the relay ledger and queued, all before Slack gets its answer: an event Slack has been
+ * answered for is never sent again, so a memo must be in the store by then. Every step can be run again (Slack
+ * retries an event that was not answered), so a process killed half-way loses nothing.
  */
 export class Intake {
-  readonly #c: PipelineContext;
+  readonly #o: IntakeOptions;
   #stopping = false;
 
-  constructor(context: PipelineContext) {
-    this.#c = context;
+  constructor(options: IntakeOptions) {
+    this.#o = options;
   }
 
   /** From now on, files are refused with 'stopping' (the thread is told by the caller). */
@@ -74,118 +72,146 @@ export class Intake {
   }
 
   /**
-   * A file shared while automatic transcription is on. It is taken once a burst of Slack's requests has been
-   * acknowledged (20 ms after the last one, at most 500 ms after the first; at once when Slack is quiet), so that
-   * 100 memos shared at once are acknowledged first and claimed right after.
+   * The files of a message shared where automatic transcription is on. Resolves once each audio file is durably
+   * queued. A Slack Connect stub is queued to be looked up with `files.info` by the relay.
    */
-  async submit(message: MessageRef, shared: SlackFile): Promise<SubmitOutcome> {
-    await this.#c.bursts.quiet();
-    const found = await this.#audio(message, shared);
-    if (!('file' in found)) return found;
-    const { ref, file, kind } = found;
+  async submit(message: SharedMessage, files: readonly SlackFile[]): Promise<SubmitOutcome[]> {
+    const outcomes: SubmitOutcome[] = [];
+    for (const shared of files) outcomes.push(await this.#submitOne(message, shared));
+    return outcomes;
+  }
+
+  async #submitOne(message: SharedMessage, shared: SlackFile): Promise<SubmitOutcome> {
+    const lookUp = isStub(shared);
+    const kind = lookUp ? 'maybe-audio' : classifyFile(shared);
+    if (kind === 'not-audio') return { status: 'not-audio' };
+    if (this.#stopping) return { status: 'stopping' };
+    const ref = this.#ref(message, shared);
     // The message's own time: Slack's retries and other instances compute the same tracking ID.
-    const trackingId = signTrackingId(ref, tsSeconds(ref.ts), this.#c.settings.trackingKey);
-    if (!(await this.#c.store.claim(keys.memo(memoKey(ref)), trackingId, JOB_TTL_MS))) return { status: 'duplicate' };
-    await this.#start(ref, file, trackingId, kind === 'maybe-audio');
+    const trackingId = signTrackingId(ref, tsSeconds(ref.ts), this.#o.trackingKey);
+    if (!(await this.#o.jobs.claim(ref, trackingId))) {
+      // Taken before, maybe by a process that died before it finished: finish what it began, once.
+      if ((await this.#o.jobs.current(ref)) !== trackingId) return { status: 'duplicate' };
+      const job = await this.#o.jobs.load(ref.workspace, trackingId);
+      if (job && (job.state !== 'queued' || (await this.#o.queue.has(relayOf(job).id)))) return { status: 'duplicate' };
+    }
+    await this.#start(this.#job(ref, message, shared, trackingId, kind === 'maybe-audio', lookUp));
     return { status: 'started', trackingId };
   }
 
-  /** Someone asked for this file's transcript. Never refused for a job whose worker is gone. */
-  async ask(message: MessageRef, shared: SlackFile): Promise<AskOutcome> {
-    const found = await this.#audio(message, shared);
-    if (!('file' in found)) return found;
-    const { ref, file, kind } = found;
-    const { store, settings } = this.#c;
-    const key = keys.memo(memoKey(ref));
-    const fresh = signTrackingId(ref, Date.now() / 1000, settings.trackingKey);
-    const current = await currentAttempt(store, memoKey(ref));
-    if (!current) {
-      if (!(await store.claim(key, fresh, JOB_TTL_MS))) return { status: 'in-progress', trackingId: fresh };
-      await this.#start(ref, file, fresh, kind === 'maybe-audio');
-      return { status: 'started', trackingId: fresh };
-    }
-    const job = await loadJob(store, current);
-    if (!job || RESTARTABLE.includes(job.state)) {
-      // A new attempt needs a new ID. Tracking IDs carry whole seconds, so asking again within the second the
-      // failed attempt was issued (an automatic one is issued at the message's ts, which Slack's clock may put a
-      // moment ahead of ours) signed the very same ID: the queue, which keeps one job per ID, refused the new job
-      // as a duplicate and the thread said "in line" for ever. The new attempt is dated after the old one.
-      const previous = verifyTrackingId(current, settings.trackingKey)?.issuedAt ?? 0;
-      const renewed = signTrackingId(ref, Math.max(Date.now() / 1000, previous + 1), settings.trackingKey);
-      // Swapped only from the attempt we saw, so two people asking at once start one new attempt.
-      if (!(await store.swap(key, current, renewed, JOB_TTL_MS))) return { status: 'in-progress', trackingId: current };
-      await this.#start(ref, file, renewed, kind === 'maybe-audio');
-      return { status: 'started', trackingId: renewed };
-    }
-    if (job.state === 'complete') return { status: 'done', trackingId: current };
-    if (job.state === 'queued' || job.state === 'sending') {
-      const inQueue = await this.#c.queue.inspect(current);
-      const lost = !inQueue || inQueue.state === 'failed' || inQueue.state === 'completed';
-      const workerDead =
-        inQueue?.state === 'active' && job.worker !== undefined && !(await workerAlive(store, job.worker));
-      const orphaned = inQueue?.state === 'active' && (inQueue.orphaned || workerDead);
-      if (lost || orphaned) {
-        const relay = { trackingId: current, ref: pickRef(job), file: slimFile(file), unsure: kind === 'maybe-audio' };
-        if (await this.#c.queue.requeue(relay, { workerDead })) {
-          this.#c.log.info('requeued', { trackingId: current, was: inQueue?.state ?? 'missing' });
-          return { status: 'requeued', trackingId: current };
-        }
+  /**
+   * The files of a message that may be audio, Slack Connect stubs described by `files.info` (a stub Slack will not
+   * describe is kept: it may be a memo, and asking for it says so).
+   */
+  async audioFiles(workspace: string, files: readonly SlackFile[]): Promise<SlackFile[]> {
+    const found: SlackFile[] = [];
+    for (const file of files) {
+      if (!isStub(file)) {
+        if (classifyFile(file) !== 'not-audio') found.push(file);
+        continue;
       }
+      const described = await this.#describe(workspace, file.id);
+      if (!described) found.push(file);
+      else if (classifyFile(described) !== 'not-audio') found.push(described);
     }
-    return { status: 'in-progress', trackingId: current, growing: job.state === 'receiving' };
+    return found;
   }
 
-  /** The shared file, looked up when it is a stub, when it may be audio and the app takes work; else why not. */
-  async #audio(
-    message: MessageRef,
-    shared: SlackFile,
-  ): Promise<{ ref: MemoRef; file: SlackFile; kind: FileKind } | { status: 'unreadable' | 'not-audio' | 'stopping' }> {
-    const ref: MemoRef = { ...message, fileId: shared.id };
-    const file = isStub(shared) ? await this.#fileInfo(ref, shared.id) : shared;
-    if (!file) return { status: 'unreadable' };
+  /** Someone asked for this file's transcript. Never refused for a job whose process is gone. */
+  async ask(message: SharedMessage, shared: SlackFile): Promise<AskOutcome> {
+    let file = shared;
+    if (isStub(shared)) {
+      const found = await this.#describe(message.workspace, shared.id);
+      if (!found) return { status: 'unreadable' };
+      file = found;
+    }
     const kind = classifyFile(file);
     if (kind === 'not-audio') return { status: 'not-audio' };
     if (this.#stopping) return { status: 'stopping' };
-    return { ref, file, kind };
+    const { jobs, trackingKey } = this.#o;
+    const ref = this.#ref(message, file);
+    const current = await jobs.current(ref);
+    if (!current) {
+      const fresh = signTrackingId(ref, Date.now() / 1000, trackingKey);
+      if (!(await jobs.claim(ref, fresh))) return this.ask(message, shared);
+      await this.#start(this.#job(ref, message, file, fresh, kind === 'maybe-audio', false));
+      return { status: 'started', trackingId: fresh };
+    }
+    const job = await jobs.load(ref.workspace, current);
+    if (!job || RESTARTABLE.includes(job.state)) {
+      // A new attempt is dated after the one it replaces (tracking IDs carry whole seconds, and an automatic one
+      // is dated at the message's ts, which may be a moment ahead of this clock): the two never share an ID.
+      const previous = verifyTrackingId(current, trackingKey)?.issuedAt ?? 0;
+      const renewed = signTrackingId(ref, Math.max(Date.now() / 1000, previous + 1), trackingKey);
+      // Swapped only from the attempt seen, so two people asking at once start one new attempt.
+      if (!(await jobs.renew(ref, current, renewed))) return { status: 'in-progress', trackingId: current };
+      await this.#start(this.#job(ref, message, file, renewed, kind === 'maybe-audio', false));
+      return { status: 'started', trackingId: renewed };
+    }
+    if (job.state === 'complete') return { status: 'done', trackingId: current };
+    if ((await this.#o.recovery.rescue(job)) === 'put-back') return { status: 'requeued', trackingId: current };
+    return { status: 'in-progress', trackingId: current, growing: job.state === 'receiving' };
   }
 
-  async #start(ref: MemoRef, file: SlackFile, trackingId: string, unsure: boolean): Promise<void> {
-    const { store, queue, metrics, replies, log } = this.#c;
-    const job: JobRecord = {
+  #ref(message: SharedMessage, file: SlackFile): MemoRef {
+    return {
+      workspace: message.workspace,
+      channel: message.channel,
+      ts: message.ts,
+      fileId: file.id,
+      ...(message.threadTs && message.threadTs !== message.ts ? { threadTs: message.threadTs } : {}),
+    };
+  }
+
+  #job(
+    ref: MemoRef,
+    message: SharedMessage,
+    file: SlackFile,
+    trackingId: string,
+    unsure: boolean,
+    lookUp: boolean,
+  ): JobRecord {
+    return {
       ...ref,
       trackingId,
       fileName: displayName(file),
       state: 'queued',
       createdAt: Date.now(),
+      ...(message.user ? { user: message.user } : {}),
       durationSeconds: reportedSeconds(file),
+      run: 1,
+      unsure,
+      lookUp,
+      file: slimFile(file),
     };
-    log.info('received', { trackingId, channel: ref.channel, fileId: file.id, size: file.size, unsure });
-    await saveJob(store, job);
-    metrics.jobs.inc({ state: 'queued' });
-    await listChannelJob(store, job);
-    // A file that may not be audio shows nothing until its first bytes say it is.
-    if (!unsure) replies.refresh(ref);
-    await queue.add({ trackingId, ref, file: slimFile(file), unsure });
   }
 
-  /** The file behind a Slack Connect stub; when Slack will not say, the thread is told, since it may be a memo. */
-  async #fileInfo(ref: MemoRef, fileId: string): Promise<SlackFile | undefined> {
-    const { slack, log, settings } = this.#c;
+  async #start(job: JobRecord): Promise<void> {
+    const { jobs, ledger, channels, queue, replies, metrics, log, workspaces } = this.#o;
+    log.info('received', { trackingId: job.trackingId, channel: job.channel, fileId: job.fileId, size: job.file.size });
+    await workspaces.note(job.workspace);
+    if (await jobs.create(job)) metrics.jobs.inc({ state: 'queued' });
+    await ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, since: Date.now() });
+    const ttlMs = await workspaces.retentionMs(job.workspace);
+    await channels.list(
+      job.workspace,
+      job.channel,
+      { trackingId: job.trackingId, fileName: job.fileName, since: job.createdAt },
+      ttlMs,
+    );
+    await queue.add(relayOf(job));
+    if (!job.unsure) await replies.refresh(job);
+  }
+
+  /** The file behind a Slack Connect stub, or undefined when Slack will not describe it. */
+  async #describe(workspace: string, fileId: string): Promise<SlackFile | undefined> {
+    const slack = await this.#o.workspaces.slack(workspace);
     try {
-      const info = await slack.files.info({ file: fileId });
-      return info.file as SlackFile | undefined;
+      const info = await slack?.web.files.info({ file: fileId });
+      return info?.file as SlackFile | undefined;
     } catch (err) {
-      const error = slackError(err);
-      log.warn('files.info failed', { fileId, error });
-      const text = messages(settings.lang).cannotLookAtFile({ error: escapeMrkdwn(error) });
-      await slack.chat
-        .postMessage({ channel: ref.channel, thread_ts: replyThreadTs(ref), text })
-        .catch((e: unknown) => log.error('could not post to the thread', { error: slackError(e) }));
+      this.#o.log.warn('files.info failed', { fileId, error: slackError(err) });
       return undefined;
     }
   }
-}
-
-function pickRef(job: JobRecord): MemoRef {
-  return { channel: job.channel, ts: job.ts, fileId: job.fileId, ...(job.threadTs ? { threadTs: job.threadTs } : {}) };
 }

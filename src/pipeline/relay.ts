@@ -1,16 +1,26 @@
 import { type ConvertibleContainer, isConvertible, needsSeeking, sniff } from '../audio/containers.ts';
 import { type ConversionInput, convertToMp3 } from '../audio/convert.ts';
 import { durationFromHead } from '../audio/duration.ts';
+import type { Workdir } from '../audio/workdir.ts';
 import { AppError, ConversionError, DownloadError, errorMessage, SourceError } from '../errors.ts';
+import { type Lang, messages } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
-import type { AudioUpload, ProviderResult } from '../providers/index.ts';
-import { currentAttempt, type Failure, type JobRecord, loadJob, unlistChannelJob } from '../records/jobs.ts';
-import { memoKey } from '../records/tracking-id.ts';
+import type { Metrics } from '../metrics.ts';
+import type { AudioUpload, ProviderAccount, ProviderResult, SpeechProvider } from '../providers/index.ts';
+import type { Channels } from '../records/channels.ts';
+import type { Failure, JobRecord, Jobs } from '../records/job.ts';
+import type { Ledger } from '../records/ledger.ts';
+import { replyThreadTs } from '../records/tracking-id.ts';
 import { type Download, openDownload } from '../slack/download.ts';
-import { declaredAudio, reportedSeconds } from '../slack/files.ts';
-import type { PipelineContext } from './context.ts';
-import type { Lifecycle } from './lifecycle.ts';
+import { slackError } from '../slack/errors.ts';
+import { classifyFile, declaredAudio, displayName, reportedSeconds, type SlackFile, slimFile } from '../slack/files.ts';
+import { escapeMrkdwn } from '../slack/mrkdwn.ts';
+import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
+import { timeoutAt } from './completion.ts';
+import type { Deadlines } from './deadlines.ts';
+import type { JobMoves } from './moves.ts';
 import type { Attempt, RelayJob } from './queue/index.ts';
+import type { ReplyWriter } from './thread.ts';
 
 /** A relay that cannot succeed: the thread says why, and no attempt follows. */
 class JobFailure extends AppError {
@@ -34,50 +44,96 @@ type Transfer = { kind: 'accepted'; durationSeconds?: number } | { kind: 'not-au
 
 const MB = 1024 * 1024;
 
+export interface RelaySettings {
+  /** This process, written on the jobs it relays. */
+  instanceId: string;
+  /** The language of thread replies. */
+  lang: Lang;
+  /** Whether a URL is Slack's, the only hosts that may see the bot token. */
+  isSlackHost: (url: URL) => boolean;
+  maxAudioBytes: number;
+  maxAudioSeconds: number;
+  ffmpegPath: string;
+  /** Where files that ffmpeg must seek in wait for it: a private folder, swept at start. */
+  workdir: Workdir;
+  /** The whole download, first byte to last. */
+  downloadDeadlineMs: number;
+  /** The whole conversion, wall clock. */
+  conversionTimeoutMs: number;
+}
+
+export interface RelayOptions {
+  jobs: Jobs;
+  moves: JobMoves;
+  ledger: Ledger;
+  channels: Channels;
+  deadlines: Deadlines;
+  replies: ReplyWriter;
+  workspaces: Workspaces;
+  provider: SpeechProvider;
+  metrics: Metrics;
+  log: Logger;
+  settings: RelaySettings;
+}
+
 /**
  * Where a memo is relayed: one queued file taken from Slack's file host to the provider, streamed end to
  * end. Files the provider takes go byte for byte; others go through ffmpeg (streamed in when the container
- * allows, from a private temporary file when ffmpeg must seek). Idempotent: a relay run again after a crash
- * does nothing once the provider accepted the file.
+ * allows, from a private temporary file when ffmpeg must seek). A relay runs only while its job is queued for this
+ * queue entry's run (src/records/job.ts): an entry run twice, or after recovery gave the job to another entry, does
+ * nothing, and nothing is uploaded again once the provider accepted the file.
  */
 export class Relay {
-  readonly #c: PipelineContext;
-  readonly #lifecycle: Lifecycle;
+  readonly #o: RelayOptions;
 
-  constructor(context: PipelineContext, lifecycle: Lifecycle) {
-    this.#c = context;
-    this.#lifecycle = lifecycle;
+  constructor(options: RelayOptions) {
+    this.#o = options;
   }
 
   /** The queue's relay handler. */
   async run(data: RelayJob, attempt: Attempt): Promise<void> {
-    const job = await this.#current(data.trackingId);
-    if (!job) return;
-    const log = this.#c.log.child({ trackingId: job.trackingId });
-    if (job.state !== 'queued' && job.state !== 'sending') {
-      log.info('relay skipped: the provider has it already', { state: job.state });
+    const { jobs, moves, ledger, settings } = this.#o;
+    const job = await jobs.ifCurrent(data.ref.workspace, data.trackingId);
+    if (!job || job.run !== data.run) return;
+    const log = this.#o.log.child({ trackingId: job.trackingId });
+    if (job.state !== 'queued') {
+      log.info('relay skipped: the job has moved on', { state: job.state });
       return;
     }
+    const worker = settings.instanceId;
+    if (!(await moves.apply(job, { move: 'take', run: job.run, worker }, { show: false }))) return;
+    await ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, worker, since: Date.now() });
     if (attempt.number > 1) log.info('relay attempt', { attempt: attempt.number });
-    const sending = { state: 'sending', worker: this.#c.settings.instanceId } as const;
-    await this.#lifecycle.setState(job, sending, { show: !data.unsure });
+    const slack = await this.#o.workspaces.slack(job.workspace);
+    const account = await this.#o.workspaces.account(job.workspace);
+    if (!slack || !account) {
+      await this.#fail(job, { code: 'internal' });
+      return;
+    }
+    let file = data.file;
+    if (data.lookUp) {
+      const found = await this.#lookUp(slack, job);
+      if (!found) return;
+      file = found;
+    }
+    const sending = { move: 'send', run: job.run, worker, account: account.source } as const;
+    if (!(await moves.apply(job, sending, { show: !job.unsure }))) return;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const transfer = await this.#transfer(job, data, attempt, log);
+      const transfer = await this.#transfer(job, file, slack, account, attempt, log);
       if (transfer.kind === 'not-audio') {
         log.info('ignored: not audio');
-        await this.#lifecycle.forget(job);
-        await unlistChannelJob(this.#c.store, job);
+        await this.#forget(job);
         return;
       }
-      this.#c.metrics.relaySeconds.observe({ outcome: 'accepted' }, seconds());
+      this.#o.metrics.relaySeconds.observe({ outcome: 'accepted' }, seconds());
       log.info('uploaded', { durationSeconds: transfer.durationSeconds });
-      await this.#lifecycle.accepted(job, transfer.durationSeconds ?? job.durationSeconds);
+      await this.#accepted(job, transfer.durationSeconds ?? job.durationSeconds);
     } catch (err) {
       if (attempt.signal.aborted) {
-        // The app is stopping. A durable queue keeps the job for the next worker: show it as queued.
-        if (this.#c.queue.kind === 'bullmq') await this.#lifecycle.setState(job, { state: 'queued' });
+        // The app is stopping: the durable queue keeps the entry for the next process.
+        await this.#retry(job);
         throw err;
       }
       const final = err instanceof JobFailure || attempt.last;
@@ -87,80 +143,163 @@ export class Relay {
         log.error('relay error', { error: errorMessage(err) });
       if (!final) {
         log.warn('relay will be retried', { attempt: attempt.number, reason: failure.code });
-        await this.#lifecycle.setState(job, { state: 'queued' });
+        await this.#retry(job);
         throw err;
       }
-      this.#c.metrics.relaySeconds.observe({ outcome: 'failed' }, seconds());
-      await this.#lifecycle.fail(job, failure);
+      this.#o.metrics.relaySeconds.observe({ outcome: 'failed' }, seconds());
+      await this.#fail(job, failure);
     }
   }
 
-  /** The queue gave up on a relay without a word from `run` (its workers kept dying, or the app stopped). */
+  /** The queue gave up on an entry without a word from `run` (the processes running it kept dying). */
   async abandoned(data: RelayJob): Promise<void> {
-    const job = await this.#current(data.trackingId);
-    if (job && (job.state === 'queued' || job.state === 'sending'))
-      await this.#lifecycle.fail(job, { code: 'restarted' });
+    const job = await this.#o.jobs.ifCurrent(data.ref.workspace, data.trackingId);
+    if (job && job.run === data.run && (job.state === 'queued' || job.state === 'sending'))
+      await this.#fail(job, { code: 'restarted' });
   }
 
-  /** The job, when it is still the memo's current attempt. */
-  async #current(trackingId: string): Promise<JobRecord | undefined> {
-    const job = await loadJob(this.#c.store, trackingId);
-    if (!job) return undefined;
-    return (await currentAttempt(this.#c.store, memoKey(job))) === trackingId ? job : undefined;
+  /** The provider has the file: its time-out starts, and recovery lets it go. */
+  async #accepted(job: JobRecord, durationSeconds: number | undefined): Promise<void> {
+    const { moves, jobs, ledger, deadlines } = this.#o;
+    const at = Date.now();
+    const accept = { move: 'accept', at, durationSeconds } as const;
+    // A quick provider may have sent text before its answer to the upload came: that text stays, and so does its
+    // state (receiving, complete); only the upload's own fields are written.
+    if (!(await moves.apply(job, accept))) {
+      await jobs.note(job, { acceptedAt: at, ...(durationSeconds !== undefined ? { durationSeconds } : {}) }, [
+        'receiving',
+        'complete',
+      ]);
+      await this.#o.replies.refresh(job);
+    }
+    await ledger.leave(job);
+    await deadlines.due(job, timeoutAt({ acceptedAt: at, durationSeconds }, deadlines.rules));
   }
 
-  async #transfer(job: JobRecord, data: RelayJob, attempt: Attempt, log: Logger): Promise<Transfer> {
-    const { settings, provider } = this.#c;
-    const file = data.file;
+  async #retry(job: JobRecord): Promise<void> {
+    await this.#o.moves.apply(job, { move: 'retry', worker: this.#o.settings.instanceId });
+    await this.#o.ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, since: Date.now() });
+  }
+
+  async #fail(job: JobRecord, failure: Failure): Promise<void> {
+    try {
+      if (await this.#o.moves.apply(job, { move: 'fail', failure }))
+        this.#o.log.info('failed', { trackingId: job.trackingId, reason: failure.code });
+      await this.#o.ledger.leave(job);
+    } catch (err) {
+      this.#o.log.error('could not record a failure', { trackingId: job.trackingId, error: errorMessage(err) });
+    }
+  }
+
+  /** Forgets a file that turned out not to be audio, as if it had never been claimed. */
+  async #forget(job: JobRecord): Promise<void> {
+    await this.#o.jobs.forget(job);
+    await this.#o.channels.unlist(job.workspace, job.channel, job.trackingId);
+    await this.#o.ledger.leave(job);
+  }
+
+  /**
+   * The file behind a Slack Connect stub. When Slack will not describe it the thread is told, since it may be a
+   * memo; a file that is not audio is forgotten without a word.
+   */
+  async #lookUp(slack: WorkspaceSlack, job: JobRecord): Promise<SlackFile | undefined> {
+    let file: SlackFile | undefined;
+    try {
+      file = (await slack.web.files.info({ file: job.fileId })).file as SlackFile | undefined;
+    } catch (err) {
+      const error = slackError(err);
+      this.#o.log.warn('files.info failed', { fileId: job.fileId, error });
+      const text = messages(this.#o.settings.lang).cannotLookAtFile({ error: escapeMrkdwn(error) });
+      await slack.web.chat
+        .postMessage({ channel: job.channel, thread_ts: replyThreadTs(job), text })
+        .catch((e: unknown) => this.#o.log.error('could not post to the thread', { error: slackError(e) }));
+    }
+    const kind = file ? classifyFile(file) : 'not-audio';
+    if (!file || kind === 'not-audio') {
+      await this.#forget(job);
+      return undefined;
+    }
+    const unsure = kind === 'maybe-audio';
+    await this.#o.jobs.note(job, { file: slimFile(file), fileName: displayName(file), unsure }, ['queued']);
+    Object.assign(job, {
+      file: slimFile(file),
+      fileName: displayName(file),
+      unsure,
+      durationSeconds: reportedSeconds(file),
+    });
+    return file;
+  }
+
+  async #transfer(
+    job: JobRecord,
+    file: SlackFile,
+    slack: WorkspaceSlack,
+    account: ProviderAccount,
+    attempt: Attempt,
+    log: Logger,
+  ): Promise<Transfer> {
+    const { settings, provider } = this.#o;
     if ((file.size ?? 0) > settings.maxAudioBytes) throw this.#tooLarge(file.size ?? 0);
     const reported = reportedSeconds(file);
     if (reported !== undefined && reported > settings.maxAudioSeconds) throw this.#tooLong(reported);
     const url = file.url_private_download ?? file.url_private;
     if (!url) throw new JobFailure({ code: 'no_download_link' });
 
-    const download = await this.#download(url, attempt.signal);
+    const download = await this.#download(url, slack.token, attempt.signal);
     let handedOver = false;
     try {
       const container = sniff(download.head);
       if (container === 'html') throw new JobFailure({ code: 'sign_in_page' });
       const asIs = provider.sendAsIs(container, declaredAudio(file));
       if (!asIs && !isConvertible(container)) {
-        if (data.unsure) return { kind: 'not-audio' };
+        if (job.unsure) return { kind: 'not-audio' };
         throw new JobFailure({ code: 'not_convertible' });
       }
       const known = reported ?? durationFromHead(container, download.head, download.length ?? file.size ?? undefined);
       if (known !== undefined && known > settings.maxAudioSeconds) throw this.#tooLong(known);
-      if (data.unsure) this.#c.replies.refresh(job);
+      if (job.unsure) await this.#sure(job);
       log.info('downloaded', { container, plan: asIs ? 'as-is' : 'convert', bytes: download.length });
 
       handedOver = true;
       if (asIs) {
-        const result = await this.#submit(job, {
-          trackingId: job.trackingId,
-          fileName: `${job.fileId}.${asIs.extension}`,
-          contentType: asIs.contentType,
-          body: download.body,
-          length: download.length,
-        });
-        this.#accepted(result, attempt);
+        const result = await this.#submit(
+          job,
+          {
+            trackingId: job.trackingId,
+            fileName: `${job.fileId}.${asIs.extension}`,
+            contentType: asIs.contentType,
+            body: download.body,
+            length: download.length,
+          },
+          account,
+        );
+        this.#answered(result, attempt);
         return { kind: 'accepted', durationSeconds: known };
       }
       if (!isConvertible(container)) throw new JobFailure({ code: 'not_convertible' });
-      return await this.#convertAndSubmit(job, attempt, container, download, known, log);
+      return await this.#convertAndSubmit(job, account, attempt, container, download, known, log);
     } finally {
       if (!handedOver) download.cancel();
     }
   }
 
+  /** The first bytes of a file that might not have been audio say it is: it shows in its thread from now on. */
+  async #sure(job: JobRecord): Promise<void> {
+    await this.#o.jobs.note(job, { unsure: false }, ['sending']);
+    job.unsure = false;
+    await this.#o.replies.refresh(job);
+  }
+
   async #convertAndSubmit(
     job: JobRecord,
+    account: ProviderAccount,
     attempt: Attempt,
     container: ConvertibleContainer,
     download: Download,
     known: number | undefined,
     log: Logger,
   ): Promise<Transfer> {
-    const { settings, provider } = this.#c;
+    const { settings, provider } = this.#o;
     let tempPath: string | undefined;
     try {
       let input: ConversionInput;
@@ -189,13 +328,17 @@ export class Relay {
       try {
         // The MP3 goes straight to the provider: its stream ends by throwing the conversion's failure, which
         // the provider's client reports as a SourceError.
-        const result = await this.#submit(job, {
-          trackingId: job.trackingId,
-          fileName: `${job.fileId}.${provider.convertTo.extension}`,
-          contentType: provider.convertTo.contentType,
-          body: conversion.output,
-        });
-        this.#accepted(result, attempt);
+        const result = await this.#submit(
+          job,
+          {
+            trackingId: job.trackingId,
+            fileName: `${job.fileId}.${provider.convertTo.extension}`,
+            contentType: provider.convertTo.contentType,
+            body: conversion.output,
+          },
+          account,
+        );
+        this.#answered(result, attempt);
         const { seconds } = await conversion.done;
         return { kind: 'accepted', durationSeconds: known ?? (seconds > 0 ? seconds : undefined) };
       } finally {
@@ -208,16 +351,16 @@ export class Relay {
   }
 
   /** Uploads; failures of the audio source are told apart from the provider's. */
-  async #submit(job: JobRecord, upload: AudioUpload): Promise<ProviderResult> {
+  async #submit(job: JobRecord, upload: AudioUpload, account: ProviderAccount): Promise<ProviderResult> {
     try {
-      return await this.#c.provider.submit(upload);
+      return await this.#o.provider.submit(upload, account);
     } catch (err) {
       if (!(err instanceof SourceError)) throw err;
       const cause = err.cause;
       if (cause instanceof ConversionError) {
-        if (cause.reason === 'too_long') throw this.#tooLong(this.#c.settings.maxAudioSeconds + 1, cause);
+        if (cause.reason === 'too_long') throw this.#tooLong(this.#o.settings.maxAudioSeconds + 1, cause);
         if (cause.reason === 'cannot_start') throw new JobFailure({ code: 'converter_unavailable' }, cause);
-        this.#c.log.warn('conversion failed', {
+        this.#o.log.warn('conversion failed', {
           trackingId: job.trackingId,
           reason: cause.reason,
           error: cause.message,
@@ -230,10 +373,10 @@ export class Relay {
   }
 
   /** Throws unless the provider accepted the file. */
-  #accepted(result: ProviderResult, attempt: Attempt): void {
-    const provider = this.#c.provider.name;
+  #answered(result: ProviderResult, attempt: Attempt): void {
+    const provider = this.#o.provider.name;
     const answer = result.ok ? 'ok' : result.error.replace(/[^a-z0-9_]/gi, '_').slice(0, 40);
-    this.#c.metrics.providerAnswers.inc({ provider, answer });
+    this.#o.metrics.providerAnswers.inc({ provider, answer });
     if (result.ok) return;
     if (result.retryable) {
       throw new RetryLater({ code: 'provider_unreachable', attempts: attempt.number, error: result.error });
@@ -241,11 +384,11 @@ export class Relay {
     throw new JobFailure({ code: 'provider_refused', error: result.error });
   }
 
-  async #download(url: string, signal: AbortSignal): Promise<Download> {
-    const { settings } = this.#c;
+  async #download(url: string, token: string, signal: AbortSignal): Promise<Download> {
+    const { settings } = this.#o;
     try {
       return await openDownload(url, {
-        token: settings.slackToken,
+        token,
         isSlackHost: settings.isSlackHost,
         maxBytes: settings.maxAudioBytes,
         deadlineMs: settings.downloadDeadlineMs,
@@ -259,7 +402,7 @@ export class Relay {
 
   #downloadFailure(err: DownloadError): JobFailure | RetryLater {
     if (err.code === 'download_too_large') {
-      const limitMb = Math.round(this.#c.settings.maxAudioBytes / MB);
+      const limitMb = Math.round(this.#o.settings.maxAudioBytes / MB);
       return new JobFailure({ code: 'too_large', limitMb }, err);
     }
     if (err.code === 'download_off_slack') return new JobFailure({ code: 'off_slack' }, err);
@@ -270,12 +413,12 @@ export class Relay {
   }
 
   #tooLarge(bytes: number, cause?: unknown): JobFailure {
-    const limitMb = Math.round(this.#c.settings.maxAudioBytes / MB);
+    const limitMb = Math.round(this.#o.settings.maxAudioBytes / MB);
     return new JobFailure({ code: 'too_large', sizeMb: Math.max(limitMb + 1, Math.round(bytes / MB)), limitMb }, cause);
   }
 
   #tooLong(seconds: number, cause?: unknown): JobFailure {
-    const limitMinutes = Math.round(this.#c.settings.maxAudioSeconds / 60);
+    const limitMinutes = Math.round(this.#o.settings.maxAudioSeconds / 60);
     return new JobFailure(
       { code: 'too_long', minutes: Math.max(limitMinutes + 1, Math.ceil(seconds / 60)), limitMinutes },
       cause,

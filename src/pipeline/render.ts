@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import { clock, type Lang, messages, minutes } from '../i18n/index.ts';
 import { OUTPUT_FORMATS } from '../outputs/index.ts';
-import type { Failure } from '../records/jobs.ts';
+import type { Failure } from '../records/job.ts';
 import { inSpokenOrder, type Segment } from '../records/segments.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 

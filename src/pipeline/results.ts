@@ -1,11 +1,16 @@
 import { errorMessage } from '../errors.ts';
-import type { Delivery } from '../providers/index.ts';
-import { addSegment, currentAttempt, JOB_TTL_MS, type JobRecord, keys, loadJob, saveJob } from '../records/jobs.ts';
-import { segmentKey } from '../records/segments.ts';
-import { memoKey, type TrackingInfo, verifyTrackingId } from '../records/tracking-id.ts';
-import { displayName, type SlackFile } from '../slack/files.ts';
-import type { PipelineContext } from './context.ts';
-import type { Lifecycle } from './lifecycle.ts';
+import { LIMITS } from '../limits.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Delivery, SpeechProvider } from '../providers/index.ts';
+import type { JobRecord, Jobs } from '../records/job.ts';
+import { type Segments, segmentCharacters } from '../records/segments.ts';
+import { verifyTrackingId } from '../records/tracking-id.ts';
+import type { Workspaces } from '../workspaces/index.ts';
+import { quietAt, reachesEnd } from './completion.ts';
+import type { Deadlines } from './deadlines.ts';
+import type { JobMoves } from './moves.ts';
+import type { ReplyWriter } from './thread.ts';
 
 /** The webhook's answer: an HTTP status and a small JSON body that says nothing about the app's state. */
 export interface CallbackAnswer {
@@ -13,25 +18,54 @@ export interface CallbackAnswer {
   body: Record<string, unknown>;
 }
 
+/**
+ * Which jobs a webhook URL may write: a workspace's own URL only that workspace's jobs; the shared URL (the
+ * operator's default key, and single-workspace mode) any workspace's jobs uploaded with the default key.
+ */
+export type CallbackScope = { workspace: string } | { shared: true };
+
 type Verdict = { ok: true; job: JobRecord } | { ok: false; why: 'unknown' | 'expired' | 'closed' };
 
+/** Caps on what one callback body, and all callbacks of one job, may bring (every limit: src/limits.ts). */
+export interface CallbackLimits {
+  segmentsPerBody: number;
+  segmentsPerJob: number;
+  charactersPerJob: number;
+  charactersPerSegment: number;
+}
+
+export interface ResultsOptions {
+  jobs: Jobs;
+  moves: JobMoves;
+  segments: Segments;
+  deadlines: Deadlines;
+  replies: ReplyWriter;
+  workspaces: Workspaces;
+  provider: SpeechProvider;
+  metrics: Metrics;
+  log: Logger;
+  trackingKey: string;
+  limits?: CallbackLimits;
+}
+
 /**
- * Where a result lands: the provider's callbacks, already past the URL's secret. Segments are accepted only
- * for a tracking ID this app signed, issued within the callback window, for the memo's current attempt, and
- * while that attempt can still receive a transcript (not failed). Each body and each job is capped. Segments
- * are stored before the answer, so a 2xx never loses one; the thread reply follows a moment later.
+ * Where a result lands: the provider's callbacks, already past the URL's secret. Segments are accepted only for a
+ * tracking ID this app signed, issued within the callback window, of a workspace the URL may write, for the memo's
+ * current attempt, while that attempt can still receive a transcript (not failed). Each body and each job is capped,
+ * counting a segment's text and its timed words. Segments are stored before the answer, so a 2xx never loses one;
+ * the thread reply follows a moment later.
  */
 export class Results {
-  readonly #c: PipelineContext;
-  readonly #lifecycle: Lifecycle;
+  readonly #o: ResultsOptions;
+  readonly #limits: CallbackLimits;
 
-  constructor(context: PipelineContext, lifecycle: Lifecycle) {
-    this.#c = context;
-    this.#lifecycle = lifecycle;
+  constructor(options: ResultsOptions) {
+    this.#o = options;
+    this.#limits = options.limits ?? LIMITS;
   }
 
-  async receive(body: string): Promise<CallbackAnswer> {
-    const { provider, settings, metrics, log } = this.#c;
+  async receive(body: string, scope: CallbackScope): Promise<CallbackAnswer> {
+    const { provider, metrics, log } = this.#o;
     const arrivedAt = Date.now();
     const parsed = provider.parseCallback(body);
     if (!parsed.ok) {
@@ -43,7 +77,7 @@ export class Results {
       metrics.callbacks.inc({ outcome: 'ignored' });
       return { status: 200, body: { ok: true, accepted: 0, ignored: parsed.ignored } };
     }
-    if (parsed.deliveries.length > settings.limits.segmentsPerBody) {
+    if (parsed.deliveries.length > this.#limits.segmentsPerBody) {
       metrics.callbacks.inc({ outcome: 'too_many_segments' });
       log.warn('webhook refused: too many segments in one body', { count: parsed.deliveries.length });
       return { status: 413, body: { ok: false, error: 'too many segments' } };
@@ -57,7 +91,7 @@ export class Results {
     const refused = { unknown: 0, expired: 0, closed: 0 };
     try {
       for (const [trackingId, deliveries] of groups) {
-        const verdict = await this.#verdict(trackingId);
+        const verdict = await this.#verdict(trackingId, scope);
         if (!verdict.ok) {
           refused[verdict.why] += deliveries.length;
           continue;
@@ -74,8 +108,7 @@ export class Results {
     }
     const refusedCount = refused.unknown + refused.expired + refused.closed;
     if (refusedCount > 0) log.warn('webhook: segments refused', refused);
-    // Stryker disable next-line EqualityOperator: equivalent; each delivery counts once as accepted, repeated, capped or refused, so with the first three at 0 refusedCount is the body's (non-zero) number of deliveries
-    if (accepted + repeated + capped === 0 && refusedCount > 0) {
+    if (accepted + repeated + capped === 0) {
       const outcome = refused.unknown > 0 ? 'unknown' : refused.expired > 0 ? 'expired' : 'closed';
       metrics.callbacks.inc({ outcome: `refused_${outcome}` });
       return outcome === 'closed'
@@ -89,62 +122,43 @@ export class Results {
     };
   }
 
-  async #verdict(trackingId: string): Promise<Verdict> {
-    const { store, settings } = this.#c;
-    const info = verifyTrackingId(trackingId, settings.trackingKey);
+  async #verdict(trackingId: string, scope: CallbackScope): Promise<Verdict> {
+    const info = verifyTrackingId(trackingId, this.#o.trackingKey);
     if (!info) return { ok: false, why: 'unknown' };
-    if (info.issuedAt * 1000 + settings.callbackWindowMs < Date.now()) return { ok: false, why: 'expired' };
-    const job = (await loadJob(store, trackingId)) ?? (await this.#adopt(trackingId, info));
-    if (!job || (await currentAttempt(store, memoKey(job))) !== trackingId) return { ok: false, why: 'closed' };
-    if (job.state === 'failed') return { ok: false, why: 'closed' };
+    if ('workspace' in scope && info.ref.workspace !== scope.workspace) return { ok: false, why: 'unknown' };
+    if (info.issuedAt * 1000 + LIMITS.callbackWindowMs < Date.now()) return { ok: false, why: 'expired' };
+    const job = await this.#o.jobs.ifCurrent(info.ref.workspace, trackingId);
+    if (!job || job.state === 'failed') return { ok: false, why: 'closed' };
+    // A job uploaded with a workspace's own key answers on that workspace's URL only.
+    if ('shared' in scope && job.account === 'own') return { ok: false, why: 'unknown' };
     return { ok: true, job };
-  }
-
-  /**
-   * With the in-memory store, a restart forgets every job: a result for a signed, recent tracking ID is then
-   * taken on its signature and window alone, so the transcript still reaches its thread. With Redis nothing is
-   * forgotten, and a tracking ID without a record is refused.
-   */
-  async #adopt(trackingId: string, info: TrackingInfo): Promise<JobRecord | undefined> {
-    const { store } = this.#c;
-    if (store.kind !== 'memory') return undefined;
-    if (!(await store.claim(keys.memo(memoKey(info.ref)), trackingId, JOB_TTL_MS))) return undefined;
-    const job: JobRecord = {
-      ...info.ref,
-      trackingId,
-      fileName: await this.#fileName(info.ref.fileId),
-      state: 'waiting',
-      // Stryker disable next-line ArithmeticOperator: equivalent today; an adopted job is neither listed for /transcribe status nor given a callback time-out, the only readers of createdAt
-      createdAt: info.issuedAt * 1000,
-    };
-    await saveJob(store, job);
-    return job;
   }
 
   /** Stores new segments within the job's caps; the reply and the completion check follow. */
   async #store(job: JobRecord, deliveries: Delivery[], arrivedAt: number) {
-    const { store, settings, log } = this.#c;
-    const { limits } = settings;
+    const { segments, log } = this.#o;
+    const limits = this.#limits;
+    const ttlMs = await this.#o.workspaces.retentionMs(job.workspace);
     let accepted = 0;
     let repeated = 0;
     let capped = 0;
-    const characters = keys.characters(job.trackingId);
     for (const { segment } of deliveries) {
-      if (segment.text.length > limits.charactersPerSegment) {
+      const cost = segmentCharacters(segment);
+      if (cost > limits.charactersPerSegment) {
         capped += 1;
         continue;
       }
-      const { added, size } = await addSegment(store, job.trackingId, segment);
+      const { added, size } = await segments.add(job.workspace, job.trackingId, segment, ttlMs);
       if (!added) {
         repeated += 1;
         log.info('segment repeated', { trackingId: job.trackingId, from: segment.from, to: segment.to });
         continue;
       }
       // Counted once stored, so a repeated segment costs one round trip; one over a cap is taken back out.
-      const total = await store.increment(characters, segment.text.length, JOB_TTL_MS);
+      const total = await segments.count(job.workspace, job.trackingId, cost, ttlMs);
       if (size > limits.segmentsPerJob || total > limits.charactersPerJob) {
-        await store.mapRemove(keys.segments(job.trackingId), segmentKey(segment));
-        await store.increment(characters, -segment.text.length, JOB_TTL_MS);
+        await segments.remove(job.workspace, job.trackingId, segment);
+        await segments.count(job.workspace, job.trackingId, -cost, ttlMs);
         capped += 1;
         continue;
       }
@@ -154,25 +168,25 @@ export class Results {
         from: segment.from,
         to: segment.to,
         chars: segment.text.length,
+        words: segment.words?.length ?? 0,
       });
     }
     if (capped > 0) log.warn('webhook: segments over the caps dropped', { trackingId: job.trackingId, capped });
-    if (accepted > 0) {
-      const state = job.state === 'complete' ? 'complete' : 'receiving';
-      // Stryker disable next-line BooleanLiteral: equivalent; replies.refresh on the next line refreshes the same reply, and the two coalesce into one write
-      await this.#lifecycle.setState(job, { state, lastSegmentAt: Date.now() }, { show: false });
-      this.#c.replies.refresh(job, arrivedAt);
-      await this.#lifecycle.segmentsArrived(job);
-    }
+    if (accepted > 0) await this.#arrived(job, arrivedAt);
     return { accepted, repeated, capped };
   }
 
-  async #fileName(fileId: string): Promise<string> {
-    try {
-      const info = await this.#c.slack.files.info({ file: fileId });
-      return displayName((info.file ?? { id: fileId }) as SlackFile);
-    } catch {
-      return displayName({ id: fileId });
+  /** New text: the job is receiving (or stays complete), its reply is refreshed and its completion check moved. */
+  async #arrived(job: JobRecord, arrivedAt: number): Promise<void> {
+    const { moves, jobs, deadlines, replies } = this.#o;
+    const at = Date.now();
+    if (!(await moves.apply(job, { move: 'segment', at }, { show: false }))) {
+      await jobs.note(job, { lastSegmentAt: at }, ['complete']);
     }
+    await replies.refresh(job, arrivedAt);
+    if (job.state !== 'receiving') return;
+    const all = await this.#o.segments.load(job.workspace, job.trackingId);
+    const ended = job.durationSeconds !== undefined && reachesEnd(all, job.durationSeconds);
+    await deadlines.due(job, quietAt({ lastSegmentAt: at }, ended, deadlines.rules));
   }
 }

@@ -1,6 +1,6 @@
-import { channelJobs, type JobState, loadJob, unlistChannelJob } from '../records/jobs.ts';
-import { DAY_MS } from '../store/index.ts';
-import type { PipelineContext } from './context.ts';
+import type { Channels } from '../records/channels.ts';
+import type { JobState, Jobs } from '../records/job.ts';
+import { DAY_MS } from '../time.ts';
 
 export interface StatusEntry {
   fileName: string;
@@ -9,12 +9,16 @@ export interface StatusEntry {
 }
 
 /** The channel's transcriptions of the last day, oldest first, for `/transcribe status`. */
-export async function channelStatus(context: PipelineContext, channel: string): Promise<StatusEntry[]> {
+export async function channelStatus(
+  deps: { jobs: Jobs; channels: Channels },
+  workspace: string,
+  channel: string,
+): Promise<StatusEntry[]> {
   const entries: StatusEntry[] = [];
-  for (const entry of (await channelJobs(context.store, channel)).sort((a, b) => a.since - b.since)) {
-    const job = await loadJob(context.store, entry.trackingId);
+  for (const entry of (await deps.channels.jobs(workspace, channel)).sort((a, b) => a.since - b.since)) {
+    const job = await deps.jobs.load(workspace, entry.trackingId);
     if (!job || Date.now() - entry.since > DAY_MS) {
-      await unlistChannelJob(context.store, { channel, trackingId: entry.trackingId });
+      await deps.channels.unlist(workspace, channel, entry.trackingId);
       continue;
     }
     entries.push({ fileName: job.fileName, state: job.state, since: entry.since });

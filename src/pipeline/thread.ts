@@ -1,22 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { webApi } from '@slack/bolt';
 import type { Lang } from '../i18n/index.ts';
+import type { Timings } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import {
-  currentAttempt,
-  JOB_TTL_MS,
-  type JobRecord,
-  keys,
-  loadJob,
-  loadSegments,
-  type ReplyRecord,
-  workerAlive,
-} from '../records/jobs.ts';
-import type { Segment } from '../records/segments.ts';
-import { type MemoRef, memoKey, replyThreadTs } from '../records/tracking-id.ts';
+import type { JobRecord, Jobs } from '../records/job.ts';
+import type { Heartbeat } from '../records/ledger.ts';
+import type { Segment, Segments } from '../records/segments.ts';
+import { type MemoRef, replyThreadTs } from '../records/tracking-id.ts';
 import { slackError } from '../slack/errors.ts';
 import type { Store } from '../store/index.ts';
+import { type MemoId, workspaceKeys } from '../store/keys.ts';
+import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
 import { type ReplyView, renderReply, type SlackMessage } from './render.ts';
 
 const REACTIONS: Record<ReplyView['kind'] | 'complete', string> = {
@@ -29,9 +23,23 @@ const REACTIONS: Record<ReplyView['kind'] | 'complete', string> = {
   timed_out: 'warning',
 };
 
+/** What the thread shows for one shared file (across attempts); written only under the memo's reply lock. */
+export interface ReplyRecord {
+  fileName: string;
+  /** The thread replies that show this file (more than one for long transcripts). */
+  replyTs: string[];
+  /** A digest of what each reply last showed, to skip updates that change nothing. */
+  shown: string[];
+  /** The reaction this file put on the memo. */
+  reaction?: string;
+}
+
 export interface ReplyWriterOptions {
   store: Store;
-  slack: webApi.WebClient;
+  jobs: Jobs;
+  segments: Segments;
+  workspaces: Workspaces;
+  heartbeat: Heartbeat;
   log: Logger;
   metrics: Metrics;
   lang: Lang;
@@ -39,14 +47,7 @@ export interface ReplyWriterOptions {
   provider: string;
   /** This process: a reply lock names its owner, so that a dead owner's lock can be taken over. */
   instanceId: string;
-  /** Writes wait until a burst of Slack's requests has been acknowledged. */
-  quiet?: () => Promise<void>;
-  /** Least time between two writes of one reply; changes in between are gathered into the next. */
-  coalesceMs?: number;
-  /** How long to wait when another instance is writing the same reply. */
-  lockRetryMs?: number;
-  /** The render lock's lifetime; renewed while its owner writes. */
-  lockTtlMs?: number;
+  timings: Pick<Timings, 'replyGapMs' | 'replyLockRetryMs' | 'replyLockTtlMs' | 'repliesOwedSweepMs'>;
 }
 
 interface Pending {
@@ -60,49 +61,80 @@ interface Pending {
 }
 
 /**
- * Keeps each file's thread reply (and the memo's reaction) in step with its job and segments. This is where a
- * result lands in Slack. A change to a reply that is idle is written at once; changes that come while it is
- * being written, or soon after, are gathered into one later write, so Slack sees at most one write per reply
- * every `coalesceMs`. A lock in the store, held with an owner token and renewed while writing, keeps two
- * instances from writing the same reply.
+ * Keeps each file's thread reply (and the memo's reaction) in step with its job and segments: this is where a
+ * result lands in Slack. A change is first noted in the store as owed (`replies-owed`), so that a reply a process
+ * could not write before it died is written by the next one; then it is written at once if the reply is idle, else
+ * gathered with the changes that come meanwhile into one later write (at most one write per reply every
+ * `replyGapMs`). A lock in the store, with an owner token and renewed while writing, keeps two instances from
+ * writing one reply.
  */
 export class ReplyWriter {
-  readonly #o: Required<ReplyWriterOptions>;
+  readonly #o: ReplyWriterOptions;
   readonly #pending = new Map<string, Pending>();
   #idle: (() => void)[] = [];
+  #changes = 0;
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(options: ReplyWriterOptions) {
-    this.#o = {
-      ...options,
-      coalesceMs: options.coalesceMs ?? 300,
-      lockRetryMs: options.lockRetryMs ?? 400,
-      lockTtlMs: options.lockTtlMs ?? 30_000,
-      quiet: options.quiet ?? (() => Promise.resolve()),
-    };
+    this.#o = options;
   }
 
-  /** Shows the file's current state in its thread. `callbackAt`: the change came with a callback then. */
-  refresh(ref: MemoRef, callbackAt?: number): void {
-    const key = memoKey(ref);
-    let p = this.#pending.get(key);
-    if (!p) {
-      p = {
-        ref,
-        running: false,
-        // Stryker disable next-line BooleanLiteral: not observable through behaviour, and switched off because each run of it takes ~150 integration tests; `again: true` at creation costs one extra store read after the first write, and the digest sends Slack nothing
-        again: false,
-        lastWrite: 0,
-      };
-      this.#pending.set(key, p);
+  /**
+   * Shows the memo's current state in its thread. Resolves once the change is noted as owed (the write itself
+   * follows). `callbackAt`: the change came with a callback then.
+   */
+  async refresh(ref: MemoRef, callbackAt?: number): Promise<void> {
+    const change = `${this.#o.instanceId}:${++this.#changes}`;
+    try {
+      await this.#o.store.update(workspaceKeys(ref.workspace).repliesOwed(), { [memoField(ref)]: change });
+    } catch (err) {
+      this.#o.log.warn('could not note a reply change', { error: slackError(err) });
     }
-    if (callbackAt !== undefined) p.callbackAt = Math.min(p.callbackAt ?? callbackAt, callbackAt);
-    if (p.running) p.again = true;
-    else if (!p.timer) this.#schedule(key, p, p.lastWrite + this.#o.coalesceMs - Date.now());
+    this.#queue(ref, callbackAt);
+  }
+
+  /** Writes the replies owed in every workspace now, and from then on every `repliesOwedSweepMs`. */
+  start(): void {
+    const sweep = () =>
+      void this.#writeOwed().catch((err: unknown) =>
+        this.#o.log.warn('replies owed: could not look', { error: slackError(err) }),
+      );
+    sweep();
+    this.#sweep = setInterval(sweep, this.#o.timings.repliesOwedSweepMs);
+    this.#sweep.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#sweep);
   }
 
   /** Resolves when every change has been written. */
   idle(): Promise<void> {
     return this.#busy() ? new Promise((resolve) => this.#idle.push(resolve)) : Promise.resolve();
+  }
+
+  async #writeOwed(): Promise<void> {
+    for (const workspace of await this.#o.workspaces.list()) {
+      const owed = await this.#o.store.record<Record<string, string>>(workspaceKeys(workspace).repliesOwed());
+      for (const field of Object.keys(owed ?? {})) {
+        const memo = parseMemoField(field);
+        if (!memo) continue;
+        const job = await this.#currentJob({ workspace, ...memo });
+        if (job) this.#queue(job);
+      }
+    }
+  }
+
+  #queue(ref: MemoRef, callbackAt?: number): void {
+    const key = `${ref.workspace}/${memoField(ref)}`;
+    let p = this.#pending.get(key);
+    if (!p) {
+      p = { ref, running: false, again: false, lastWrite: 0 };
+      this.#pending.set(key, p);
+    }
+    if (callbackAt !== undefined) p.callbackAt = Math.min(p.callbackAt ?? callbackAt, callbackAt);
+    if (p.running) p.again = true;
+    else if (!p.timer) this.#schedule(key, p, p.lastWrite + this.#o.timings.replyGapMs - Date.now());
   }
 
   #busy(): boolean {
@@ -116,17 +148,16 @@ export class ReplyWriter {
   async #run(key: string, p: Pending): Promise<void> {
     p.timer = undefined;
     p.running = true;
-    await this.#o.quiet();
     const callbackAt = p.callbackAt;
     p.callbackAt = undefined;
-    let retryIn = this.#o.coalesceMs;
+    let retryIn = this.#o.timings.replyGapMs;
     try {
-      if (await this.#locked(key, () => this.#write(p.ref))) {
+      if (await this.#locked(p.ref, () => this.#write(p.ref))) {
         if (callbackAt !== undefined) this.#o.metrics.callbackToUpdateSeconds.observe((Date.now() - callbackAt) / 1000);
       } else {
         p.again = true;
         p.callbackAt = callbackAt;
-        retryIn = this.#o.lockRetryMs;
+        retryIn = this.#o.timings.replyLockRetryMs;
       }
     } catch (err) {
       this.#o.log.error('could not update the thread reply', { memo: key, error: slackError(err) });
@@ -137,92 +168,107 @@ export class ReplyWriter {
         p.again = false;
         this.#schedule(key, p, retryIn);
       } else {
-        // Remembered for a moment, so that the next change keeps its distance from this write.
-        // Stryker disable next-line BlockStatement: not observable through behaviour, and switched off because each run of it takes ~150 integration tests; never forgetting the entry is memory only, and it is recreated on the next change anyway
+        // Kept for one gap, so that the next change keeps its distance from this write.
         setTimeout(() => {
           if (!p.running && !p.timer) this.#pending.delete(key);
-        }, this.#o.coalesceMs).unref();
+        }, this.#o.timings.replyGapMs).unref();
       }
       if (!this.#busy()) for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 
   /**
-   * Runs write under the memo's render lock; false when another instance holds it. The lock carries a token
-   * of its own, is renewed while the write lasts (a Slack answer can take a minute under rate limits), and is
-   * released only by its owner: a fixed TTL and a plain DEL once let a slow writer's lock expire, a second
-   * instance post its own reply, and the first delete the second's lock.
+   * Runs write under the memo's reply lock; false when another live instance holds it. The lock carries a token of
+   * its own, is renewed while the write lasts (a Slack answer can take a minute under rate limits), and is released
+   * only by its owner, so that a slow writer's lock never expires under it and is never deleted by another.
    */
-  async #locked(key: string, write: () => Promise<void>): Promise<boolean> {
-    const { store, lockTtlMs } = this.#o;
-    const lock = keys.renderLock(key);
-    // Stryker disable next-line StringLiteral: an empty owner shows only when a process dies holding the lock, which only the kill -9 child-process test does (Stryker does not credit child processes)
+  async #locked(ref: MemoRef, write: () => Promise<void>): Promise<boolean> {
+    const { store, timings } = this.#o;
+    const lock = workspaceKeys(ref.workspace).replyLock(ref);
     const owner = `${this.#o.instanceId}/${randomUUID()}`;
-    if (!(await store.claim(lock, owner, lockTtlMs)) && !(await this.#takeOver(lock, owner))) return false;
-    const renew = setInterval(() => void store.extend(lock, owner, lockTtlMs).catch(() => {}), lockTtlMs / 3);
+    if (!(await store.claim(lock, owner, timings.replyLockTtlMs)) && !(await this.#takeOver(lock, owner))) return false;
+    const renew = setInterval(
+      () => void store.extend(lock, owner, timings.replyLockTtlMs).catch(() => {}),
+      timings.replyLockTtlMs / 3,
+    );
     try {
       await write();
       return true;
     } finally {
-      // Stryker disable next-line CallExpression: not observable through behaviour, and switched off because each run of it takes ~150 integration tests; a renewal left running is refused once the lock is released (not the owner's any more)
       clearInterval(renew);
       await store.release(lock, owner).catch(() => {});
     }
   }
 
   /**
-   * Takes a lock over from a process that died holding it (its heartbeat expired): after a SIGKILL mid-write,
-   * the memo's reply would otherwise stay as it was until the lock's TTL ran out.
+   * Takes a lock over from a process that died holding it (its heartbeat expired), or that is this process and
+   * could not release it (the store went away mid-write): such a lock protects nothing.
    */
   async #takeOver(lock: string, owner: string): Promise<boolean> {
-    const { store, lockTtlMs } = this.#o;
-    const held = await store.get<string>(lock);
+    const { store, timings } = this.#o;
+    const held = await store.peek(lock);
     const holder = held?.split('/')[0];
     if (!held || !holder) return false;
-    // This process writes one reply at a time per memo, so a lock in its own name here is one whose release
-    // failed (Redis went away mid-write): without taking it back, the reply stayed stale until the lock's TTL.
-    if (holder !== this.#o.instanceId && (await workerAlive(store, holder))) return false;
+    if (holder !== this.#o.instanceId && (await this.#o.heartbeat.alive(holder))) return false;
     this.#o.log.info('reply lock taken over from a process that died', { lock });
-    return store.swap(lock, held, owner, lockTtlMs);
+    return store.swap(lock, held, owner, timings.replyLockTtlMs);
+  }
+
+  async #currentJob(memo: MemoId & { workspace: string }): Promise<JobRecord | undefined> {
+    const trackingId = await this.#o.store.peek(workspaceKeys(memo.workspace).memo(memo));
+    return trackingId ? this.#o.jobs.load(memo.workspace, trackingId) : undefined;
   }
 
   async #write(ref: MemoRef): Promise<void> {
     const { store, log } = this.#o;
-    const key = memoKey(ref);
-    const trackingId = await currentAttempt(store, key);
-    if (!trackingId) return;
-    const [job, segments, saved] = await Promise.all([
-      loadJob(store, trackingId),
-      loadSegments(store, trackingId),
-      store.get<ReplyRecord>(keys.reply(key)),
-    ]);
-    if (!job) return;
-    const reply = saved ?? {
-      fileName: job.fileName,
-      replyTs: [],
-      // Stryker disable next-line ArrayDeclaration: equivalent; an entry here is compared with 16-character digests, and no filler ever equals one
-      shown: [],
-    };
-    const view = viewOf(job, segments);
-    const rendered = renderReply(reply.fileName, view, { lang: this.#o.lang, provider: this.#o.provider });
-    for (const [i, message] of rendered.entries()) await this.#show(ref, reply, i, message);
-    const reaction = view.kind === 'transcript' && view.complete ? REACTIONS.complete : REACTIONS[view.kind];
-    await this.#react(ref, reply, reaction);
-    await store.set(keys.reply(key), reply, JOB_TTL_MS);
-    log.info('posted', { trackingId, state: job.state, replies: reply.replyTs.length });
+    const keys = workspaceKeys(ref.workspace);
+    const owedKey = keys.repliesOwed();
+    const field = memoField(ref);
+    // The change this write shows; a change noted after it stays owed for the next write.
+    const change = (await store.record<Record<string, string>>(owedKey))?.[field];
+    const job = await this.#currentJob(ref);
+    const slack = job ? await this.#o.workspaces.slack(ref.workspace) : undefined;
+    if (!job || !slack) {
+      if (change) await store.update(owedKey, { [field]: null }, { when: { [field]: [change] } });
+      return;
+    }
+    // A file that may not be audio shows nothing until its first bytes say it is.
+    if (!job.unsure) {
+      const [segments, saved] = await Promise.all([
+        this.#o.segments.load(ref.workspace, job.trackingId),
+        store.get<ReplyRecord>(keys.reply(ref)),
+      ]);
+      const reply = saved ?? { fileName: job.fileName, replyTs: [], shown: [] };
+      const view = viewOf(job, segments);
+      const rendered = renderReply(reply.fileName, view, { lang: this.#o.lang, provider: this.#o.provider });
+      const ttlMs = await this.#o.workspaces.retentionMs(ref.workspace);
+      for (const [i, message] of rendered.entries()) await this.#show(slack, job, reply, i, message, ttlMs);
+      const reaction = view.kind === 'transcript' && view.complete ? REACTIONS.complete : REACTIONS[view.kind];
+      await this.#react(slack, job, reply, reaction);
+      await store.set(keys.reply(ref), reply, ttlMs);
+      log.info('posted', { trackingId: job.trackingId, state: job.state, replies: reply.replyTs.length });
+    }
+    if (change) await store.update(owedKey, { [field]: null }, { when: { [field]: [change] } });
   }
 
   /** Posts or updates the i-th reply, unless it shows this already. */
-  async #show(ref: MemoRef, reply: ReplyRecord, i: number, message: SlackMessage): Promise<void> {
+  async #show(
+    slack: WorkspaceSlack,
+    job: JobRecord,
+    reply: ReplyRecord,
+    i: number,
+    message: SlackMessage,
+    ttlMs: number,
+  ): Promise<void> {
     const digest = digestOf(message);
     if (reply.shown[i] === digest) return;
     const ts = reply.replyTs[i];
     if (ts) {
-      await this.#o.slack.chat.update({ channel: ref.channel, ts, text: message.text, blocks: message.blocks });
+      await slack.web.chat.update({ channel: job.channel, ts, text: message.text, blocks: message.blocks });
     } else {
-      const posted = await this.#o.slack.chat.postMessage({
-        channel: ref.channel,
-        thread_ts: replyThreadTs(ref),
+      const posted = await slack.web.chat.postMessage({
+        channel: job.channel,
+        thread_ts: replyThreadTs(job),
         text: message.text,
         blocks: message.blocks,
         unfurl_links: false,
@@ -232,25 +278,35 @@ export class ReplyWriter {
     }
     reply.shown[i] = digest;
     // Saved after each message, so a crash between two never posts a message twice.
-    await this.#o.store.set(keys.reply(memoKey(ref)), reply, JOB_TTL_MS);
+    await this.#o.store.set(workspaceKeys(job.workspace).reply(job), reply, ttlMs);
   }
 
-  async #react(ref: MemoRef, reply: ReplyRecord, name: string): Promise<void> {
+  async #react(slack: WorkspaceSlack, job: JobRecord, reply: ReplyRecord, name: string): Promise<void> {
     if (reply.reaction === name) return;
-    const { slack, log } = this.#o;
+    const { log } = this.#o;
     try {
       if (reply.reaction)
-        await slack.reactions.remove({ channel: ref.channel, timestamp: ref.ts, name: reply.reaction });
+        await slack.web.reactions.remove({ channel: job.channel, timestamp: job.ts, name: reply.reaction });
     } catch (err) {
       if (slackError(err) !== 'no_reaction') log.warn('could not remove a reaction', { error: slackError(err) });
     }
     try {
-      await slack.reactions.add({ channel: ref.channel, timestamp: ref.ts, name });
+      await slack.web.reactions.add({ channel: job.channel, timestamp: job.ts, name });
     } catch (err) {
       if (slackError(err) !== 'already_reacted') log.warn('could not add a reaction', { error: slackError(err) });
     }
     reply.reaction = name;
   }
+}
+
+/** A memo's field in its workspace's `replies-owed` record. */
+function memoField(m: MemoId): string {
+  return `${m.channel}:${m.ts}:${m.fileId}`;
+}
+
+function parseMemoField(field: string): MemoId | undefined {
+  const [channel, ts, fileId] = field.split(':');
+  return channel && ts && fileId ? { channel, ts, fileId } : undefined;
 }
 
 /** What the thread shows for a job: its transcript once there is one, else where it stands. */
@@ -269,8 +325,8 @@ function viewOf(job: JobRecord, segments: Segment[]): ReplyView {
     case 'sending':
     case 'waiting':
       return { kind: job.state };
+    // A job completes only once it has segments (src/pipeline/completion.ts); without them it is still waiting.
     case 'receiving':
-    // Stryker disable next-line ConditionalExpression: unreachable; a job completes only once its segments reach the end of the audio (lifecycle.ts), so never without segments
     case 'complete':
       return { kind: 'waiting' };
     case 'failed':
@@ -284,6 +340,5 @@ function viewOf(job: JobRecord, segments: Segment[]): ReplyView {
 }
 
 function digestOf(message: SlackMessage): string {
-  // Stryker disable next-line MethodExpression: equivalent; a digest is only compared with digests made here, whatever their length
   return createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 16);
 }

@@ -1,4 +1,5 @@
 import type { Container } from '../audio/containers.ts';
+import type { AccountSource } from '../records/job.ts';
 import type { Segment } from '../records/segments.ts';
 import { createOmicall } from './omicall/index.ts';
 
@@ -19,10 +20,10 @@ export interface SpeechProvider {
   sendAsIs(container: Container, declaredAudio: boolean): UploadFormat | undefined;
   /** What everything else is converted to (ffmpeg makes MP3). */
   readonly convertTo: UploadFormat;
-  /** Sends one file; the result arrives later, through the callback. */
-  submit(upload: AudioUpload): Promise<ProviderResult>;
-  /** Tells the provider where to send results; called at start and by doctor. */
-  registerCallback(url: string): Promise<ProviderResult>;
+  /** Sends one file with a workspace's account; the result arrives later, through the callback. */
+  submit(upload: AudioUpload, account: ProviderAccount): Promise<ProviderResult>;
+  /** Tells the provider where to send an account's results; called at start, when a key is set, and by doctor. */
+  registerCallback(url: string, account: ProviderAccount): Promise<ProviderResult>;
   /** Reads a callback body: segments with the tracking ID they answer, or why it is malformed. */
   parseCallback(body: string): ParsedCallback;
   /** Words for an admin about a failed registration: which setting to check. */
@@ -64,17 +65,19 @@ export type ParsedCallback =
   /** `ignored`: objects that are not speech-to-text results (another product sharing the URL). */
   { ok: true; deliveries: Delivery[]; ignored: number } | { ok: false; reason: string };
 
+/** The credentials a workspace's uploads go with. */
+export interface ProviderAccount {
+  apiKey: string;
+  /** The workspace's own key, or the operator's default (OMICALL_API_KEY) for workspaces without one. */
+  source: AccountSource;
+}
+
 export interface ProviderSettings {
   omicallApiUrl: string;
-  omicallApiKey: string;
   /** How long to wait for the provider's answer once an upload is sent. */
   timeoutMs?: number;
 }
 
 export function createProvider(settings: ProviderSettings): SpeechProvider {
-  return createOmicall({
-    baseUrl: settings.omicallApiUrl,
-    apiKey: settings.omicallApiKey,
-    timeoutMs: settings.timeoutMs,
-  });
+  return createOmicall({ baseUrl: settings.omicallApiUrl, timeoutMs: settings.timeoutMs });
 }

@@ -1,10 +1,11 @@
 import type { webApi } from '@slack/bolt';
 import { LANGS, type Lang, langOfLocale } from '../i18n/index.ts';
+import { LIMITS } from '../limits.ts';
 import { chosenLanguage } from '../records/people.ts';
 import type { Store } from '../store/index.ts';
 
-const TTL_MS = 60 * 60 * 1000;
-const MAX_ENTRIES = 5_000;
+/** A workspace's Web API client, when the app is installed there. */
+export type SlackOf = (workspace: string) => Promise<{ web: webApi.WebClient } | undefined>;
 
 /**
  * Each person's language: the one they chose with `/transcribe language`, else their Slack locale (`users.info`
@@ -13,34 +14,37 @@ const MAX_ENTRIES = 5_000;
  * the choice.
  */
 export class UserLanguages {
-  readonly #slack: webApi.WebClient;
+  readonly #slackOf: SlackOf;
   readonly #store: Store;
   readonly #fallback: Lang;
   readonly #cache = new Map<string, { lang: Lang; expires: number }>();
 
-  constructor(slack: webApi.WebClient, store: Store, fallback: Lang) {
-    this.#slack = slack;
+  constructor(slackOf: SlackOf, store: Store, fallback: Lang) {
+    this.#slackOf = slackOf;
     this.#store = store;
     this.#fallback = fallback;
   }
 
-  async of(userId: string | undefined): Promise<Lang> {
+  async of(workspace: string, userId: string | undefined): Promise<Lang> {
     if (!userId) return this.#fallback;
-    const chosen = await chosenLanguage(this.#store, userId).catch(() => undefined);
+    const chosen = await chosenLanguage(this.#store, workspace, userId).catch(() => undefined);
     const valid = LANGS.find((l) => l === chosen);
     if (valid) return valid;
-    const hit = this.#cache.get(userId);
+    const cacheKey = `${workspace}/${userId}`;
+    const hit = this.#cache.get(cacheKey);
     if (hit && hit.expires > Date.now()) return hit.lang;
     let lang = this.#fallback;
     try {
-      const info = await this.#slack.users.info({ user: userId, include_locale: true });
+      const slack = await this.#slackOf(workspace);
+      if (!slack) return this.#fallback;
+      const info = await slack.web.users.info({ user: userId, include_locale: true });
       lang = langOfLocale(info.user?.locale) ?? this.#fallback;
     } catch {
       // Missing users:read, or Slack busy: the app's language, and ask again next time.
       return this.#fallback;
     }
-    if (this.#cache.size >= MAX_ENTRIES) this.#cache.delete(this.#cache.keys().next().value ?? '');
-    this.#cache.set(userId, { lang, expires: Date.now() + TTL_MS });
+    if (this.#cache.size >= LIMITS.languageCacheEntries) this.#cache.delete(this.#cache.keys().next().value ?? '');
+    this.#cache.set(cacheKey, { lang, expires: Date.now() + LIMITS.languageCacheMs });
     return lang;
   }
 }

@@ -1,20 +1,23 @@
-import type { Store } from './index.ts';
+import { type Due, meets, parseFields, type Store, type UpdateOptions } from './index.ts';
 
-interface Entry {
-  value: unknown;
-  /** Epoch ms; Infinity when kept until deleted. */
-  expires: number;
-}
+type Entry =
+  | { kind: 'value'; data: string; expires: number }
+  | { kind: 'token'; data: string; expires: number }
+  | { kind: 'record'; data: Map<string, string>; expires: number }
+  | { kind: 'counter'; data: number; expires: number }
+  | { kind: 'schedule'; data: Map<string, number>; expires: number };
 
-/** How often expired entries are swept, so that a long-running instance does not keep them all. */
+/** How often expired entries are swept, so that a long-running process does not keep them all. */
 const SWEEP_MS = 60_000;
 
 /**
- * The in-process store: one instance, nothing survives a restart. Values are kept as JSON text, as Redis
- * keeps them, so that a caller never shares an object with the store.
+ * The in-process store, for unit tests: one process, nothing survives it. Values are kept as JSON text, as the
+ * other adapters keep them, so that a caller never shares an object with the store.
  */
 export function memoryStore(options: { sweepMs?: number } = {}): Store & { size(): number } {
   const entries = new Map<string, Entry>();
+  const never = Number.POSITIVE_INFINITY;
+  const until = (ttlMs: number | undefined) => (ttlMs === undefined ? never : Date.now() + ttlMs);
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key);
     if (entry && entry.expires <= Date.now()) {
@@ -23,63 +26,124 @@ export function memoryStore(options: { sweepMs?: number } = {}): Store & { size(
     }
     return entry;
   };
-  const put = (key: string, value: unknown, ttlMs?: number) =>
-    entries.set(key, { value, expires: ttlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlMs });
-  const map = (key: string): Map<string, string> | undefined => {
-    const value = live(key)?.value;
-    return value instanceof Map ? (value as Map<string, string>) : undefined;
+  const of = <K extends Entry['kind']>(key: string, kind: K) => {
+    const entry = live(key);
+    return entry?.kind === kind ? (entry as Extract<Entry, { kind: K }>) : undefined;
   };
+  const token = (key: string) => of(key, 'token')?.data;
   const sweep = setInterval(() => {
     const now = Date.now();
     for (const [key, entry] of entries) if (entry.expires <= now) entries.delete(key);
   }, options.sweepMs ?? SWEEP_MS);
   sweep.unref();
 
+  const schedule = (key: string) => {
+    let entry = of(key, 'schedule');
+    if (!entry) {
+      entry = { kind: 'schedule', data: new Map(), expires: never };
+      entries.set(key, entry);
+    }
+    return entry.data;
+  };
+
   return {
     kind: 'memory',
     get: async <T>(key: string) => {
-      const value = live(key)?.value;
-      return typeof value === 'string' ? (JSON.parse(value) as T) : undefined;
+      const value = of(key, 'value')?.data;
+      return value === undefined ? undefined : (JSON.parse(value) as T);
     },
-    set: async (key, value, ttlMs) => void put(key, JSON.stringify(value), ttlMs),
-    delete: async (key) => void entries.delete(key),
+    set: async (key, value, ttlMs) => {
+      entries.set(key, { kind: 'value', data: JSON.stringify(value), expires: until(ttlMs) });
+    },
+    delete: async (...keys) => {
+      for (const key of keys) entries.delete(key);
+    },
+
     claim: async (key, value, ttlMs) => {
       if (live(key)) return false;
-      put(key, JSON.stringify(value), ttlMs);
+      entries.set(key, { kind: 'token', data: value, expires: until(ttlMs) });
       return true;
     },
+    peek: async (key) => token(key),
     swap: async (key, expected, value, ttlMs) => {
-      if (live(key)?.value !== JSON.stringify(expected)) return false;
-      put(key, JSON.stringify(value), ttlMs);
+      if (token(key) !== expected) return false;
+      entries.set(key, { kind: 'token', data: value, expires: until(ttlMs) });
       return true;
     },
-    release: async (key, expected) => live(key)?.value === JSON.stringify(expected) && entries.delete(key),
+    release: async (key, expected) => token(key) === expected && entries.delete(key),
     extend: async (key, expected, ttlMs) => {
-      const entry = live(key);
-      if (entry?.value !== JSON.stringify(expected)) return false;
-      entry.expires = Date.now() + ttlMs;
+      const entry = of(key, 'token');
+      if (entry?.data !== expected) return false;
+      entry.expires = until(ttlMs);
       return true;
     },
-    mapAdd: async (key, field, value, ttlMs) => {
-      let fields = map(key);
-      if (!fields) {
-        fields = new Map();
-        put(key, fields, ttlMs);
-      }
-      const entry = entries.get(key);
-      if (entry) entry.expires = Date.now() + ttlMs;
-      if (fields.has(field)) return { added: false, size: fields.size };
-      fields.set(field, JSON.stringify(value));
-      return { added: true, size: fields.size };
+
+    record: async <T extends object>(key: string) => {
+      const fields = of(key, 'record')?.data;
+      return fields && fields.size > 0 ? parseFields<T>(fields) : undefined;
     },
-    mapRemove: async (key, field) => void map(key)?.delete(field),
-    mapValues: async <T>(key: string) => [...(map(key)?.values() ?? [])].map((v) => JSON.parse(v) as T),
+    update: async (key, fields, options: UpdateOptions = {}) => {
+      const entry = of(key, 'record');
+      if (!meets(entry?.data, options.when)) return false;
+      const data = entry?.data ?? new Map<string, string>();
+      for (const [field, value] of Object.entries(fields)) {
+        if (value === undefined) continue;
+        if (value === null) data.delete(field);
+        else data.set(field, JSON.stringify(value));
+      }
+      const expires = options.ttlMs !== undefined ? until(options.ttlMs) : (entry?.expires ?? never);
+      if (data.size === 0) entries.delete(key);
+      else entries.set(key, { kind: 'record', data, expires });
+      return true;
+    },
+    addField: async (key, field, value, ttlMs) => {
+      const entry = of(key, 'record') ?? { kind: 'record' as const, data: new Map<string, string>(), expires: never };
+      entry.expires = until(ttlMs);
+      entries.set(key, entry);
+      if (entry.data.has(field)) return { added: false, size: entry.data.size };
+      entry.data.set(field, JSON.stringify(value));
+      return { added: true, size: entry.data.size };
+    },
+
     increment: async (key, n, ttlMs) => {
-      const current = live(key)?.value;
-      const next = (typeof current === 'number' ? current : 0) + n;
-      put(key, next, ttlMs);
+      const entry = of(key, 'counter');
+      const next = (entry?.data ?? 0) + n;
+      entries.set(key, {
+        kind: 'counter',
+        data: next,
+        expires: ttlMs !== undefined ? until(ttlMs) : (entry?.expires ?? never),
+      });
       return next;
     },
+
+    schedule: async (key, member, at, options = {}) => {
+      const members = schedule(key);
+      const current = members.get(member);
+      if (options.earlier && current !== undefined && current <= at) return;
+      members.set(member, at);
+    },
+    takeDue: async (key, now, limit, leaseMs) => {
+      const members = of(key, 'schedule')?.data;
+      if (!members) return [];
+      const due = [...members]
+        .filter(([, at]) => at <= now)
+        .sort((a, b) => a[1] - b[1])
+        .slice(0, limit);
+      const lease = now + leaseMs;
+      const taken: Due[] = [];
+      for (const [member] of due) {
+        members.set(member, lease);
+        taken.push({ member, lease });
+      }
+      return taken;
+    },
+    unschedule: async (key, member, lease) => {
+      const members = of(key, 'schedule')?.data;
+      if (members && (lease === undefined || members.get(member) === lease)) members.delete(member);
+    },
+    dueAt: async (key, member) => of(key, 'schedule')?.data.get(member),
+
+    keysWith: async (prefix) => [...entries.keys()].filter((k) => k.startsWith(prefix) && live(k) !== undefined),
     ping: async () => {},
     close: async () => {
       clearInterval(sweep);

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deriveSecret } from '../../src/config.ts';
 import type { OmicallStandIn } from '../stand-ins/omicall.ts';
 import { API_KEY } from '../stand-ins/omicall.ts';
@@ -27,6 +30,8 @@ export async function startAppProcess(
   env: Record<string, string>,
 ): Promise<AppProcess> {
   const port = await freePort();
+  // The embedded store goes in a folder of its own unless the test shares one (a restart on the same data).
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'transcriber-data-'));
   const child = spawn(process.execPath, ['--max-semi-space-size=4', 'src/index.ts'], {
     env: {
       PATH: process.env.PATH,
@@ -38,6 +43,7 @@ export async function startAppProcess(
       PUBLIC_URL: 'https://transcriber.test',
       PORT: String(port),
       LOG_LEVEL: 'info',
+      DATA_DIR: dataDir,
       ...mutantEnv(),
       ...env,
     },

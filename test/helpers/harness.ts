@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
-import { type RunningApp, startApp, type Tuning } from '../../src/app.ts';
+import { type Overrides, type RunningApp, startApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
+import type { Timings } from '../../src/limits.ts';
 import { createLogger } from '../../src/log.ts';
 import { API_KEY, OmicallStandIn } from '../stand-ins/omicall.ts';
 import { BOT_TOKEN, type HostedFile, SlackStandIn } from '../stand-ins/slack.ts';
@@ -11,11 +15,23 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9
 
 export interface HarnessOptions {
   redis?: boolean;
-  /** Shares stand-ins and a key prefix with another harness (a second instance, a restart). */
+  /** Shares stand-ins, a key prefix and a data folder with another harness (a second instance, a restart). */
   with?: Harness;
   env?: Record<string, string>;
-  tuning?: Tuning;
+  timings?: Partial<Timings>;
+  overrides?: Omit<Overrides, 'timings'>;
 }
+
+/** The workspace the stand-in's bot token belongs to (its `auth.test` and every payload say T0001). */
+export const WORKSPACE = 'T0001';
+
+/** Short durations, so that the suite does not wait on production's. */
+export const TEST_TIMINGS: Partial<Timings> = {
+  retryDelaysMs: [50, 100, 150],
+  replyGapMs: 50,
+  drainMs: 5000,
+  checkEveryMs: 100,
+};
 
 /** The real app on a real port, wired to local Slack and OMICall stand-ins. */
 export class Harness {
@@ -24,6 +40,8 @@ export class Harness {
   app!: RunningApp;
   config!: Config;
   prefix!: string;
+  /** The embedded store's folder (DATA_DIR) when not on Redis. */
+  dataDir!: string;
   readonly logs: string[] = [];
   #ownsStandIns = false;
 
@@ -33,10 +51,12 @@ export class Harness {
       h.slack = options.with.slack;
       h.omicall = options.with.omicall;
       h.prefix = options.with.prefix;
+      h.dataDir = options.with.dataDir;
     } else {
       h.slack = await new SlackStandIn().start();
       h.omicall = await new OmicallStandIn().start();
       h.prefix = `test-${randomUUID()}:`;
+      h.dataDir = mkdtempSync(join(tmpdir(), 'transcriber-data-'));
       h.#ownsStandIns = true;
     }
     h.config = loadConfig({
@@ -48,6 +68,7 @@ export class Harness {
       PUBLIC_URL: 'https://transcriber.test',
       PORT: '0',
       REDIS_PREFIX: h.prefix,
+      DATA_DIR: h.dataDir,
       LOG_LEVEL: 'debug',
       ...(options.redis ? { REDIS_URL: REDIS_URL } : {}),
       ...options.env,
@@ -59,10 +80,8 @@ export class Harness {
       write: (line) => h.logs.push(line),
     });
     h.app = await startApp(h.config, log, {
-      retryDelaysMs: [50, 100, 150],
-      coalesceMs: 50,
-      drainMs: 5000,
-      ...options.tuning,
+      ...options.overrides,
+      timings: { ...TEST_TIMINGS, ...options.timings },
     });
     return h;
   }
@@ -119,6 +138,7 @@ export class Harness {
     if (this.#ownsStandIns) {
       await this.slack.close();
       await this.omicall.close();
+      rmSync(this.dataDir, { recursive: true, force: true });
     }
   }
 }

@@ -366,10 +366,12 @@ export class SlackStandIn {
         const ts = String(a.ts);
         const messages = this.messages.filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts));
         if (messages.length === 0) return { ok: false, error: 'thread_not_found' };
+        // As Slack answers: the parent first whatever the range, then the replies in it, oldest first, `limit` in all.
         const parentFirst = messages.sort((x, y) => Number(x.ts) - Number(y.ts));
-        const wanted = a.latest
-          ? parentFirst.filter((m) => m.ts === ts || Number(m.ts) <= Number(a.latest))
-          : parentFirst;
+        const inRange = (m: PostedMessage) =>
+          (!a.latest || (a.inclusive ? Number(m.ts) <= Number(a.latest) : Number(m.ts) < Number(a.latest))) &&
+          (!a.oldest || (a.inclusive ? Number(m.ts) >= Number(a.oldest) : Number(m.ts) > Number(a.oldest)));
+        const wanted = parentFirst.filter((m) => m.ts === ts || inRange(m)).slice(0, Number(a.limit ?? 1000));
         return { ok: true, messages: wanted.map(({ history, ...m }) => m), has_more: false };
       }
       case 'files.getUploadURLExternal':

@@ -3,6 +3,7 @@ import { messages } from '../../i18n/index.ts';
 import { EXPORT_ACTION_PREFIX } from '../../pipeline/render.ts';
 import { escapeMrkdwn } from '../../slack/mrkdwn.ts';
 import { ephemeral } from '../answers.ts';
+import { afterAck, workspaceOf } from '../context.ts';
 import type { ListenerDeps } from '../index.ts';
 
 /**
@@ -10,28 +11,36 @@ import type { ListenerDeps } from '../index.ts';
  * into the memo's thread. Problems are told only to the person who pressed, in their language.
  */
 export function exportTranscript(deps: ListenerDeps) {
-  return async ({ body, action, ack, respond }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    body,
+    action,
+    ack,
+    respond,
+    context,
+  }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     if (action.type !== 'button' || body.type !== 'block_actions' || !('action_id' in action)) return;
-    const lang = await deps.languages.of(body.user.id);
-    const t = messages(lang);
+    const workspace = workspaceOf(context) ?? body.team?.id;
+    if (!workspace) return;
     const format = action.action_id.slice(EXPORT_ACTION_PREFIX.length);
-    const outcome = await deps.pipeline.exports.export(action.value ?? '', format);
-    switch (outcome.status) {
-      case 'uploaded':
-        return;
-      case 'nothing':
-        await respond({ ...ephemeral(t.exportNothing), replace_original: false });
-        return;
-      case 'missing-scope':
-        await respond({ ...ephemeral(t.exportMissingScope({ scope: outcome.scope })), replace_original: false });
-        return;
-      case 'failed':
-        await respond({
-          ...ephemeral(t.exportFailed({ error: escapeMrkdwn(outcome.error) })),
-          replace_original: false,
-        });
-        return;
-    }
+    const value = action.value ?? '';
+    afterAck(deps.log, 'a transcript file', async () => {
+      const t = messages(await deps.languages.of(workspace, body.user.id));
+      const outcome = await deps.pipeline.exports.export(workspace, value, format);
+      const say = (text: string) => respond({ ...ephemeral(text), replace_original: false });
+      switch (outcome.status) {
+        case 'uploaded':
+          return;
+        case 'nothing':
+          await say(t.exportNothing);
+          return;
+        case 'missing-scope':
+          await say(t.exportMissingScope({ scope: outcome.scope }));
+          return;
+        case 'failed':
+          await say(t.exportFailed({ error: escapeMrkdwn(outcome.error) }));
+          return;
+      }
+    });
   };
 }

@@ -1,41 +1,53 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
-import { errorMessage } from '../../errors.ts';
 import { messages } from '../../i18n/index.ts';
-import { isAutoOn } from '../../records/channels.ts';
+import { replyThreadTs } from '../../records/tracking-id.ts';
 import { displayName, type SlackFile } from '../../slack/files.ts';
 import { escapeMrkdwn } from '../../slack/mrkdwn.ts';
+import { afterAck, workspaceOf } from '../context.ts';
 import type { ListenerDeps } from '../index.ts';
 
+/** The fields of a `message` event with files that this listener reads. */
+interface FileMessage {
+  subtype?: string;
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  user?: string;
+  bot_id?: string;
+  files?: SlackFile[];
+}
+
+/** Subtypes of a message that shares files: a plain share, and a thread reply also sent to the channel. */
+const SHARES = new Set(['file_share', 'thread_broadcast']);
+
 /**
- * Where a memo enters: every file shared in a channel the app is in (public, private, DM, group DM) arrives as
- * a `message` event with subtype `file_share`; Bolt has acknowledged it before this runs. Each file goes to the
- * pipeline's intake, which claims, records and queues it.
+ * Where a memo enters: every file shared in a channel the app is in (public, private, DM, group DM) arrives as a
+ * `message` event with subtype `file_share`, or `thread_broadcast` for a thread reply also sent to the channel
+ * (its transcript goes in the thread). Each file goes to the pipeline's intake; the listener returns, and Slack gets
+ * its answer, only once they are durably queued. If that fails, Slack gets an error and sends the event again.
  */
 export function fileShared(deps: ListenerDeps) {
   return async ({ event, context }: SlackEventMiddlewareArgs<'message'> & AllMiddlewareArgs): Promise<void> => {
-    if (event.subtype !== 'file_share') return;
-    const botId = (event as { bot_id?: string }).bot_id;
-    if (botId && botId === context.botId) return;
-    const { pipeline, store, slack, log } = deps;
-    try {
-      if (!(await isAutoOn(store, event.channel))) return;
-      const message = { channel: event.channel, ts: event.ts, threadTs: event.thread_ts };
-      for (const file of (event.files ?? []) as SlackFile[]) {
-        const outcome = await pipeline.intake.submit(message, file);
-        if (outcome.status === 'duplicate') log.info('already claimed', { fileId: file.id, retry: context.retryNum });
-        if (outcome.status === 'stopping') {
-          await slack.chat.postMessage({
-            channel: event.channel,
-            thread_ts: event.thread_ts ?? event.ts,
-            text: messages(deps.lang).sharedWhileStopping({ file: escapeMrkdwn(displayName(file)) }),
-          });
-        }
-      }
-    } catch (err) {
-      log.error('could not take the files of a message', {
-        channel: event.channel,
-        ts: event.ts,
-        error: errorMessage(err),
+    const m = event as FileMessage;
+    if (!m.subtype || !SHARES.has(m.subtype) || !m.files?.length) return;
+    if (m.bot_id && m.bot_id === context.botId) return;
+    const workspace = workspaceOf(context);
+    if (!workspace) return;
+    const { pipeline, log } = deps;
+    if ((await pipeline.channels.choice(workspace, m.channel)) === 'off') return;
+    const message = { workspace, channel: m.channel, ts: m.ts, threadTs: m.thread_ts, user: m.user };
+    const outcomes = await pipeline.intake.submit(message, m.files);
+    for (const [i, outcome] of outcomes.entries()) {
+      const file = m.files[i];
+      if (outcome.status === 'duplicate') log.info('already claimed', { fileId: file.id, retry: context.retryNum });
+      if (outcome.status !== 'stopping') continue;
+      afterAck(log, 'telling a thread the app is stopping', async () => {
+        const slack = await deps.workspaces.slack(workspace);
+        await slack?.web.chat.postMessage({
+          channel: m.channel,
+          thread_ts: replyThreadTs({ ts: m.ts, threadTs: m.thread_ts }),
+          text: messages(deps.lang).sharedWhileStopping({ file: escapeMrkdwn(displayName(file)) }),
+        });
       });
     }
   };

@@ -1,18 +1,13 @@
 import type { AllMiddlewareArgs, SlackShortcutMiddlewareArgs } from '@slack/bolt';
 import { messages } from '../../i18n/index.ts';
 import { slackError } from '../../slack/errors.ts';
-import type { SlackFile } from '../../slack/files.ts';
+import { readMessage, type SlackMessage } from '../../slack/messages.ts';
 import { askFor, ephemeral } from '../answers.ts';
+import { afterAck, workspaceOf } from '../context.ts';
 import type { ListenerDeps } from '../index.ts';
 
 /** The callback_id of the "Transcribe" message shortcut in manifest.yml. */
 export const SHORTCUT_CALLBACK_ID = 'transcribe_message';
-
-interface ShortcutMessage {
-  ts: string;
-  thread_ts?: string;
-  files?: SlackFile[];
-}
 
 /**
  * "Transcribe" in a message's More actions menu: that message's audio files, into its thread, also for older
@@ -20,33 +15,33 @@ interface ShortcutMessage {
  * could not post the transcript there).
  */
 export function transcribeMessage(deps: ListenerDeps) {
-  return async ({ shortcut, ack, respond }: SlackShortcutMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    shortcut,
+    ack,
+    respond,
+    context,
+  }: SlackShortcutMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     if (shortcut.type !== 'message_action') return;
-    const lang = await deps.languages.of(shortcut.user.id);
-    const t = messages(lang);
-    const message = shortcut.message as ShortcutMessage;
+    const workspace = workspaceOf(context) ?? shortcut.team?.id;
+    if (!workspace) return;
+    const message = shortcut.message as SlackMessage;
     const channel = shortcut.channel.id;
-    try {
-      // Reading the message proves the app is in the channel: the transcript could not be posted otherwise.
-      if (message.thread_ts && message.thread_ts !== message.ts) {
-        await deps.slack.conversations.replies({
-          channel,
-          ts: message.thread_ts,
-          latest: message.ts,
-          inclusive: true,
-          limit: 1,
-        });
-      } else {
-        await deps.slack.conversations.history({ channel, latest: message.ts, inclusive: true, limit: 1 });
+    afterAck(deps.log, 'the Transcribe shortcut', async () => {
+      const lang = await deps.languages.of(workspace, shortcut.user.id);
+      const t = messages(lang);
+      const slack = await deps.workspaces.slack(workspace);
+      try {
+        // Reading the message proves the app is in the channel: the transcript could not be posted otherwise.
+        if (!slack) throw new Error('not_installed');
+        await readMessage(slack.web, { channel, ts: message.ts, threadTs: message.thread_ts });
+      } catch (err) {
+        deps.log.info('shortcut in a channel the app cannot read', { channel, error: slackError(err) });
+        await respond(ephemeral(t.botNotInChannel({ channel })));
+        return;
       }
-    } catch (err) {
-      const error = slackError(err);
-      deps.log.info('shortcut in a channel the app cannot read', { channel, error });
-      await respond(ephemeral(t.botNotInChannel({ channel })));
-      return;
-    }
-    const ref = { channel, ts: message.ts, threadTs: message.thread_ts };
-    await respond(await askFor(deps.pipeline, ref, message.files ?? [], lang));
+      const ref = { workspace, channel, ts: message.ts, threadTs: message.thread_ts, user: message.user };
+      await respond(await askFor(deps.pipeline, ref, message.files ?? [], lang));
+    });
   };
 }

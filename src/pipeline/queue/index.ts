@@ -2,51 +2,58 @@ import type { MemoRef } from '../../records/tracking-id.ts';
 import type { SlackFile } from '../../slack/files.ts';
 
 /**
- * The jobs of the pipeline, behind one small interface with two implementations side by side: `bullmq.ts`
- * (Redis: durable, shared by every instance, survives any crash) and `memory.ts` (in process: lost when the
- * process dies; for one instance without Redis).
+ * The relays waiting to run, behind one interface with three implementations side by side: `bullmq.ts` (Redis:
+ * shared by every instance), `sqlite.ts` (the embedded default: one instance, in the app's SQLite file) and
+ * `memory.ts` (unit tests only). Every implementation runs the same contract suite (test/queue-contract.test.ts).
+ *
+ * A queue entry is only a request to run a relay: whether it may still run is the job record's to say (its
+ * state and `run`, src/records/job.ts), so an entry run twice, or run after its job moved on, does nothing.
  */
-export interface JobQueue {
-  /** Which implementation. */
-  readonly kind: 'bullmq' | 'memory';
-  /** Adds a relay under its tracking ID. False when a job with that ID is there already (waiting, running, done). */
-  add(job: RelayJob): Promise<boolean>;
-  /** Starts taking jobs: relays `concurrency` at a time, and deadlines as they fall due. */
-  work(handlers: Handlers): void;
-  /** A deadline that falls due after delayMs, on whichever instance is working then. */
-  schedule(deadline: Deadline, delayMs: number): Promise<void>;
-  /** Where a relay stands in the queue, or undefined when the queue does not know it. */
-  inspect(trackingId: string): Promise<QueueState | undefined>;
+export interface RelayQueue {
+  readonly kind: 'bullmq' | 'sqlite' | 'memory';
+  /** Adds an entry; an entry with the same id that is still there is kept once (Slack's retries, two instances). */
+  add(job: RelayJob): Promise<void>;
+  /** Whether an entry with this id waits, waits for its next attempt, or runs. */
+  has(id: string): Promise<boolean>;
+  /** Removes an entry that has not started (a deleted memo, an uninstalled workspace); a running one finishes. */
+  remove(id: string): Promise<void>;
+  /** Starts running entries, `concurrency` at a time. */
+  work(handlers: RelayHandlers): void;
+  /** Entries per queue state, for /metrics. */
+  counts(): Promise<QueueCounts>;
   /**
-   * Puts a relay whose worker is gone (or that the queue lost) back in line, with the same data. False when
-   * it is in the hands of a live worker after all. `workerDead`: the caller knows its worker died (its
-   * heartbeat stopped), so the queue need not wait for the job's lock to expire.
+   * Stops taking entries and lets running ones finish until the deadline; then aborts them (their signal fires).
+   * The durable queues keep unfinished entries for the next process.
    */
-  requeue(job: RelayJob, options?: { workerDead?: boolean }): Promise<boolean>;
-  /** Jobs per queue state, for /metrics. */
-  counts(): Promise<Record<string, number>>;
-  /**
-   * Stops taking jobs and lets running ones finish until the deadline; then aborts them (their signal fires).
-   * Resolves with the relays that will not run anywhere now (the memory queue's waiting ones); a durable
-   * queue keeps them for the next worker and resolves with none.
-   */
-  close(deadlineMs: number): Promise<RelayJob[]>;
+  close(deadlineMs: number): Promise<void>;
 }
 
-/** One shared file to take from Slack to the provider. Kept in the queue (Redis), so only what is needed. */
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  /** Waiting for their next attempt. */
+  delayed: number;
+}
+
+/** One shared file to take from Slack to the provider. Kept in the queue, so only what is needed. */
 export interface RelayJob {
+  /** The entry's id: the tracking ID, and `~{run}` for the entries recovery adds. */
+  id: string;
   trackingId: string;
+  /** The job's `run` this entry is for. */
+  run: number;
   ref: MemoRef;
   file: SlackFile;
   /** The file had no mimetype and a name that says nothing: its first bytes decide whether it is audio. */
   unsure: boolean;
+  /** A Slack Connect stub: `files.info` describes the file first. */
+  lookUp: boolean;
 }
 
-export type Deadline =
-  /** No result from the provider yet? Then say so in the thread. */
-  | { kind: 'callback-timeout'; trackingId: string }
-  /** The segments reached the end of the audio: is the transcript complete once quiet? */
-  | { kind: 'completion-check'; trackingId: string };
+/** The id of the queue entry for a job's run. */
+export function entryId(trackingId: string, run: number): string {
+  return run === 1 ? trackingId : `${trackingId}~${run}`;
+}
 
 export interface Attempt {
   /** 1 for the first try. */
@@ -57,26 +64,20 @@ export interface Attempt {
   signal: AbortSignal;
 }
 
-export interface Handlers {
-  /**
-   * Runs one relay. Throwing `RetryLater` (when `attempt.last` is false) tries again after the back-off;
-   * anything else it throws counts the same way.
-   */
+export interface RelayHandlers {
+  /** Runs one relay. Throwing (when `attempt.last` is false) tries again after the back-off. */
   relay(job: RelayJob, attempt: Attempt): Promise<void>;
-  deadline(deadline: Deadline): Promise<void>;
-  /** A relay the queue gave up on without the handler's word (its workers kept dying). */
+  /** An entry the queue gave up on without the handler's word (the processes running it kept dying). */
   abandoned(job: RelayJob): Promise<void>;
 }
 
-export type QueueState =
-  | { state: 'waiting' | 'delayed' | 'completed' | 'failed' }
-  /** `orphaned`: running, but its worker is gone (its lock expired). */
-  | { state: 'active'; orphaned: boolean };
-
-/** Waits between attempts of a relay (a failing provider, a cut download): one attempt more than entries. */
-export const RETRY_DELAYS_MS: readonly number[] = [2_000, 8_000, 20_000];
-
 export interface QueueOptions {
   concurrency: number;
-  retryDelaysMs?: readonly number[];
+  /** Waits between attempts: one attempt more than entries. */
+  retryDelaysMs: readonly number[];
+  /** How long an entry's process may go silent before the queue runs the entry elsewhere (its backstop). */
+  lockMs: number;
 }
+
+/** Entries whose processes died this many times are given up (`abandoned`). */
+export const MAX_STALLS = 3;

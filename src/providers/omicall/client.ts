@@ -7,15 +7,14 @@ import type { AudioUpload, ProviderResult } from '../index.ts';
 import { readEnvelope } from './envelope.ts';
 
 export interface OmicallClient {
-  registerWebhook(url: string): Promise<ProviderResult>;
-  speechToText(upload: AudioUpload): Promise<ProviderResult>;
+  registerWebhook(url: string, apiKey: string): Promise<ProviderResult>;
+  speechToText(upload: AudioUpload, apiKey: string): Promise<ProviderResult>;
   close(): Promise<void>;
 }
 
 export interface OmicallOptions {
   /** Base URL ending in "/", e.g. https://public-v1-stg.omicrm.com/api/ai/ */
   baseUrl: string;
-  apiKey: string;
   /** How long the connection may stay silent (OMICall neither reading the upload nor answering). */
   timeoutMs?: number;
   /** How long connecting may take. */
@@ -39,7 +38,6 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
  */
 export function createOmicallClient({
   baseUrl,
-  apiKey,
   timeoutMs = 120_000,
   connectTimeoutMs = 10_000,
 }: OmicallOptions): OmicallClient {
@@ -47,7 +45,7 @@ export function createOmicallClient({
   const secure = base.protocol === 'https:';
   const agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
 
-  const call = (path: string, headers: Record<string, string>, body: Body): Promise<ProviderResult> => {
+  const call = (path: string, apiKey: string, headers: Record<string, string>, body: Body): Promise<ProviderResult> => {
     const url = new URL(path, base);
     const length = body.source ? undefined : body.head.length;
     const req = (secure ? https : http).request(url, {
@@ -84,17 +82,20 @@ export function createOmicallClient({
   };
 
   return {
-    registerWebhook: (url) =>
+    registerWebhook: (url, apiKey) =>
       call(
         'register_webhook_ai',
+        apiKey,
         { 'content-type': 'application/json' },
         { head: Buffer.from(JSON.stringify({ url })) },
-      ),
-    speechToText: (upload) => {
+      ).then((result) => withoutKey(result, apiKey)),
+    speechToText: (upload, apiKey) => {
       const form = multipart(upload);
-      return call('speech_to_text', form.headers, { head: form.head, source: upload.body, tail: form.tail }).then(
-        (result) => withoutKey(result, apiKey),
-      );
+      return call('speech_to_text', apiKey, form.headers, {
+        head: form.head,
+        source: upload.body,
+        tail: form.tail,
+      }).then((result) => withoutKey(result, apiKey));
     },
     close: async () => agent.destroy(),
   };
@@ -178,9 +179,9 @@ function readAnswer(req: ClientRequest): Promise<{ status: number; text: string 
 }
 
 /**
- * A refusal whose words echo the API key the request carried. Bug: the error of a refused upload is shown in the
- * Slack thread (`provider_refused`), so an answer quoting the key put it in front of the channel; the logs scrub
- * it, the thread did not. Taken out after parsing, so that a key written with JSON escapes goes too.
+ * A refusal without the API key the request carried, should the answer quote it: the error of a refused upload is
+ * shown in the Slack thread (`provider_refused`) and in the Home tab. Taken out after parsing, so that a key written
+ * with JSON escapes goes too.
  */
 function withoutKey(result: ProviderResult, apiKey: string): ProviderResult {
   if (result.ok || apiKey.length < 6) return result;

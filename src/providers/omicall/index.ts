@@ -20,8 +20,8 @@ export function createOmicall(options: OmicallOptions): SpeechProvider {
       return undefined;
     },
     convertTo: { extension: 'mp3', contentType: 'audio/mpeg' },
-    submit: (upload) => client.speechToText(upload),
-    registerCallback: (url) => client.registerWebhook(url),
+    submit: (upload, account) => client.speechToText(upload, account.apiKey),
+    registerCallback: (url, account) => client.registerWebhook(url, account.apiKey),
     parseCallback,
     diagnose: (result) =>
       /api_key/.test(result.error)

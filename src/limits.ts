@@ -1,0 +1,78 @@
+/**
+ * Every limit and duration the app works by, named once. Those an operator may change are read from the
+ * environment (src/config.ts, docs/configuration.md) and say so; `Timings` are the durations tests shorten, passed
+ * to `startApp`. Facts of file formats (box names, header sizes) stay beside the code that reads them.
+ */
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from './time.ts';
+
+export const LIMITS = {
+  /** Slack's own request bodies are a few KB; nothing legitimate comes near this. */
+  slackBodyBytes: 1024 * 1024,
+  /** Callback bodies: OMICall documents no size; 1 MB holds thousands of segments. */
+  callbackBodyBytes: 1024 * 1024,
+  /** Segments one callback body may bring; a body with more is refused (413). */
+  segmentsPerBody: 2_000,
+  /** Segments one attempt keeps; more are dropped and logged. */
+  segmentsPerJob: 10_000,
+  /** Characters (text and timed words) one attempt keeps. */
+  charactersPerJob: 400_000,
+  /** Characters (text and timed words) of one segment; a longer one is dropped. */
+  charactersPerSegment: 5_000,
+  /** Callbacks for a tracking ID issued longer ago than this are refused. */
+  callbackWindowMs: 7 * DAY_MS,
+  /** Records of transcripts are kept this long, unless a workspace says otherwise (RETENTION_DAYS). */
+  retentionMs: 14 * DAY_MS,
+  /** `/transcribe` without a link looks at this many of the channel's latest messages. */
+  historyDepth: 50,
+  /** How long the store has to answer /healthz's ping; a store that hangs is as bad as one that is gone. */
+  pingTimeoutMs: 2 * SECOND_MS,
+  /** A person's Slack language is asked again after this long. */
+  languageCacheMs: HOUR_MS,
+  languageCacheEntries: 5_000,
+} as const;
+
+/** The durations tests shorten; production uses `TIMINGS`. */
+export interface Timings {
+  /** Waits between attempts of a relay (a failing provider, a cut download): one attempt more than entries. */
+  retryDelaysMs: readonly number[];
+  /** How long the provider may stay silent during an upload. */
+  providerTimeoutMs: number;
+  /** Least time between two writes of one thread reply; changes in between are gathered into the next. */
+  replyGapMs: number;
+  /** How long to wait when another instance is writing the same reply. */
+  replyLockRetryMs: number;
+  /** The reply lock's lifetime; renewed while its owner writes. */
+  replyLockTtlMs: number;
+  /** How often replies owed (by this or a dead process) are looked for. */
+  repliesOwedSweepMs: number;
+  /** How long SIGTERM waits for relays in flight before putting them back in the queue. */
+  drainMs: number;
+  /** A transcript whose text reached the end of its audio is complete once no segment came for this long. */
+  quietMs: number;
+  /** A transcript whose text never reached the end is complete once no segment came for this long. */
+  longQuietMs: number;
+  /** How often deadlines (time-outs, completion) and dead workers are looked for. */
+  checkEveryMs: number;
+  /** A relay waiting this long in the ledger but missing from the queue is put in the queue (a crash between the two). */
+  lostRelayMs: number;
+  /** The whole download, first byte to last. */
+  downloadDeadlineMs: number;
+  /** The whole conversion, wall clock. */
+  conversionTimeoutMs: number;
+}
+
+export const TIMINGS: Timings = {
+  retryDelaysMs: [2 * SECOND_MS, 8 * SECOND_MS, 20 * SECOND_MS],
+  providerTimeoutMs: 2 * MINUTE_MS,
+  replyGapMs: 300,
+  replyLockRetryMs: 400,
+  replyLockTtlMs: 30 * SECOND_MS,
+  repliesOwedSweepMs: 30 * SECOND_MS,
+  drainMs: 20 * SECOND_MS,
+  quietMs: 20 * SECOND_MS,
+  longQuietMs: 10 * MINUTE_MS,
+  checkEveryMs: SECOND_MS,
+  lostRelayMs: 30 * SECOND_MS,
+  downloadDeadlineMs: 10 * MINUTE_MS,
+  conversionTimeoutMs: 30 * MINUTE_MS,
+};

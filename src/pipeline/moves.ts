@@ -1,0 +1,33 @@
+import type { Metrics } from '../metrics.ts';
+import { type JobEvent, type JobRecord, type Jobs, MOVES } from '../records/job.ts';
+import type { ReplyWriter } from './thread.ts';
+
+/**
+ * Every change of a job's state in the pipeline goes through here: the state machine's move (src/records/job.ts),
+ * then the count of jobs entering the state, then the thread reply shown anew.
+ */
+export class JobMoves {
+  readonly #jobs: Jobs;
+  readonly #metrics: Metrics;
+  readonly #replies: ReplyWriter;
+
+  constructor(jobs: Jobs, metrics: Metrics, replies: ReplyWriter) {
+    this.#jobs = jobs;
+    this.#metrics = metrics;
+    this.#replies = replies;
+  }
+
+  /**
+   * Applies the event to the job; true when its state allowed it. `job` is the caller's copy: its state is updated
+   * when the move happened. `show: false` leaves the thread as it is (the caller refreshes it itself).
+   */
+  async apply(job: JobRecord, event: JobEvent, options: { show?: boolean } = {}): Promise<boolean> {
+    const moved = await this.#jobs.apply(job, event);
+    if (!moved) return false;
+    const to = MOVES[event.move].to;
+    if (to !== job.state) this.#metrics.jobs.inc({ state: to });
+    job.state = to;
+    if (options.show !== false) await this.#replies.refresh(job);
+    return true;
+  }
+}

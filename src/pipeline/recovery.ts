@@ -1,0 +1,127 @@
+import { errorMessage } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { JobRecord, Jobs } from '../records/job.ts';
+import type { Heartbeat, Ledger, LedgerEntry } from '../records/ledger.ts';
+import type { JobMoves } from './moves.ts';
+import { entryId, type RelayJob, type RelayQueue } from './queue/index.ts';
+
+/** The queue entry that relays a job's current run. */
+export function relayOf(job: JobRecord): RelayJob {
+  return {
+    id: entryId(job.trackingId, job.run),
+    trackingId: job.trackingId,
+    run: job.run,
+    ref: {
+      workspace: job.workspace,
+      channel: job.channel,
+      ts: job.ts,
+      fileId: job.fileId,
+      ...(job.threadTs ? { threadTs: job.threadTs } : {}),
+    },
+    file: job.file,
+    unsure: job.unsure,
+    lookUp: job.lookUp,
+  };
+}
+
+export interface RecoveryOptions {
+  jobs: Jobs;
+  moves: JobMoves;
+  ledger: Ledger;
+  heartbeat: Heartbeat;
+  queue: RelayQueue;
+  instanceId: string;
+  lostRelayMs: number;
+  log: Logger;
+}
+
+/**
+ * Finds relays nobody is running any more and puts them back in line, within seconds: a relay whose process died
+ * (its heartbeat expired: kill -9, out of memory, a lost host) and a relay that never reached the queue (its process
+ * died between the memo's claim and the queue). It reads the relay ledger (src/records/ledger.ts); every instance
+ * that works the queue looks every `checkEveryMs`, and a restarted one as it starts. A job put back moves to a new
+ * `run` with a new queue entry, so an old entry that a queue's own stalled check runs later does nothing. Once the
+ * provider accepted a file, its job has left the ledger: it is never uploaded again.
+ */
+export class Recovery {
+  readonly #o: RecoveryOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(options: RecoveryOptions) {
+    this.#o = options;
+  }
+
+  start(everyMs: number): void {
+    const tick = () => {
+      this.#running ??= this.sweep().finally(() => {
+        this.#running = undefined;
+      });
+    };
+    tick();
+    this.#timer = setInterval(tick, everyMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** Looks through the ledger once. */
+  async sweep(): Promise<void> {
+    try {
+      const alive = new Map<string, boolean>();
+      for (const entry of await this.#o.ledger.entries()) {
+        if (entry.worker === this.#o.instanceId) continue;
+        if (entry.worker !== undefined) {
+          let live = alive.get(entry.worker);
+          if (live === undefined) {
+            live = await this.#o.heartbeat.alive(entry.worker);
+            alive.set(entry.worker, live);
+          }
+          if (!live) await this.#rescue(entry);
+        } else if (Date.now() - entry.since > this.#o.lostRelayMs) {
+          await this.#rescue(entry);
+        }
+      }
+    } catch (err) {
+      this.#o.log.warn('recovery: could not look', { error: errorMessage(err) });
+    }
+  }
+
+  /**
+   * Puts a job back in line when nobody runs it: its process is dead, or it is in no queue. Says which it was. Used
+   * by the sweep and when someone asks for the memo again.
+   */
+  async rescue(job: JobRecord): Promise<'put-back' | 'in-line' | 'running' | 'not-relaying'> {
+    if (job.state !== 'queued' && job.state !== 'sending') return 'not-relaying';
+    if (job.worker !== undefined) {
+      if (job.worker === this.#o.instanceId || (await this.#o.heartbeat.alive(job.worker))) return 'running';
+      return (await this.#putBack(job, job.worker)) ? 'put-back' : 'running';
+    }
+    if (await this.#o.queue.has(entryId(job.trackingId, job.run))) return 'in-line';
+    return (await this.#putBack(job, undefined)) ? 'put-back' : 'in-line';
+  }
+
+  async #rescue(entry: LedgerEntry): Promise<void> {
+    const job = await this.#o.jobs.ifCurrent(entry.workspace, entry.trackingId);
+    if (!job || (job.state !== 'queued' && job.state !== 'sending')) {
+      await this.#o.ledger.leave(entry);
+      return;
+    }
+    await this.rescue(job);
+  }
+
+  async #putBack(job: JobRecord, deadWorker: string | undefined): Promise<boolean> {
+    const run = job.run + 1;
+    const wasState = job.state;
+    if (!(await this.#o.moves.apply(job, { move: 'recover', deadWorker, run }))) return false;
+    job.run = run;
+    delete job.worker;
+    await this.#o.ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, since: Date.now() });
+    await this.#o.queue.add(relayOf(job));
+    this.#o.log.info('relay put back in line', { trackingId: job.trackingId, was: wasState, deadWorker, run });
+    return true;
+  }
+}

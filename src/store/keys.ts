@@ -1,0 +1,73 @@
+/**
+ * Every key the app stores, built here and nowhere else (as BullMQ builds its own in one file). The full schema,
+ * with each key's kind and lifetime, is in docs/architecture.md ("Stored keys"); keep the two in step.
+ *
+ * A workspace's data lives under `ws:{workspace}:`, so that one workspace's keys can never be mistaken for
+ * another's and uninstalling deletes them by that prefix. The workspace is the Slack team id (`T…`), or the
+ * Enterprise Grid org id (`E…`) for an org-wide installation. The few keys outside a workspace are the process's
+ * own: heartbeats, the relay ledger, the deadline schedule, the list of workspaces.
+ *
+ * Lifetimes: "retention" is the workspace's transcript retention (RETENTION_DAYS, or the admins' setting);
+ * "kept" means until deleted (settings last as long as the app is installed).
+ */
+
+/** A memo's identity within its workspace: the channel, the message and the file. */
+export interface MemoId {
+  channel: string;
+  ts: string;
+  fileId: string;
+}
+
+const memo = (m: MemoId) => `${m.channel}:${m.ts}:${m.fileId}`;
+
+/** Keys of one workspace. */
+export function workspaceKeys(workspace: string) {
+  const ws = `ws:${workspace}:`;
+  return {
+    /** Prefix of every key of this workspace. */
+    prefix: ws,
+    /** Token: the tracking ID of the memo's current attempt. Claimed once; swapped for a new attempt. Retention. */
+    memo: (m: MemoId) => `${ws}memo:${memo(m)}`,
+    /** Record: one attempt at one memo (the job state machine, src/records/job.ts). Retention. */
+    job: (trackingId: string) => `${ws}job:${trackingId}`,
+    /** Record: the segments of an attempt, `from|to` → segment. Retention. */
+    segments: (trackingId: string) => `${ws}segments:${trackingId}`,
+    /** Counter: the characters an attempt's segments and words hold, for the caps. Retention. */
+    characters: (trackingId: string) => `${ws}characters:${trackingId}`,
+    /** Value: what the memo's thread shows (reply ts, digests, reaction). Retention. */
+    reply: (m: MemoId) => `${ws}reply:${memo(m)}`,
+    /** Token: the writer of the memo's reply (instance/uuid). 30 s, renewed while writing. */
+    replyLock: (m: MemoId) => `${ws}reply-lock:${memo(m)}`,
+    /** Record: memo → change number, for replies not yet written (kept until written, across restarts). */
+    repliesOwed: () => `${ws}replies-owed`,
+    /** Value: 'on' | 'off', automatic transcription in a channel that chose. Kept. */
+    channelAuto: (channel: string) => `${ws}channel:${channel}:auto`,
+    /** Record: tracking ID → { fileName, since }, a channel's recent jobs for `/transcribe status`. Retention. */
+    channelJobs: (channel: string) => `${ws}channel:${channel}:jobs`,
+    /** Value: the language someone chose with `/transcribe language`. Kept. */
+    personLanguage: (user: string) => `${ws}person:${user}:language`,
+  };
+}
+
+export type WorkspaceKeys = ReturnType<typeof workspaceKeys>;
+
+/** Keys outside any workspace. */
+export const processKeys = {
+  /** Value: present while the process with this id lives. HEARTBEAT_TTL_MS, renewed every HEARTBEAT_MS. */
+  worker: (instanceId: string) => `worker:${instanceId}`,
+  /**
+   * Record: job key → { worker, since }, every relay between intake and the provider's answer: what recovery
+   * looks at when a worker dies. Entries leave as their relay ends.
+   */
+  relays: () => 'relays',
+  /** Schedule: job key → when its next check is due (time-out, completion). */
+  deadlines: () => 'deadlines',
+  /** Record: workspace → when it was first served, for the work that goes through every workspace. */
+  workspaces: () => 'workspaces',
+};
+
+/** The workspace a job key belongs to, read back from the key (`ws:{workspace}:job:{trackingId}`). */
+export function jobKeyParts(key: string): { workspace: string; trackingId: string } | undefined {
+  const m = /^ws:([^:]+):job:([^:]+)$/.exec(key);
+  return m ? { workspace: m[1], trackingId: m[2] } : undefined;
+}

@@ -1,0 +1,96 @@
+import type { Logger as BoltLogger } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
+import type { ProviderAccount } from '../providers/index.ts';
+import type { Store } from '../store/index.ts';
+import { processKeys } from '../store/keys.ts';
+
+/** A workspace's Slack: its bot token and Web API clients. */
+export interface WorkspaceSlack {
+  workspace: string;
+  /** The bot token, for Slack's file host and the Web API. */
+  token: string;
+  web: webApi.WebClient;
+  /** For transcript files someone waits for: gives up within minutes, not the default half hour. */
+  uploads: webApi.WebClient;
+}
+
+/**
+ * The workspaces the app serves, and what each one brings: its Slack installation (token) and its provider
+ * account (OMICall key). Single-workspace mode has one of each from the environment; distribution mode
+ * (src/workspaces/distribution.ts) keeps them per workspace in the store.
+ */
+export interface Workspaces {
+  readonly mode: 'single' | 'distribution';
+  /** The workspace's Slack, or undefined when the app is not installed there. */
+  slack(workspace: string): Promise<WorkspaceSlack | undefined>;
+  /** The account the workspace's uploads go with, or undefined when it has none yet. */
+  account(workspace: string): Promise<ProviderAccount | undefined>;
+  /** How long the workspace keeps its transcripts' records. */
+  retentionMs(workspace: string): Promise<number>;
+  /** Records that the app serves a workspace (its first memo, its installation). */
+  note(workspace: string): Promise<void>;
+  /** Every workspace the app has served. */
+  list(): Promise<string[]>;
+}
+
+export interface ClientOptions {
+  slackApiUrl: string;
+  logger: BoltLogger;
+}
+
+/** The Web API clients of one bot token. */
+export function slackClients(token: string, options: ClientOptions): Pick<WorkspaceSlack, 'web' | 'uploads'> {
+  const clientOptions = { slackApiUrl: options.slackApiUrl, logger: options.logger };
+  return {
+    web: new webApi.WebClient(token, clientOptions),
+    uploads: new webApi.WebClient(token, {
+      ...clientOptions,
+      retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
+    }),
+  };
+}
+
+/** The registry of workspaces served, kept in the store. */
+export class WorkspaceRegistry {
+  readonly #store: Store;
+  readonly #noted = new Set<string>();
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async note(workspace: string): Promise<void> {
+    if (this.#noted.has(workspace)) return;
+    await this.#store.update(processKeys.workspaces(), { [workspace]: Date.now() }, {});
+    this.#noted.add(workspace);
+  }
+
+  async forget(workspace: string): Promise<void> {
+    this.#noted.delete(workspace);
+    await this.#store.update(processKeys.workspaces(), { [workspace]: null });
+  }
+
+  async list(): Promise<string[]> {
+    return Object.keys((await this.#store.record(processKeys.workspaces())) ?? {});
+  }
+}
+
+/** Single-workspace mode: the bot token and the OMICall key of the environment serve every memo. */
+export function singleWorkspace(options: {
+  store: Store;
+  token: string;
+  apiKey: string;
+  retentionMs: number;
+  clients: ClientOptions;
+}): Workspaces {
+  const registry = new WorkspaceRegistry(options.store);
+  const clients = slackClients(options.token, options.clients);
+  return {
+    mode: 'single',
+    slack: async (workspace) => ({ workspace, token: options.token, ...clients }),
+    account: async () => ({ apiKey: options.apiKey, source: 'default' }),
+    retentionMs: async () => options.retentionMs,
+    note: (workspace) => registry.note(workspace),
+    list: () => registry.list(),
+  };
+}
