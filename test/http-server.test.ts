@@ -1,90 +1,20 @@
-import { connect, type Socket } from 'node:net';
+/**
+ * What the one HTTP server answers before anything reaches the app: Slack's signatures, refusals before and after a
+ * body is read, the body slots, and a server that is stopping.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Harness } from './helpers/harness.ts';
-import { slackSignature } from './helpers/slack-requests.ts';
-
-/**
- * What the one HTTP server answers to callers who are not Slack or OMICall, or who come too many at once:
- * refusals before a body is read (unsigned, stale, too large, wrong method, unknown path, wrong webhook secret),
- * after reading it (bad signature, too large as it arrives), Slack's ssl_check, and the body slots that bound how
- * many bodies are read at once (16; up to 1,000 wait 2 s for a slot, then 503).
- */
+import { startAppProcess } from './helpers/app-process.ts';
+import { speech } from './helpers/audio.ts';
+import { Harness, waitFor } from './helpers/harness.ts';
+import { lookingSigned, parseResponse, Raw, slackHead } from './helpers/raw-http.ts';
+import { eventEnvelope, fileShareEvent, postSigned, slackSignature } from './helpers/slack-requests.ts';
+import { startStandIns } from './stand-ins/index.ts';
 
 const LIMIT = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Math.floor(Date.now() / 1000);
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A raw HTTP/1.1 exchange: what was written is exactly what the server sees, a body may stay unsent. */
-class Raw {
-  readonly socket: Socket;
-  readonly response: Promise<RawResponse>;
-  readonly closed: Promise<void>;
-  #data = Buffer.alloc(0);
-
-  constructor(url: string, head: string, body: string | Buffer = '') {
-    const { port } = new URL(url);
-    this.socket = connect(Number(port), '127.0.0.1');
-    this.socket.on('error', () => {});
-    this.socket.write(head);
-    if (body.length > 0) this.socket.write(body);
-    this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
-    this.response = new Promise((resolve, reject) => {
-      this.socket.on('data', (chunk: Buffer) => {
-        this.#data = Buffer.concat([this.#data, chunk]);
-        const parsed = parse(this.#data);
-        if (parsed) resolve(parsed);
-      });
-      this.socket.once('close', () => reject(new Error(`closed without an answer: ${this.#data.toString()}`)));
-    });
-    this.response.catch(() => {});
-  }
-
-  /** Everything the server sent so far. */
-  get received(): string {
-    return this.#data.toString('utf8');
-  }
-
-  /** The response, or 'waiting' when none came within ms. */
-  async within(ms: number): Promise<RawResponse | 'waiting'> {
-    return Promise.race([this.response, sleep(ms).then(() => 'waiting' as const)]);
-  }
-}
-
-function parse(data: Buffer): RawResponse | undefined {
-  const end = data.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const [statusLine, ...lines] = data.subarray(0, end).toString('latin1').split('\r\n');
-  const headers = Object.fromEntries(
-    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-  );
-  const body = data.subarray(end + 4);
-  if (body.length < Number(headers['content-length'] ?? 0)) return undefined;
-  return { status: Number(statusLine.split(' ')[1]), headers, body: body.toString('utf8') };
-}
-
-function slackHead(headers: Record<string, string | number>, method = 'POST', path = '/slack/events'): string {
-  const lines = Object.entries({ host: '127.0.0.1', 'content-type': 'application/json', ...headers }).map(
-    ([k, v]) => `${k}: ${v}\r\n`,
-  );
-  return `${method} ${path} HTTP/1.1\r\n${lines.join('')}\r\n`;
-}
-
-/** Headers that look signed, announcing a body of `length` bytes (which stays unsent unless given). */
-function lookingSigned(length: number, extra: Record<string, string | number> = {}) {
-  return slackHead({
-    'x-slack-signature': `v0=${'0'.repeat(64)}`,
-    'x-slack-request-timestamp': now(),
-    'content-length': length,
-    ...extra,
-  });
-}
 
 async function post(h: Harness, path: string, headers: Record<string, string>, body: string | Buffer) {
   const res = await request(`${h.url}${path}`, { method: 'POST', headers, body });
@@ -95,6 +25,47 @@ function nothingDispatched(h: Harness, slackCallsBefore: number) {
   expect(h.slack.calls.length).toBe(slackCallsBefore);
   expect(h.omicall.uploads).toHaveLength(0);
 }
+
+describe('requests from Slack', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  const wavFile = (name = 'memo.wav') =>
+    h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
+  const settle = () => new Promise((r) => setTimeout(r, 300));
+
+  it('refuses unsigned, forged and stale requests, and uploads nothing', async () => {
+    const body = eventEnvelope(fileShareEvent({ channel: 'C0SALES01', ts: h.slack.nextTs(), files: [wavFile()] }));
+    const attempts = h.omicall.attempts;
+    expect((await postSigned(h.url, body, 'application/json', { signature: 'v0=00' })).status).toBe(401);
+    expect(
+      (await postSigned(h.url, body, 'application/json', { secret: 'ffffffffffffffffffffffffffffffff' })).status,
+    ).toBe(401);
+    expect(
+      (await postSigned(h.url, body, 'application/json', { timestamp: Math.floor(Date.now() / 1000) - 60 * 10 }))
+        .status,
+    ).toBe(401);
+    await settle();
+    expect(h.omicall.attempts).toBe(attempts);
+  });
+
+  it('acknowledges a signed event well within 3 s, before any transfer', async () => {
+    h.omicall.uploadDelayMs = 1000;
+    try {
+      const { res, ts } = await h.share([wavFile()]);
+      expect(res.status).toBe(200);
+      expect(res.ms).toBeLessThan(1000);
+      await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(ts)));
+    } finally {
+      h.omicall.uploadDelayMs = 0;
+    }
+  });
+});
 
 describe('requests to /slack/events refused before their body is read', () => {
   let h: Harness;
@@ -274,59 +245,78 @@ describe('requests to /slack/events refused after their body is read', () => {
   });
 });
 
-describe('the OMICall webhook refuses', () => {
-  let h: Harness;
+describe('unauthenticated requests', () => {
+  let standIns: Awaited<ReturnType<typeof startStandIns>>;
   beforeAll(async () => {
-    h = await Harness.start();
+    standIns = await startStandIns();
   });
-  afterAll(() => h.stop());
+  afterAll(() => standIns.close());
 
-  it('a wrong secret in the URL: 403 forbidden before the body is read, counted and logged', async () => {
-    const before = await h.metric(`transcriber_callbacks_total{outcome="refused_secret"}`);
-    const wrong = `${h.url}/omicall/webhook/${h.config.webhookSecret.slice(0, -1)}x`;
-    for (const url of [wrong, `${h.url}/omicall/webhook/short`]) {
-      const res = await request(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"tracking_id":"x"}',
-      });
-      expect(res.statusCode).toBe(403);
-      expect(res.headers.connection).toBe('close');
-      expect(await res.body.json()).toEqual({ ok: false, error: 'forbidden' });
+  const peakGrowthMb = async (pid: number, work: () => Promise<unknown>) => {
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+    const hwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    const idle = rss();
+    await work();
+    return hwm() - idle;
+  };
+
+  it('100 concurrent unsigned 4 MB posts are refused before their bodies are read; the app barely grows', async () => {
+    const app = await startAppProcess(standIns, {});
+    try {
+      const body = Buffer.alloc(4 * 1024 * 1024, 'a');
+      const statuses: number[] = [];
+      const post = (headers: Record<string, string>) =>
+        request(`${app.url}/slack/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body,
+        })
+          .then(async (r) => {
+            statuses.push(r.statusCode);
+            await r.body.dump();
+          })
+          .catch(() => statuses.push(0));
+      const unsigned = await peakGrowthMb(app.child.pid ?? 0, () =>
+        Promise.all(Array.from({ length: 100 }, () => post({}))),
+      );
+      expect(statuses.every((s) => s === 401 || s === 0)).toBe(true);
+      // Reading the bodies would hold up to 400 MB. What the refusals themselves cost (sockets, 401s) measured
+      // 24.2 MB once while the rest of the suite ran beside it on two cores, so the margin is 32, not 24.
+      expect(unsigned).toBeLessThan(32);
+
+      // Headers that look signed get their body read (at most 1 MB, 16 at a time), its signature computed as it
+      // arrives, and its memory released as soon as the signature is found wrong.
+      statuses.length = 0;
+      const forged = {
+        'x-slack-signature': 'v0=00',
+        'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+      };
+      const small = Buffer.alloc(900 * 1024, 'a');
+      const forgedGrowth = await peakGrowthMb(app.child.pid ?? 0, () =>
+        Promise.all(
+          Array.from({ length: 100 }, () =>
+            request(`${app.url}/slack/events`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...forged },
+              body: small,
+            })
+              .then(async (r) => {
+                statuses.push(r.statusCode);
+                await r.body.dump();
+              })
+              .catch(() => statuses.push(0)),
+          ),
+        ),
+      );
+      expect(statuses.every((s) => s === 401 || s === 503)).toBe(true);
+      expect(forgedGrowth).toBeLessThan(24);
+      // Still serving.
+      expect((await request(`${app.url}/healthz`)).statusCode).toBe(200);
+    } finally {
+      await app.kill('SIGTERM');
     }
-    expect(await h.metric(`transcriber_callbacks_total{outcome="refused_secret"}`)).toBe(before + 2);
-    expect(h.logged('webhook refused: wrong secret in the URL')).toHaveLength(2);
-    expect(h.logged('webhook refused: wrong secret in the URL')[0]).toMatchObject({ level: 'warn' });
-    expect(h.slack.messages).toHaveLength(0);
-  });
-
-  it('a body over 1 MB: 413, counted as too_large; malformed JSON: 400', async () => {
-    const before = await h.metric(`transcriber_callbacks_total{outcome="too_large"}`);
-    const res = await request(h.webhookUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: Buffer.alloc(LIMIT + 1, ' '),
-    });
-    expect(res.statusCode).toBe(413);
-    expect(res.headers.connection).toBe('close');
-    expect(await res.body.json()).toEqual({ ok: false, error: 'unreadable body' });
-    expect(await h.metric(`transcriber_callbacks_total{outcome="too_large"}`)).toBe(before + 1);
-
-    const malformed = await post(h, h.webhookUrl.slice(h.url.length), { 'content-type': 'application/json' }, '{"tr');
-    expect(malformed.status).toBe(400);
-    expect(malformed.body).toMatchObject({ ok: false });
-  });
-
-  it('a body cut off by its sender is counted as unreadable', async () => {
-    const before = await h.metric(`transcriber_callbacks_total{outcome="unreadable"}`);
-    const path = h.webhookUrl.slice(h.url.length);
-    const cut = new Raw(h.url, slackHead({ 'content-length': 1000 }, 'POST', path), '[{"tracking_id":');
-    await sleep(50);
-    cut.socket.destroy();
-    await cut.closed;
-    await sleep(50);
-    expect(await h.metric(`transcriber_callbacks_total{outcome="unreadable"}`)).toBe(before + 1);
-  });
+  }, 60_000);
 });
 
 describe('body slots: 16 bodies read at once, up to 1,000 wait 2 s for a slot', () => {
@@ -442,7 +432,7 @@ describe('a stopping app', () => {
       `]${slackHead({ 'x-slack-signature': slackSignature(ts, body), 'x-slack-request-timestamp': ts, 'content-length': 2 })}${body}`,
     );
     await Promise.race([raw.closed, sleep(1000)]);
-    const second = parse(Buffer.from(raw.received.slice(raw.received.indexOf('HTTP/1.1', 10))));
+    const second = parseResponse(Buffer.from(raw.received.slice(raw.received.indexOf('HTTP/1.1', 10))));
     expect(second).toMatchObject({ status: 503, body: '{"ok":false,"error":"stopping"}' });
     expect(second?.headers['retry-after']).toBe('1');
     expect(second?.headers.connection).toBe('close');

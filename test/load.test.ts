@@ -1,3 +1,7 @@
+/**
+ * The app under load: an hour of speech in one thread, Slack's rate limits across many jobs, and a burst of memos at
+ * once.
+ */
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { speech } from './helpers/audio.ts';

@@ -1,12 +1,11 @@
+/**
+ * The tracking ID the webhook trusts a callback by (channel, message ts, file, thread ts or "-", the time it was
+ * issued in base-36 seconds, an HMAC-SHA256 tag): its exact form, what it carries, and every way a changed or
+ * foreign one is refused.
+ */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { memoKey, replyThreadTs, signTrackingId, tsSeconds, verifyTrackingId } from '../src/records/tracking-id.ts';
-
-/**
- * The tracking ID is the rule by which the webhook trusts a callback (README, "The OMICall webhook"): channel,
- * message ts, file, thread ts or "-", the time in base 36 seconds, and an HMAC-SHA256 tag. Tested through its
- * exported functions, since the format itself is what is promised.
- */
 
 const KEY = 'tracking-key-for-tests-0123456789';
 const REF = { channel: 'C0123ABC', ts: '1712345678.000100', fileId: 'F0456DEF' };

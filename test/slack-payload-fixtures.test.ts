@@ -1,3 +1,7 @@
+/**
+ * The Slack payload fixtures and the local Slack stand-in themselves: the shapes Slack documents, and the files and
+ * upload methods the stand-in serves.
+ */
 import type { BlockButtonAction, MessageShortcut, webApi } from '@slack/bolt';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -418,5 +422,62 @@ describe('users.info and files.info', () => {
     const inDm = fx.filesInfo(png, { channel: 'D0ALICE01', ts: '1.000001', channel_name: 'directmessage' });
     expect(inDm.file).toMatchObject({ channels: [], groups: [], ims: ['D0ALICE01'] });
     expect(fx.filesInfoRefusal('access_denied')).toEqual({ ok: false, error: 'access_denied' });
+  });
+});
+
+describe("the local Slack's upload methods", () => {
+  let slack: SlackStandIn;
+  beforeAll(async () => {
+    slack = await new SlackStandIn().start();
+  });
+  afterAll(async () => {
+    await slack.close();
+  });
+  it('require filename and length, as Slack documents', async () => {
+    for (const args of [{ filename: 'memo.txt' }, { length: 3 }, { filename: 'memo.txt', length: 'three' }]) {
+      const answer = await fetch(`${slack.apiUrl}files.getUploadURLExternal`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(args),
+      }).then((r) => r.json());
+      expect(answer).toEqual({ ok: false, error: 'invalid_arguments' });
+    }
+  });
+
+  it('take raw bytes at the upload URL, and refuse a complete call for bytes that never came', async () => {
+    const call = (method: string, args: Record<string, unknown>) =>
+      fetch(`${slack.apiUrl}${method}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(args),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const bytes = Buffer.from('WEBVTT\n');
+
+    const early = await call('files.getUploadURLExternal', { filename: 'early.vtt', length: bytes.length });
+    expect(await call('files.completeUploadExternal', { files: [{ id: early.file_id }] })).toEqual({
+      ok: false,
+      error: 'file_not_found',
+    });
+
+    const ticket = await call('files.getUploadURLExternal', { filename: 'raw.vtt', length: bytes.length });
+    expect(ticket).toMatchObject({
+      ok: true,
+      upload_url: expect.stringContaining('/upload/'),
+      file_id: expect.any(String),
+    });
+    const tooLong = await fetch(String(ticket.upload_url), { method: 'POST', body: Buffer.from('WEBVTT\n\nmore') });
+    expect(tooLong.status).toBe(400);
+    const posted = await fetch(String(ticket.upload_url), { method: 'POST', body: bytes });
+    expect(posted.status).toBe(200);
+    const done = await call('files.completeUploadExternal', { files: [{ id: ticket.file_id }] });
+    expect(done).toMatchObject({ ok: true, files: [{ id: ticket.file_id, title: 'raw.vtt' }] });
+    // No channel: the file stays private; no message anywhere.
+    expect(slack.uploadedFiles.at(-1)).toEqual({
+      fileId: ticket.file_id,
+      filename: 'raw.vtt',
+      title: 'raw.vtt',
+      bytes,
+    });
+    expect(slack.messages.some((m) => m.files?.some((f) => (f as { id?: unknown }).id === ticket.file_id))).toBe(false);
   });
 });

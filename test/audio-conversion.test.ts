@@ -1,3 +1,7 @@
+/**
+ * Converting to MP3 with a bounded ffmpeg, with both builds the app may run: limits of time, length and size, no
+ * process left behind, and nothing given to playlists and concat lists that name the server's files.
+ */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -5,17 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type ConvertibleContainer,
-  DEMUXER,
-  HEAD_BYTES,
-  isConvertible,
-  needsSeeking,
-  sniff,
-} from '../src/audio/containers.ts';
+import { type ConvertibleContainer, DEMUXER, HEAD_BYTES, needsSeeking, sniff } from '../src/audio/containers.ts';
 import { type Conversion, convertArgs, convertToMp3 } from '../src/audio/convert.ts';
 import { durationFromHead } from '../src/audio/duration.ts';
-import { bundledFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../src/audio/ffmpeg.ts';
+import { bundledFfmpeg, findFfmpeg } from '../src/audio/ffmpeg.ts';
 import { ConversionError, SourceError } from '../src/errors.ts';
 import { durationOf, FFMPEG, type Fixture, speech, wavHeader } from './helpers/audio.ts';
 
@@ -100,90 +97,6 @@ const ATTACKS: [string, string][] = [
   ['live HLS playlist', livePlaylist],
   ['ffconcat list', concatList],
 ];
-
-describe('sniff recognises containers from their bytes only', () => {
-  it.each([
-    ['wav', 'wav'],
-    ['mp3', 'mp3'],
-    ['m4a', 'mp4'],
-    ['mp4', 'mp4'],
-    ['mov', 'mp4'],
-    ['webm', 'webm'],
-    ['ogg', 'ogg'],
-    ['flac', 'flac'],
-    ['aac', 'aac'],
-    ['amr', 'amr'],
-  ] as [Fixture, string][])('%s is %s', (kind, container) => {
-    expect(sniff(readFileSync(speech(kind)).subarray(0, HEAD_BYTES))).toBe(container);
-  });
-
-  it('WMA, AIFF, CAF, Matroska, and FLAC behind an ID3 tag', () => {
-    const make = (name: string, args: string[]) => {
-      const path = join(dir, name);
-      ffmpeg(['-f', 'lavfi', '-i', 'sine=d=1', ...args, path]);
-      return sniff(readFileSync(path).subarray(0, HEAD_BYTES));
-    };
-    expect(make('a.wma', ['-c:a', 'wmav2'])).toBe('asf');
-    expect(make('a.aiff', [])).toBe('aiff');
-    expect(make('a.caf', ['-c:a', 'pcm_s16le'])).toBe('caf');
-    expect(make('a.mkv', ['-c:a', 'flac'])).toBe('webm');
-    const flac = readFileSync(speech('flac'));
-    const tag = Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 20, ...Buffer.alloc(20)]);
-    expect(sniff(Buffer.concat([tag, flac]))).toBe('flac');
-  });
-
-  it('playlists, concat lists, web pages and text are not audio', () => {
-    for (const [, path] of ATTACKS) expect(sniff(readFileSync(path))).toBe('unknown');
-    expect(sniff(Buffer.from('<!DOCTYPE html><html><body>Sign in</body></html>'))).toBe('html');
-    expect(sniff(Buffer.from('ffconcat version 1.0\n'))).toBe('unknown');
-    expect(sniff(Buffer.from([0xff, 0xfb, 0x00, 0x00]))).toBe('unknown');
-    expect(isConvertible('unknown')).toBe(false);
-    expect(isConvertible('html')).toBe(false);
-    expect(isConvertible('ogg')).toBe(true);
-  });
-
-  it('only containers whose index may follow the data must be on disk', () => {
-    const seeking = CONTAINERS.filter((c) => needsSeeking(c));
-    expect(seeking.sort()).toEqual(['caf', 'mp4']);
-  });
-});
-
-describe('ffmpeg: the system build first, the npm one as a fallback', () => {
-  it('FFMPEG_PATH wins, then PATH, then npm', () => {
-    expect(findFfmpeg('/opt/ffmpeg/bin/ffmpeg')).toEqual({ path: '/opt/ffmpeg/bin/ffmpeg', source: 'FFMPEG_PATH' });
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'ffmpeg'), '#!/bin/sh\n', { mode: 0o755 });
-    expect(findFfmpeg(undefined, `/nonexistent:${bin}`)).toEqual({ path: join(bin, 'ffmpeg'), source: 'system' });
-    const notExecutable = join(dir, 'bin-noexec');
-    mkdirSync(notExecutable);
-    writeFileSync(join(notExecutable, 'ffmpeg'), '', { mode: 0o644 });
-    expect(findFfmpeg(undefined, notExecutable)).toEqual({ path: bundledFfmpeg(), source: 'npm' });
-  });
-
-  it('reads the version line and the build year', () => {
-    for (const [, path] of BUILDS) {
-      const version = ffmpegVersion(path);
-      expect(version.ok).toBe(true);
-      if (version.ok) {
-        expect(version.line).toMatch(/^ffmpeg version /);
-        expect(version.year).toBeGreaterThanOrEqual(2018);
-      }
-    }
-    const npm = bundledFfmpeg();
-    if (npm) expect(ffmpegVersion(npm)).toMatchObject({ ok: true, year: 2018 });
-    expect(ffmpegVersion('/nonexistent/ffmpeg')).toMatchObject({ ok: false, error: expect.stringMatching(/ENOENT/) });
-    expect(ffmpegVersion('/bin/true')).toMatchObject({ ok: false });
-  });
-
-  it('a build more than three years old is outdated', () => {
-    const now = new Date('2026-11-26T00:00:00Z');
-    expect(isOutdated(2018, now)).toBe(true);
-    expect(isOutdated(2022, now)).toBe(true);
-    expect(isOutdated(2023, now)).toBe(false);
-    expect(isOutdated(2026, now)).toBe(false);
-  });
-});
 
 describe.each(BUILDS)('%s', (_name, binary) => {
   const convert = (options: Omit<Parameters<typeof convertToMp3>[0], 'ffmpeg'>) =>
