@@ -72,7 +72,7 @@ describe('configuration', () => {
   });
 });
 
-describe('each setting, as README documents it', () => {
+describe('each setting, as docs/configuration.md documents it', () => {
   const one = (env: Record<string, string>) => problems({ ...good, ...env });
 
   it('a missing credential names where to find it', () => {
@@ -289,7 +289,7 @@ describe('`npm start` refuses to start, naming what is wrong', () => {
 });
 
 describe('documentation', () => {
-  it('README and .env.example name every variable the app reads', () => {
+  it('docs/configuration.md and .env.example name every variable the app reads', () => {
     // The names the app asks its environment for, recorded as it reads them (with Redis set, so the Redis-only
     // settings are read too).
     const names = new Set<string>();
@@ -304,10 +304,10 @@ describe('documentation', () => {
     );
     loadConfig(env);
     expect(names.size).toBeGreaterThan(12);
-    const readme = readFileSync('README.md', 'utf8');
+    const documented = readFileSync('docs/configuration.md', 'utf8');
     const example = readFileSync('.env.example', 'utf8');
     for (const name of names) {
-      expect(readme).toContain(`| \`${name}\` |`);
+      expect(documented).toContain(`| \`${name}\` |`);
       expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
     }
   });

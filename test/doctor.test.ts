@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../src/audio/ffmpeg.ts';
+import { messages } from '../src/i18n/index.ts';
 import { type CheckResult, checkManifest, formatResults, runDoctor, summarise } from '../src/ops/doctor.ts';
 import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
 import { Harness, REDIS_URL } from './helpers/harness.ts';
@@ -320,4 +321,14 @@ it('manifest.yml asks for exactly the scopes the app needs, and lets people DM t
   expect(manifest).toMatch(
     /\n {2}app_home:\n {4}home_tab_enabled: false\n {4}messages_tab_enabled: true\n {4}messages_tab_read_only_enabled: false\n/,
   );
+});
+
+it("manifest.yml's usage hint for /transcribe names every subcommand its help lists", () => {
+  const hint = /usage_hint: "(.*)"/.exec(readFileSync('manifest.yml', 'utf8'))?.[1] ?? '';
+  const subcommands = [...messages('en').usage.matchAll(/`\/transcribe ([^`\s]+)/g)].map((m) =>
+    m[1].replace(/^<(.*)$/, '$1'),
+  );
+  expect(subcommands.length).toBeGreaterThanOrEqual(6);
+  for (const sub of subcommands) expect(hint, sub).toContain(sub === 'message' ? 'message link' : sub);
+  expect(hint).toContain('language vi|en|auto');
 });

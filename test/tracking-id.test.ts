@@ -15,7 +15,7 @@ const ISSUED = 1712345678;
 const tag = (body: string, key = KEY) => createHmac('sha256', key).update(body).digest('hex').slice(0, 24);
 
 describe('a tracking ID', () => {
-  it('reads as the README shows, and reads back to where it belongs and when it was asked for', () => {
+  it('reads as docs/architecture.md shows, and reads back to where it belongs and when it was asked for', () => {
     const id = signTrackingId(REF, ISSUED + 0.9, KEY);
     const body = `C0123ABC_1712345678.000100_F0456DEF_-_${ISSUED.toString(36)}`;
     expect(ISSUED.toString(36)).toBe('sbhidq');

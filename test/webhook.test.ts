@@ -539,7 +539,7 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
   });
 });
 
-describe('caps, at their edges (README: 2,000 segments a body, 5,000 characters a segment, 400,000 a job)', () => {
+describe('caps, at their edges (docs/architecture.md: 2,000 segments a body, 5,000 characters a segment, 400,000 a job)', () => {
   it('a body of 2,001 segments is 413 and shows nothing; 2,000 are taken', async () => {
     const h = await start();
     const memo = await uploadedMemo(h);
