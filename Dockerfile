@@ -21,7 +21,7 @@ RUN apt-get update \
  && useradd --system --uid 10001 --home-dir /app app
 WORKDIR /app
 # MALLOC_ARENA_MAX=1: freed download buffers go back to the system instead of staying in per-thread malloc
-# arenas (see README, "Performance").
+# arenas (see docs/performance.md).
 ENV NODE_ENV=production PORT=3000 MALLOC_ARENA_MAX=1
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY package.json ./

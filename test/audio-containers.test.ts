@@ -1,8 +1,6 @@
 /**
- * What a shared file is taken for, from its first bytes: real files made by ffmpeg in every container the app
- * knows, and hostile or damaged variants built from those bytes (cut heads, foreign RIFF/FORM kinds, broken ID3
- * tags, bad ADTS and MPEG frame headers, MP4 boxes in every order and size form). Each answer decides whether a
- * user's file is converted as it streams, written to disk first so ffmpeg can seek, or refused.
+ * What a shared file is taken for from its first bytes (converted as it streams, written to disk first so ffmpeg
+ * can seek, or refused): real files in every container the app knows, and hostile or damaged variants of them.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,16 +11,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bmffBoxes,
   type Container,
+  type ConvertibleContainer,
+  DEMUXER,
   HEAD_BYTES,
   id3v2End,
+  isConvertible,
   type MpegHeader,
   needsSeeking,
   parseMpegHeader,
   sniff,
 } from '../src/audio/containers.ts';
 import { bundledFfmpeg } from '../src/audio/ffmpeg.ts';
-import { FFMPEG } from './helpers/audio.ts';
+import { FFMPEG, type Fixture, speech } from './helpers/audio.ts';
 
+const CONTAINERS = Object.keys(DEMUXER) as ConvertibleContainer[];
 const cache = join(tmpdir(), 'omicall-transcriber-fixtures', 'containers');
 mkdirSync(cache, { recursive: true });
 
@@ -172,6 +174,23 @@ describe('each real container is recognised from its head', () => {
 
   it('a Broadcast WAV (BW64 instead of RIFF) is a WAV', () => {
     expect(sniff(patched(files.wav, (b) => b.write('BW64', 0, 'latin1')))).toBe('wav');
+  });
+});
+
+describe('the speech fixtures other tests share are recognised', () => {
+  it.each([
+    ['wav', 'wav'],
+    ['mp3', 'mp3'],
+    ['m4a', 'mp4'],
+    ['mp4', 'mp4'],
+    ['mov', 'mp4'],
+    ['webm', 'webm'],
+    ['ogg', 'ogg'],
+    ['flac', 'flac'],
+    ['aac', 'aac'],
+    ['amr', 'amr'],
+  ] as [Fixture, string][])('%s is %s', (kind, container) => {
+    expect(sniff(readFileSync(speech(kind)).subarray(0, HEAD_BYTES))).toBe(container);
   });
 });
 
@@ -333,7 +352,12 @@ describe('MP4 box walking (where moov is, what the duration is read from)', () =
   });
 });
 
-describe('which MP4s must be written to disk before converting', () => {
+describe('which files must be written to disk before converting', () => {
+  it('only containers whose index may follow the data must be on disk', () => {
+    const seeking = CONTAINERS.filter((c) => needsSeeking(c));
+    expect(seeking.sort()).toEqual(['caf', 'mp4']);
+  });
+
   it('a fast-start MP4 (moov before mdat) streams, also with a free box before moov', () => {
     const b = files.fastM4a;
     expect(needsSeeking('mp4', b.subarray(0, HEAD_BYTES))).toBe(false);
@@ -603,6 +627,25 @@ describe('MPEG frame headers with a reserved or invalid field are refused', () =
         0,
       ),
     ).toBeUndefined();
+  });
+});
+
+/** Text files shared as `voice-note.ogg`: HLS playlists (one live) and an ffconcat list naming a file of the server. */
+const LISTS = [
+  '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:5\n#EXTINF:5.0,\nfile:///srv/server-files/secret.wav\n#EXT-X-ENDLIST\n',
+  '#EXTM3U\n#EXT-X-TARGETDURATION:5\n#EXTINF:5.0,\nfile:///srv/server-files/secret.wav\n',
+  'ffconcat version 1.0\nfile other.wav\n',
+];
+
+describe('playlists, lists and text are not audio', () => {
+  it('playlists, concat lists, web pages and text are not audio', () => {
+    for (const text of LISTS) expect(sniff(Buffer.from(text))).toBe('unknown');
+    expect(sniff(Buffer.from('<!DOCTYPE html><html><body>Sign in</body></html>'))).toBe('html');
+    expect(sniff(Buffer.from('ffconcat version 1.0\n'))).toBe('unknown');
+    expect(sniff(Buffer.from([0xff, 0xfb, 0x00, 0x00]))).toBe('unknown');
+    expect(isConvertible('unknown')).toBe(false);
+    expect(isConvertible('html')).toBe(false);
+    expect(isConvertible('ogg')).toBe(true);
   });
 });
 

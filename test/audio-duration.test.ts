@@ -1,3 +1,7 @@
+/**
+ * How long a recording is, read from its first bytes (WAV, FLAC, MP3, MP4, WebM), and hostile bytes that must never
+ * throw or loop.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

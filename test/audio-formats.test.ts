@@ -1,10 +1,23 @@
+/**
+ * What OMICall receives for each audio and video format shared in Slack: the file as it is, or an MP3 of the same
+ * length.
+ */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  desktopVoiceClip,
+  iosVoiceClip,
+  uploadedMov,
+  uploadedMp3,
+  uploadedMp4Video,
+  videoClip,
+} from './fixtures/slack-payloads.ts';
 import { durationOf, type Fixture, speech } from './helpers/audio.ts';
-import { Harness, waitFor } from './helpers/harness.ts';
+import { Harness, host, waitFor } from './helpers/harness.ts';
+import { shareAsSlackDoes } from './helpers/memos.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -28,6 +41,9 @@ async function shareAndReceive(spec: Parameters<Harness['slack']['addFile']>[0])
   expect(h.omicall.uploads.length).toBe(before + 1);
   return { upload, channel, ts };
 }
+
+const CHANNEL = 'C0PAYLOAD1';
+const uploadOf = (ts: string) => waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(ts)), 10_000);
 
 describe('formats OMICall takes go byte for byte', () => {
   it.each([
@@ -82,46 +98,28 @@ describe('other audio and video are converted to MP3 of the same length', () => 
   });
 });
 
-describe('files without a mimetype', () => {
-  it('are transcribed when their first bytes are audio', async () => {
-    const path = speech('wav');
-    const { upload } = await shareAndReceive({ name: 'recording', mimetype: '', filetype: '', path });
+describe("Slack's own clips and uploads, as its file host serves them", () => {
+  it('a desktop clip (audio_message.webm) is served as MP4/AAC and goes to OMICall as .m4a, byte for byte', async () => {
+    const path = speech('m4a');
+    const clip = host(h, desktopVoiceClip(h.slack.url), { path });
+    expect(clip.url_private_download).toMatch(/audio_message_audio\.mp4$/);
+    const ts = await shareAsSlackDoes(h, CHANNEL, [clip]);
+    const upload = await uploadOf(ts);
+    expect(upload.fileName).toMatch(/\.m4a$/);
     expect(upload.sha256).toBe(sha(readFileSync(path)));
-    expect(upload.fileName).toMatch(/\.wav$/);
   });
 
-  it('are ignored without a word when their bytes are not audio', async () => {
-    const file = h.slack.addFile({
-      name: 'notes',
-      mimetype: '',
-      filetype: '',
-      bytes: Buffer.from('just some plain text, not audio at all, no magic bytes here. '.repeat(4)),
-    });
-    const attempts = h.omicall.attempts;
-    const { channel, ts } = await h.share([file]);
-    await waitFor(() => h.slack.downloads.some((d) => d.path.includes(file.id)));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(h.omicall.attempts).toBe(attempts);
-    expect(h.slack.thread(channel, ts)).toEqual([]);
-    expect(h.slack.reactionsOn(channel, ts)).toEqual([]);
-  });
-});
-
-describe('FFMPEG_PATH', () => {
-  it('chooses the ffmpeg that converts', async () => {
-    const other = await Harness.start({ env: { FFMPEG_PATH: '/nonexistent/ffmpeg' } });
-    try {
-      const file = other.slack.addFile({ name: 'clip.ogg', mimetype: 'audio/ogg', path: speech('ogg') });
-      const { channel, ts } = await other.share([file]);
-      const reply = await waitFor(() =>
-        other.slack.thread(channel, ts).find((m) => m.text.startsWith('Could not transcribe')),
-      );
-      // The admin's problem, in plain words; the path and ffmpeg's own words stay in the logs.
-      expect(reply.text).toMatch(/audio converter \(ffmpeg\) does not run on this server.*npm run doctor/);
-      expect(reply.text).not.toContain('/nonexistent');
-      expect(other.omicall.uploads).toEqual([]);
-    } finally {
-      await other.stop();
+  it('an iOS clip goes as .m4a; a video clip and uploaded MP4 and MOV videos are converted to MP3; an MP3 goes as is', async () => {
+    const cases = [
+      { file: host(h, iosVoiceClip(h.slack.url), { path: speech('m4a') }), name: /\.m4a$/ },
+      { file: host(h, videoClip(h.slack.url), { path: speech('mp4') }), name: /\.mp3$/ },
+      { file: host(h, uploadedMp4Video(h.slack.url), { path: speech('mp4') }), name: /\.mp3$/ },
+      { file: host(h, uploadedMov(h.slack.url), { path: speech('mov') }), name: /\.mp3$/ },
+      { file: host(h, uploadedMp3(h.slack.url), { path: speech('mp3') }), name: /\.mp3$/ },
+    ];
+    for (const c of cases) {
+      const ts = await shareAsSlackDoes(h, CHANNEL, [c.file]);
+      expect((await uploadOf(ts)).fileName).toMatch(c.name);
     }
   });
 });

@@ -1,3 +1,7 @@
+/**
+ * The private folder where a file waits for ffmpeg: its modes, what is written there and removed, what the running app
+ * puts there, and the sweep of a dead process's folder at start.
+ */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
   createReadStream,
@@ -13,10 +17,12 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { convertToMp3 } from '../src/audio/convert.ts';
 import { createWorkdir, sweepStale } from '../src/audio/workdir.ts';
 import { FFMPEG, speech } from './helpers/audio.ts';
+import { Harness, waitFor } from './helpers/harness.ts';
+import { failureReply } from './helpers/memos.ts';
 
 // A base of the test's own, so that no real folder of a running app is swept.
 const base = mkdtempSync(join(tmpdir(), 'audio-workdir-'));
@@ -25,6 +31,18 @@ afterAll(() => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(base, { recursive: true, force: true });
 });
+
+const apps: Harness[] = [];
+afterEach(async () => {
+  for (const h of apps.splice(0).reverse()) await h.stop();
+});
+
+/** The app on its own stand-ins, stopped after the test. */
+async function start(options: Parameters<typeof Harness.start>[0] = {}): Promise<Harness> {
+  const h = await Harness.start(options);
+  apps.push(h);
+  return h;
+}
 
 async function* bytesOf(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield Buffer.from(part);
@@ -165,5 +183,51 @@ describe('sweepStale at start', () => {
 
   it('a base that does not exist sweeps nothing', async () => {
     expect(await sweepStale(join(base, 'nope'))).toEqual([]);
+  });
+});
+
+describe('the work folder of the running app', () => {
+  it('streamed audio never touches the disk; an MP4 waits in a private 0600 file, removed after, also after a failure', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'transcriber-tmp-'));
+    const h = await start({ tuning: { tmpBase: base } });
+    const [folder] = readdirSync(base);
+    const dir = join(base, folder);
+    expect(folder).toMatch(/^omicall-transcriber-\d+-/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    h.omicall.uploadDelayMs = 300;
+
+    let seen = 0;
+    const watch = setInterval(() => {
+      seen += readdirSync(dir).length;
+    }, 5);
+    const clip = h.slack.addFile({ name: 'clip.webm', mimetype: 'audio/webm', path: speech('webm') });
+    await h.share([clip]);
+    await waitFor(() => h.omicall.uploads.length === 1, 10_000, 'the WebM upload');
+    clearInterval(watch);
+    expect(seen).toBe(0);
+
+    const video = h.slack.addFile({ name: 'clip.mp4', mimetype: 'video/mp4', path: speech('mp4') });
+    await h.share([video]);
+    const mode = await waitFor(
+      () => {
+        const [file] = readdirSync(dir);
+        return file ? statSync(join(dir, file)).mode & 0o777 : undefined;
+      },
+      5000,
+      'the MP4 on disk',
+    );
+    expect(mode).toBe(0o600);
+    await waitFor(() => h.omicall.uploads.length === 2, 10_000, 'the MP4 upload');
+    await waitFor(() => readdirSync(dir).length === 0, 3000, 'temp file removed');
+
+    const broken = h.slack.addFile({
+      name: 'broken.mp4',
+      mimetype: 'video/mp4',
+      bytes: Buffer.concat([Buffer.from('\0\0\0\x18ftypmp42\0\0\0\0mp42isom', 'latin1'), Buffer.alloc(5000, 7)]),
+    });
+    const { channel, ts } = await h.share([broken]);
+    const reply = await failureReply(h, channel, ts);
+    expect(reply.text).toMatch(/not audio OMICall can take, and it could not be converted/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -1,9 +1,19 @@
+/**
+ * The settings the app reads from its environment: their defaults and units, PUBLIC_URL, the refusals that name the
+ * variable (also from `npm start`), and their documentation.
+ */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { deriveSecret, loadConfig } from '../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveSecret, loadConfig, slackEventsUrl, webhookUrl } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
-import { mutantEnv } from './helpers/process.ts';
+import { startAppProcess } from './helpers/app-process.ts';
+import { Harness } from './helpers/harness.ts';
+import { mutantEnv, runNode } from './helpers/process.ts';
+import { SIGNING_SECRET } from './helpers/slack-requests.ts';
+import { type StandIns, startStandIns } from './stand-ins/index.ts';
+import { API_KEY } from './stand-ins/omicall.ts';
+import { BOT_TOKEN } from './stand-ins/slack.ts';
 
 const good = {
   SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
@@ -60,49 +70,9 @@ describe('configuration', () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(new RegExp(`^${name} `));
   });
-
-  it('stops `npm start` at once, naming the missing variable', () => {
-    const run = spawnSync(process.execPath, ['src/index.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        ...mutantEnv(),
-        SLACK_SIGNING_SECRET: good.SLACK_SIGNING_SECRET,
-        OMICALL_API_KEY: 'k',
-      },
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('SLACK_BOT_TOKEN is required');
-  });
 });
 
-describe('documentation', () => {
-  it('README and .env.example name every variable the app reads', () => {
-    // The names the app asks its environment for, recorded as it reads them (with Redis set, so the Redis-only
-    // settings are read too).
-    const names = new Set<string>();
-    const env = new Proxy<Record<string, string | undefined>>(
-      { ...good, REDIS_URL: 'redis://127.0.0.1:6379' },
-      {
-        get(target, key) {
-          if (typeof key === 'string') names.add(key);
-          return target[key as string];
-        },
-      },
-    );
-    loadConfig(env);
-    expect(names.size).toBeGreaterThan(12);
-    const readme = readFileSync('README.md', 'utf8');
-    const example = readFileSync('.env.example', 'utf8');
-    for (const name of names) {
-      expect(readme).toContain(`| \`${name}\` |`);
-      expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
-    }
-  });
-});
-
-describe('each setting, as README documents it', () => {
+describe('each setting, as docs/configuration.md documents it', () => {
   const one = (env: Record<string, string>) => problems({ ...good, ...env });
 
   it('a missing credential names where to find it', () => {
@@ -194,5 +164,151 @@ describe('each setting, as README documents it', () => {
 
   it('PUBLIC_URL on the bare .example domain is refused like any documentation address', () => {
     expect(one({ PUBLIC_URL: 'https://example/' })).toEqual([expect.stringMatching(/^PUBLIC_URL is a documentation/)]);
+  });
+});
+
+describe('PUBLIC_URL', () => {
+  const urlProblems = (publicUrl: string) => problems({ ...good, PUBLIC_URL: publicUrl });
+
+  it.each([
+    ['https://transcriber-1234567890ab.herokuapp.com/', 'https://transcriber-1234567890ab.herokuapp.com'],
+    ['https://transcriber-1234567890ab.herokuapp.com//', 'https://transcriber-1234567890ab.herokuapp.com'],
+    ['https://Proxy.Acme.test/transcriber/', 'https://proxy.acme.test/transcriber'],
+    ['  https://transcriber.test  ', 'https://transcriber.test'],
+  ])('loses its trailing slash (%s), so every URL made from it has one "/" before its path', (given, kept) => {
+    const config = loadConfig({ ...good, PUBLIC_URL: given });
+    expect(config.publicUrl).toBe(kept);
+    expect(slackEventsUrl(kept)).toBe(`${kept}/slack/events`);
+    expect(webhookUrl(config)).toBe(`${kept}/omicall/webhook/${config.webhookSecret}`);
+  });
+
+  it.each([
+    'https://transcriber.example.com',
+    'https://example.com/',
+    'https://a.b.example.net',
+    'https://EXAMPLE.ORG.',
+    'https://transcriber.example',
+  ])('refuses the documentation address %s, naming PUBLIC_URL', (url) => {
+    expect(urlProblems(url)).toEqual([
+      expect.stringMatching(/^PUBLIC_URL is a documentation address, reserved for examples/),
+    ]);
+  });
+
+  it.each([
+    'https://transcriber.test',
+    'https://example.com.acme.test',
+    'https://notexample.com',
+    'https://127.0.0.1:8443',
+  ])('accepts %s', (url) => {
+    expect(urlProblems(url)).toEqual([]);
+  });
+
+  it('is one problem at most: http, a query, credentials', () => {
+    expect(urlProblems('http://transcriber.example.com')).toEqual([
+      'PUBLIC_URL must be an https URL, got "http://transcriber.example.com"',
+    ]);
+    expect(urlProblems('https://transcriber.test/?a=1')).toEqual([
+      expect.stringMatching(/^PUBLIC_URL must be a plain https address/),
+    ]);
+    expect(urlProblems('https://user:pw@transcriber.test')).toHaveLength(1);
+  });
+
+  it('pasted with its trailing slash, the app still registers the webhook with one "/" (OMICall sees it)', async () => {
+    const h = await Harness.start({ env: { PUBLIC_URL: 'https://transcriber-1234567890ab.herokuapp.com/' } });
+    try {
+      expect(h.omicall.registrations.at(-1)?.url).toBe(
+        `https://transcriber-1234567890ab.herokuapp.com/omicall/webhook/${h.config.webhookSecret}`,
+      );
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('`npm start` refuses to start, naming what is wrong', () => {
+  let standIns: StandIns;
+  beforeAll(async () => {
+    standIns = await startStandIns();
+  });
+  afterAll(() => standIns.close());
+
+  it('stops `npm start` at once, naming the missing variable', () => {
+    const run = spawnSync(process.execPath, ['src/index.ts'], {
+      env: {
+        PATH: process.env.PATH,
+        ...mutantEnv(),
+        SLACK_SIGNING_SECRET: good.SLACK_SIGNING_SECRET,
+        OMICALL_API_KEY: 'k',
+      },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('SLACK_BOT_TOKEN is required');
+  });
+
+  it('a documentation address stops `npm start` at once, naming PUBLIC_URL', async () => {
+    const run = await runNode(['src/index.ts'], { ...good, PUBLIC_URL: 'https://transcriber.example.com' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('PUBLIC_URL is a documentation address');
+  });
+
+  it('MAX_AUDIO_MB=0 (a limit that refuses everything) stops the start, naming the variable', () => {
+    const run = spawnSync(process.execPath, ['src/index.ts'], {
+      env: {
+        PATH: process.env.PATH,
+        ...mutantEnv(),
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        OMICALL_API_KEY: API_KEY,
+        MAX_AUDIO_MB: '0',
+        PORT: '0',
+      },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/MAX_AUDIO_MB must be a whole number from 1 to 10000, got "0"/);
+  });
+
+  it('an unreachable Redis stops the start with a clear line', async () => {
+    const run = await runNode(['src/index.ts'], {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      OMICALL_API_KEY: API_KEY,
+      REDIS_URL: 'redis://127.0.0.1:9',
+      PORT: '0',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/could not start.*Redis does not answer/);
+  });
+
+  it('refuses ROLE=web or worker without Redis, naming both', async () => {
+    await expect(startAppProcess(standIns, { ROLE: 'worker' })).rejects.toThrow(/ROLE=worker needs REDIS_URL/);
+  });
+});
+
+describe('documentation', () => {
+  it('docs/configuration.md and .env.example name every variable the app reads', () => {
+    // The names the app asks its environment for, recorded as it reads them (with Redis set, so the Redis-only
+    // settings are read too).
+    const names = new Set<string>();
+    const env = new Proxy<Record<string, string | undefined>>(
+      { ...good, REDIS_URL: 'redis://127.0.0.1:6379' },
+      {
+        get(target, key) {
+          if (typeof key === 'string') names.add(key);
+          return target[key as string];
+        },
+      },
+    );
+    loadConfig(env);
+    expect(names.size).toBeGreaterThan(12);
+    const documented = readFileSync('docs/configuration.md', 'utf8');
+    const example = readFileSync('.env.example', 'utf8');
+    for (const name of names) {
+      expect(documented).toContain(`| \`${name}\` |`);
+      expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+    }
   });
 });

@@ -1,13 +1,16 @@
+/**
+ * `npm run doctor`: each of its checks and what it says to fix, how it proves PUBLIC_URL reaches this app over https,
+ * and manifest.yml against the app.
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../src/audio/ffmpeg.ts';
-import { healthProof, healthProofKey } from '../src/http/health.ts';
+import { messages } from '../src/i18n/index.ts';
 import { type CheckResult, checkManifest, formatResults, runDoctor, summarise } from '../src/ops/doctor.ts';
 import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
 import { Harness, REDIS_URL } from './helpers/harness.ts';
@@ -241,33 +244,6 @@ describe('PUBLIC_URL: doctor proves it reaches this app, over https', () => {
     const untrusted = check(await runDoctor({ ...env(), PUBLIC_URL: proxy.url }), 'PUBLIC_URL');
     expect(untrusted.detail).toMatch(/https certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
   });
-
-  it('the proof says nothing but the proof: no secret, no version, and only for a well-formed nonce', async () => {
-    const nonce = randomBytes(24).toString('base64url');
-    const res = await request(`${app.url}/healthz?proof=${nonce}`);
-    const text = await res.body.text();
-    expect(res.statusCode).toBe(200);
-    expect(JSON.parse(text)).toEqual({
-      ok: true,
-      store: 'ok',
-      proof: healthProof(healthProofKey(SIGNING_SECRET), nonce),
-    });
-    for (const secret of [SIGNING_SECRET, BOT_TOKEN, API_KEY, app.config.webhookSecret, healthProofKey(SIGNING_SECRET)])
-      expect(text).not.toContain(secret);
-    expect(text).not.toContain(process.version.slice(1));
-    const other = await request(`${otherDeployment.url}/healthz?proof=${nonce}`);
-    expect(((await other.body.json()) as { proof: string }).proof).not.toBe(
-      healthProof(healthProofKey(SIGNING_SECRET), nonce),
-    );
-    // A proof holds for its own nonce only: an answer recorded once cannot be replayed to the doctor's next nonce.
-    const again = await request(`${app.url}/healthz?proof=${randomBytes(24).toString('base64url')}`);
-    expect(((await again.body.json()) as { proof: string }).proof).not.toBe(
-      healthProof(healthProofKey(SIGNING_SECRET), nonce),
-    );
-    const bad = await request(`${app.url}/healthz?proof=${encodeURIComponent('<script>')}`);
-    expect(bad.statusCode).toBe(400);
-    expect(await bad.body.json()).toEqual({ ok: false, error: 'proof must be 16 to 128 letters, digits, "-" or "_"' });
-  });
 });
 
 describe('manifest.yml: its request URLs against PUBLIC_URL (a warning, never a failure)', () => {
@@ -345,4 +321,14 @@ it('manifest.yml asks for exactly the scopes the app needs, and lets people DM t
   expect(manifest).toMatch(
     /\n {2}app_home:\n {4}home_tab_enabled: false\n {4}messages_tab_enabled: true\n {4}messages_tab_read_only_enabled: false\n/,
   );
+});
+
+it("manifest.yml's usage hint for /transcribe names every subcommand its help lists", () => {
+  const hint = /usage_hint: "(.*)"/.exec(readFileSync('manifest.yml', 'utf8'))?.[1] ?? '';
+  const subcommands = [...messages('en').usage.matchAll(/`\/transcribe ([^`\s]+)/g)].map((m) =>
+    m[1].replace(/^<(.*)$/, '$1'),
+  );
+  expect(subcommands.length).toBeGreaterThanOrEqual(6);
+  for (const sub of subcommands) expect(hint, sub).toContain(sub === 'message' ? 'message link' : sub);
+  expect(hint).toContain('language vi|en|auto');
 });

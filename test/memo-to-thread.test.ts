@@ -1,8 +1,15 @@
+/**
+ * The happy path end to end: a voice memo shared in any conversation reaches OMICall, and its transcript appears in its
+ * thread.
+ */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { iosVoiceClip } from './fixtures/slack-payloads.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, waitFor } from './helpers/harness.ts';
+import { Harness, host, waitFor } from './helpers/harness.ts';
+import { shareAsSlackDoes, uploadedMemo } from './helpers/memos.ts';
+import { fileShareEvent, postEvent } from './helpers/slack-requests.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -12,9 +19,14 @@ afterEach(async () => {
   await h.stop();
 });
 
+const CHANNEL = 'C0PAYLOAD1';
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const wavFile = (name = 'memo.wav') =>
+  h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
+const settle = () => new Promise((r) => setTimeout(r, 300));
+const uploadOf = (ts: string) => waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(ts)), 10_000);
 
-describe('a voice memo shared in a channel', () => {
+describe('a voice memo shared in a conversation', () => {
   it('goes to OMICall byte for byte and its transcript appears in the thread, in spoken order', async () => {
     const wav = speech('wav');
     const file = h.slack.addFile({ name: 'memo.wav', mimetype: 'audio/wav', filetype: 'wav', path: wav });
@@ -61,5 +73,99 @@ describe('a voice memo shared in a channel', () => {
       2000,
       'the memo reaction instead of the hourglass',
     );
+  });
+
+  it('updates the one reply within 2 s of each callback', async () => {
+    const memo = await uploadedMemo(h);
+    await waitFor(() => h.slack.thread(memo.channel, memo.threadTs)[0]?.text.includes('was sent to OMICall'));
+    for (const [i, text] of ['một', 'hai', 'ba'].entries()) {
+      const sent = Date.now();
+      await h.callBack({ tracking_id: memo.trackingId, from: i * 5, to: i * 5 + 5, text });
+      await waitFor(
+        () => h.slack.thread(memo.channel, memo.threadTs)[0]?.text.includes(`] ${text}`),
+        2000,
+        `segment ${text}`,
+      );
+      expect(Date.now() - sent).toBeLessThan(2000);
+    }
+    const replies = h.slack.thread(memo.channel, memo.threadTs);
+    expect(replies).toHaveLength(1);
+    const updates = h.slack.callsOf('chat.update').filter((c) => c.args.ts === replies[0].ts);
+    expect(updates.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('replies under the thread when the memo was shared inside a thread', async () => {
+    const threadTs = h.slack.nextTs();
+    const memo = await uploadedMemo(h, { thread_ts: threadTs });
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 1, text: 'trong chuỗi' });
+    await waitFor(() => h.slack.thread(memo.channel, threadTs).find((m) => m.text.includes('trong chuỗi')));
+    expect(h.slack.thread(memo.channel, memo.ts)).toEqual([]);
+  });
+
+  it('a clip shared in a thread is transcribed into that thread', async () => {
+    const parent = h.slack.nextTs();
+    const ts = await shareAsSlackDoes(
+      h,
+      CHANNEL,
+      [host(h, iosVoiceClip(h.slack.url), { path: speech('m4a') })],
+      parent,
+    );
+    const upload = await uploadOf(ts);
+    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'trong chuỗi' });
+    await waitFor(() => h.slack.thread(CHANNEL, parent)[0]?.text.includes('trong chuỗi'), 3000);
+  });
+
+  it('makes each audio file of a message its own job, each reply labelled with its name', async () => {
+    const a = wavFile('first.wav');
+    const b = h.slack.addFile({ name: 'second.mp3', mimetype: 'audio/mpeg', filetype: 'mp3', path: speech('mp3') });
+    const pdf = h.slack.addFile({ name: 'agenda.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF') });
+    const { channel, ts } = await h.share([a, pdf, b]);
+    const uploads = await waitFor(() => {
+      const mine = h.omicall.uploads.filter((u) => u.trackingId?.includes(ts));
+      return mine.length === 2 ? mine : undefined;
+    });
+    expect(new Set(uploads.map((u) => u.trackingId)).size).toBe(2);
+    for (const [i, u] of uploads.entries())
+      await h.callBack({ tracking_id: u.trackingId, from: 0, to: 1, text: `tệp ${i}` });
+    const replies = await waitFor(() => {
+      const r = h.slack.thread(channel, ts);
+      return r.length === 2 && r.every((m) => m.text.includes('tệp')) ? r : undefined;
+    });
+    expect(replies.map((r) => r.text.split('\n')[0].replace(/ · \d+:\d+$/, '')).sort()).toEqual([
+      'Transcript of first.wav',
+      'Transcript of second.mp3',
+    ]);
+  });
+
+  it('ignores the messages the app posted itself', async () => {
+    const attempts = h.omicall.attempts;
+    const res = await postEvent(
+      h.url,
+      fileShareEvent({
+        channel: 'C0SALES01',
+        ts: h.slack.nextTs(),
+        files: [wavFile()],
+        bot_id: 'BBOT0001',
+        user: 'UBOT0001',
+      }),
+    );
+    expect(res.status).toBe(200);
+    await settle();
+    expect(h.omicall.attempts).toBe(attempts);
+  });
+
+  it.each([
+    ['a DM', 'D0DIRECT1', 'im'],
+    ['a private channel', 'G0PRIVATE', 'group'],
+    ['a group DM', 'G0MPIM001', 'mpim'],
+    ['a public channel', 'C0PUBLIC1', 'channel'],
+  ])('works in %s', async (_label, channel, channelType) => {
+    const file = wavFile();
+    const ts = h.slack.nextTs();
+    const res = await postEvent(h.url, fileShareEvent({ channel, ts, files: [file], channel_type: channelType }));
+    expect(res.status).toBe(200);
+    const upload = await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.startsWith(`${channel}_${ts}`)));
+    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: `xin chào ${channelType}` });
+    await waitFor(() => h.slack.thread(channel, ts).find((m) => m.text.includes(`xin chào ${channelType}`)));
   });
 });

@@ -1,3 +1,4 @@
+/** The transcript files people download (.txt, .srt, .vtt) and the cues they are cut into. */
 import { describe, expect, it } from 'vitest';
 import { CUE_LIMITS, toCues } from '../src/outputs/cues.ts';
 import {
@@ -9,7 +10,6 @@ import {
   type TimedWord,
   type TranscriptDoc,
 } from '../src/outputs/index.ts';
-import { MAX_WORDS, parseWordAlignment } from '../src/providers/omicall/words.ts';
 
 function format(id: string): OutputFormat {
   const found = outputFormat(id);
@@ -394,61 +394,5 @@ describe('.vtt', () => {
     expect(cues).toHaveLength(1200);
     expectWellFormed(cues);
     expect(cues[1199]).toEqual({ fromMs: 3597_000, toMs: 3600_000, lines: ['câu 1200'] });
-  });
-});
-
-describe("OMICall's word_alignment", () => {
-  it('is read from an array or a JSON string of one, under any of the usual keys', () => {
-    const expected = [
-      { text: 'xin', from: 1, to: 1.2 },
-      { text: 'chào', from: 1.2, to: 1.5 },
-    ];
-    expect(
-      parseWordAlignment([
-        { word: 'xin', from: 1, to: 1.2 },
-        { word: 'chào', from: 1.2, to: 1.5 },
-      ]),
-    ).toEqual(expected);
-    expect(parseWordAlignment('[{"text":"xin","start":"1","end":"1.2"},{"w":"chào","s":1.2,"e":"1.5"}]')).toEqual(
-      expected,
-    );
-    expect(parseWordAlignment(JSON.stringify(JSON.stringify([{ word: 'xin', from: 1, to: 1.2 }])))).toEqual([
-      expected[0],
-    ]);
-  });
-
-  it('skips items it does not understand', () => {
-    expect(
-      parseWordAlignment([
-        null,
-        'xin',
-        ['xin', 1, 2],
-        { word: '', from: 0, to: 1 },
-        { word: 'no-end', from: 0 },
-        { word: 'backwards', from: 2, to: 1 },
-        { word: 'negative', from: -1, to: 1 },
-        { word: 'nan', from: 'abc', to: 1 },
-        { word: { nested: true }, text: 'ok', from: 0, to: 0.5 },
-        { word: 'good', from: '0.5', to: 0.9 },
-      ]),
-    ).toEqual([
-      { text: 'ok', from: 0, to: 0.5 },
-      { text: 'good', from: 0.5, to: 0.9 },
-    ]);
-  });
-
-  it('is undefined when there is nothing to read, and never throws', () => {
-    for (const value of [undefined, null, '', '[]', 'not json', '{"word":"x"}', 42, {}, [], [{ w: 1 }], '[1,2]']) {
-      expect(parseWordAlignment(value)).toBeUndefined();
-    }
-    const cyclic: Record<string, unknown> = {};
-    cyclic.self = cyclic;
-    expect(parseWordAlignment([cyclic])).toBeUndefined();
-  });
-
-  it('keeps at most MAX_WORDS words', () => {
-    const many = Array.from({ length: MAX_WORDS + 500 }, (_, i) => ({ word: `w${i}`, from: i, to: i + 0.5 }));
-    expect(parseWordAlignment(many)).toHaveLength(MAX_WORDS);
-    expect(parseWordAlignment(JSON.stringify(many))).toHaveLength(MAX_WORDS);
   });
 });

@@ -1,15 +1,18 @@
+/**
+ * What survives a kill -9 of the app: memos being uploaded and queued, segments already answered 200, and asking again
+ * for a memo whose worker is gone.
+ */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppProcess, startAppProcess } from './helpers/app-process.ts';
 import { speech } from './helpers/audio.ts';
 import { REDIS_URL, waitFor } from './helpers/harness.ts';
+import { occurrences } from './helpers/memos.ts';
 import { fileShareEvent, postEvent, postShortcut } from './helpers/slack-requests.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
 
-/**
- * Crashes are real: the app runs as a process of its own and is killed with SIGKILL (an out-of-memory kill, a
- * crashed dyno, a host that dies), so nothing of it can clean up. It restarts on the same real Redis.
- */
+// Crashes are real: the app runs as a process of its own and is killed with SIGKILL (an out-of-memory kill, a
+// crashed dyno, a host that dies), so nothing of it can clean up. It restarts on the same real Redis.
 let standIns: StandIns;
 const running: AppProcess[] = [];
 beforeAll(async () => {
@@ -165,5 +168,69 @@ describe('asking again', () => {
     await waitFor(() => uploadsOf(memo.ts).length === 1, 15_000, 'the re-queued upload');
     expect(Date.now() - asked).toBeLessThan(15_000);
     expect(standIns.slack.thread(CHANNEL, memo.ts)).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('a segment the webhook answered 200 for', () => {
+  // Stand-ins of its own: Slack holds an edit of the reply for ever, as the killed instance leaves it.
+  let own: StandIns | undefined;
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.kill('SIGKILL')));
+    await own?.close();
+    own = undefined;
+  });
+
+  it('a 200 is durable: the instance killed before showing the segment, the next instance on the same Redis shows it', async () => {
+    own = await startStandIns();
+    const { slack, omicall } = own;
+    const env = { REDIS_URL, REDIS_PREFIX: `test-durable-${randomUUID()}:`, JOB_LOCK_SECONDS: '2' };
+    const first = await startAppProcess(own, env);
+    running.push(first);
+    const channel = 'C0DURABLE1';
+    const file = slack.addFile({ name: 'bền.wav', mimetype: 'audio/wav', path: speech('wav') });
+    const ts = slack.nextTs();
+    slack.addUserMessage({ channel, ts, user: 'UALICE01', files: [file] });
+    expect((await postEvent(first.url, fileShareEvent({ channel, ts, files: [file] }))).status).toBe(200);
+    const upload = await waitFor(() => omicall.uploads.find((u) => u.trackingId?.includes(ts)), 10_000, 'upload');
+    await waitFor(() => slack.thread(channel, ts)[0]?.text.includes('was sent to OMICall'), 5000, 'sent');
+    await new Promise((r) => setTimeout(r, 500));
+
+    // Slack holds the next edit of the reply: the first instance cannot show the segment before it dies.
+    let held = false;
+    slack.override((call) => {
+      if (call.method !== 'chat.update') return false;
+      held = true;
+      return true;
+    });
+    const answer = await omicall.callBack(
+      { tracking_id: upload.trackingId, from: 0, to: 1.5, text: 'đã lưu rồi' },
+      first.webhookUrl,
+    );
+    expect(answer.status).toBe(200);
+    await waitFor(() => held, 5000, 'the held edit');
+    await first.kill('SIGKILL');
+    expect(occurrences(own, channel, ts, 'đã lưu rồi')).toBe(0);
+
+    const second = await startAppProcess(own, env);
+    running.push(second);
+    // OMICall's next segment reaches the new instance: the reply shows both, the first one included.
+    expect(
+      (
+        await omicall.callBack(
+          { tracking_id: upload.trackingId, from: 1.5, to: 2.5, text: 'đoạn sau' },
+          second.webhookUrl,
+        )
+      ).status,
+    ).toBe(200);
+    await waitFor(
+      () => {
+        const text = slack.thread(channel, ts)[0]?.text ?? '';
+        return text.includes('đã lưu rồi') && text.includes('đoạn sau');
+      },
+      20_000,
+      'both segments in the reply',
+    );
+    expect(slack.thread(channel, ts)[0].text).toMatch(/\[0:00\] đã lưu rồi\n\[0:01\] đoạn sau/);
+    expect(slack.thread(channel, ts)).toHaveLength(1);
   }, 60_000);
 });

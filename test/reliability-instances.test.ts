@@ -1,7 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+/**
+ * Several instances of the app on one Redis: the same event or callback reaching either, restarts, and web and worker
+ * processes apart.
+ */
+import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AppProcess, startAppProcess } from './helpers/app-process.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, waitFor } from './helpers/harness.ts';
+import { Harness, REDIS_URL, waitFor } from './helpers/harness.ts';
 import { fileShareEvent, postEvent } from './helpers/slack-requests.ts';
+import { type StandIns, startStandIns } from './stand-ins/index.ts';
 
 const running: Harness[] = [];
 async function start(options: Parameters<typeof Harness.start>[0] = {}) {
@@ -113,4 +121,39 @@ describe('restarts', () => {
     expect(replies).toHaveLength(1);
     expect(replies[0].text).toBe('Transcript of memo.wav · 0:03\n[0:00] trước\n[0:02] sau');
   });
+});
+
+describe('web and worker processes apart (ROLE)', () => {
+  let standIns: StandIns;
+  const processes: AppProcess[] = [];
+  beforeAll(async () => {
+    standIns = await startStandIns();
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGTERM')));
+    await standIns.close();
+  });
+
+  it('the web process takes Slack and OMICall; the worker relays; neither needs the other to be the same process', async () => {
+    const env = { REDIS_URL, REDIS_PREFIX: `test-roles-${randomUUID()}:` };
+    const web = await startAppProcess(standIns, { ...env, ROLE: 'web' });
+    const worker = await startAppProcess(standIns, { ...env, ROLE: 'worker' });
+    processes.push(web, worker);
+    const { slack, omicall } = standIns;
+    const file = slack.addFile({ name: 'roles.wav', mimetype: 'audio/wav', path: speech('wav') });
+    const ts = slack.nextTs();
+    expect((await postEvent(web.url, fileShareEvent({ channel: 'C0ROLES01', ts, files: [file] }))).status).toBe(200);
+    const upload = await waitFor(() => omicall.uploads.find((u) => u.trackingId?.includes(ts)), 10_000);
+    await waitFor(() => worker.logs().some((l) => l.msg === 'uploaded'), 5000, "the worker's upload");
+    expect(web.logs().some((l) => l.msg === 'downloaded')).toBe(false);
+
+    await omicall.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'tách vai trò' }, web.webhookUrl);
+    await waitFor(() => slack.thread('C0ROLES01', ts)[0]?.text.includes('tách vai trò'), 5000, 'the transcript');
+
+    // A worker takes no Slack requests and no callbacks; it still answers /healthz.
+    expect(
+      (await postEvent(worker.url, fileShareEvent({ channel: 'C0ROLES01', ts: slack.nextTs(), files: [file] }))).status,
+    ).toBe(404);
+    expect((await request(`${worker.url}/healthz`)).statusCode).toBe(200);
+  }, 40_000);
 });

@@ -1,7 +1,12 @@
+/**
+ * Stopping: a SIGTERM drains the real process and it exits 0, and what is still in flight at the deadline is told to be
+ * asked again.
+ */
 import { spawn } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { speech } from './helpers/audio.ts';
-import { REDIS_URL, waitFor } from './helpers/harness.ts';
+import { Harness, REDIS_URL, waitFor } from './helpers/harness.ts';
+import { repliedMemo, threadText } from './helpers/memos.ts';
 import { freePort, mutantEnv } from './helpers/process.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
@@ -103,3 +108,72 @@ it('a second SIGTERM (and a SIGINT) during the drain is ignored: the upload in f
   expect(app.output).toMatch(/"already shutting down: signal ignored".*"signal":"SIGTERM","first":"SIGTERM"/);
   expect(app.output).toContain('"stopped"');
 }, 40_000);
+
+describe('the app in this process', () => {
+  const started: Harness[] = [];
+  afterEach(async () => {
+    for (const h of started.splice(0).reverse()) await h.stop();
+  });
+
+  /** The app on its own stand-ins, stopped after the test. */
+  async function startHarness(options: Parameters<typeof Harness.start>[0] = {}): Promise<Harness> {
+    const h = await Harness.start(options);
+    started.push(h);
+    return h;
+  }
+  const wav = (h: Harness, name = 'memo.wav') =>
+    h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
+
+  describe('stopping with work unfinished', () => {
+    it('tells the thread of a file still in flight at the deadline that it must be asked again', async () => {
+      const h = await startHarness({ tuning: { drainMs: 300 } });
+      h.omicall.uploadDelayMs = 5000;
+      const { channel, ts } = await h.share([wav(h)]);
+      await waitFor(() => h.omicall.inFlight > 0);
+      await h.app.stop();
+      const reply = h.slack.thread(channel, ts).at(-1);
+      expect(reply?.text).toMatch(/the app restarted before the file reached OMICall.*Transcribe shortcut/);
+      expect(h.slack.reactionsOn(channel, ts)).toEqual(['warning']);
+    });
+  });
+
+  it('a memo shared while the app is stopping is told to be asked again', async () => {
+    const h = await startHarness();
+    h.app.pipeline.intake.stop();
+    const { channel, ts } = await h.share([wav(h, 'late.wav')]);
+    const notice = await waitFor(() => h.slack.thread(channel, ts)[0]);
+    expect(notice.text).toMatch(/restarting when \*late\.wav\* was shared.*Transcribe/);
+    expect(h.omicall.attempts).toBe(0);
+  });
+
+  describe('stopping while a reply is being written', () => {
+    it('the app waits for the write in flight before it stops: the reply is in the thread when stop returns', async () => {
+      const h = await startHarness();
+      const memo = await repliedMemo(h);
+      h.slack.delays.set('chat.update', 800);
+      const edits = h.slack.callsOf('chat.update').length;
+      await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'lời cuối trước khi dừng' });
+      await waitFor(() => h.slack.callsOf('chat.update').length > edits, 5000, 'the edit in flight');
+
+      await h.app.stop();
+      expect(threadText(h, memo.channel, memo.ts)).toContain('lời cuối trước khi dừng');
+    });
+
+    it('with two replies in flight, it waits for the slower one too', async () => {
+      const h = await startHarness();
+      const first = await repliedMemo(h);
+      // The second memo's first reply takes Slack 1.5 s; the first memo's edit 0.2 s.
+      h.slack.delays.set('chat.postMessage', 1500);
+      h.slack.delays.set('chat.update', 200);
+      const posts = h.slack.callsOf('chat.postMessage').length;
+      const file = h.slack.addFile({ name: 'sau.wav', mimetype: 'audio/wav', path: speech('wav') });
+      const second = await h.share([file]);
+      await waitFor(() => h.slack.callsOf('chat.postMessage').length > posts, 5000, 'the second reply in flight');
+      await h.callBack({ tracking_id: first.trackingId, from: 0, to: 3, text: 'đoạn nhanh' });
+      await waitFor(() => threadText(h, first.channel, first.ts).includes('đoạn nhanh'), 5000, 'the quick edit');
+
+      await h.app.stop();
+      expect(h.slack.thread(second.channel, second.ts)).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,442 @@
+/**
+ * What the one HTTP server answers before anything reaches the app: Slack's signatures, refusals before and after a
+ * body is read, the body slots, and a server that is stopping.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startAppProcess } from './helpers/app-process.ts';
+import { speech } from './helpers/audio.ts';
+import { Harness, waitFor } from './helpers/harness.ts';
+import { lookingSigned, parseResponse, Raw, slackHead } from './helpers/raw-http.ts';
+import { eventEnvelope, fileShareEvent, postSigned, slackSignature } from './helpers/slack-requests.ts';
+import { startStandIns } from './stand-ins/index.ts';
+
+const LIMIT = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => Math.floor(Date.now() / 1000);
+
+async function post(h: Harness, path: string, headers: Record<string, string>, body: string | Buffer) {
+  const res = await request(`${h.url}${path}`, { method: 'POST', headers, body });
+  return { status: res.statusCode, headers: res.headers, body: (await res.body.json()) as unknown };
+}
+
+function nothingDispatched(h: Harness, slackCallsBefore: number) {
+  expect(h.slack.calls.length).toBe(slackCallsBefore);
+  expect(h.omicall.uploads).toHaveLength(0);
+}
+
+describe('requests from Slack', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  const wavFile = (name = 'memo.wav') =>
+    h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
+  const settle = () => new Promise((r) => setTimeout(r, 300));
+
+  it('refuses unsigned, forged and stale requests, and uploads nothing', async () => {
+    const body = eventEnvelope(fileShareEvent({ channel: 'C0SALES01', ts: h.slack.nextTs(), files: [wavFile()] }));
+    const attempts = h.omicall.attempts;
+    expect((await postSigned(h.url, body, 'application/json', { signature: 'v0=00' })).status).toBe(401);
+    expect(
+      (await postSigned(h.url, body, 'application/json', { secret: 'ffffffffffffffffffffffffffffffff' })).status,
+    ).toBe(401);
+    expect(
+      (await postSigned(h.url, body, 'application/json', { timestamp: Math.floor(Date.now() / 1000) - 60 * 10 }))
+        .status,
+    ).toBe(401);
+    await settle();
+    expect(h.omicall.attempts).toBe(attempts);
+  });
+
+  it('acknowledges a signed event well within 3 s, before any transfer', async () => {
+    h.omicall.uploadDelayMs = 1000;
+    try {
+      const { res, ts } = await h.share([wavFile()]);
+      expect(res.status).toBe(200);
+      expect(res.ms).toBeLessThan(1000);
+      await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(ts)));
+    } finally {
+      h.omicall.uploadDelayMs = 0;
+    }
+  });
+});
+
+describe('requests to /slack/events refused before their body is read', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+  });
+  afterAll(() => h.stop());
+
+  const signedHeaders = (timestamp: number | string, body: string, signature = slackSignature(timestamp, body)) => ({
+    'content-type': 'application/json',
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': signature,
+  });
+
+  it('without a signature, or one not starting with v0=, or without a timestamp: 401 unsigned, connection closed', async () => {
+    const calls = h.slack.calls.length;
+    const body = '{"type":"event_callback"}';
+    const cases: Record<string, string>[] = [
+      { 'x-slack-request-timestamp': String(now()) },
+      { 'x-slack-request-timestamp': String(now()), 'x-slack-signature': slackSignature(now(), body).slice(3) },
+      { 'x-slack-signature': slackSignature(now(), body) },
+      { 'x-slack-request-timestamp': 'soon', 'x-slack-signature': slackSignature('soon', body) },
+    ];
+    for (const headers of cases) {
+      const res = await post(h, '/slack/events', { 'content-type': 'application/json', ...headers }, body);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ ok: false, error: 'unsigned' });
+      expect(res.headers.connection).toBe('close');
+      expect(res.headers['retry-after']).toBeUndefined();
+    }
+    nothingDispatched(h, calls);
+  });
+
+  it('before a byte of the body arrives: unsigned, stale and too large are answered at once and the connection closed', async () => {
+    const unsigned = new Raw(h.url, slackHead({ 'content-length': 500 }));
+    expect(await unsigned.within(1000)).toMatchObject({ status: 401, body: '{"ok":false,"error":"unsigned"}' });
+    await unsigned.closed;
+
+    const stale = new Raw(h.url, lookingSigned(500, { 'x-slack-request-timestamp': now() - 600 }));
+    expect(await stale.within(1000)).toMatchObject({ status: 401, body: '{"ok":false,"error":"stale"}' });
+    await stale.closed;
+
+    const large = new Raw(h.url, lookingSigned(LIMIT + 1));
+    const answer = await large.within(1000);
+    expect(answer).toMatchObject({ status: 413, body: '{"ok":false,"error":"body too large"}' });
+    expect(answer !== 'waiting' && answer.headers.connection).toBe('close');
+    await large.closed;
+  });
+
+  it('a timestamp more than 5 minutes off, either way, is stale; within 5 minutes the signature is checked', async () => {
+    const body = '{"type":"event_callback"}';
+    const forged = (timestamp: number) => signedHeaders(timestamp, body, `v0=${'1'.repeat(64)}`);
+    for (const timestamp of [now() - 302, now() + 302, now() - 10_000]) {
+      const res = await post(h, '/slack/events', forged(timestamp), body);
+      expect(res).toMatchObject({ status: 401, body: { ok: false, error: 'stale' } });
+    }
+    for (const timestamp of [now() - 298, now() + 298]) {
+      const res = await post(h, '/slack/events', forged(timestamp), body);
+      expect(res).toMatchObject({ status: 401, body: { ok: false, error: 'bad signature' } });
+    }
+  });
+
+  it('a timestamp exactly 5 minutes old is not yet stale', async () => {
+    const body = '{"type":"event_callback"}';
+    const at = Math.floor(Date.now() / 1000) * 1000 + 3000;
+    const spy = vi.spyOn(Date, 'now').mockReturnValue(at);
+    try {
+      const res = await post(h, '/slack/events', signedHeaders(at / 1000 - 300, body, `v0=${'2'.repeat(64)}`), body);
+      expect(res).toMatchObject({ status: 401, body: { ok: false, error: 'bad signature' } });
+      const beyond = await post(h, '/slack/events', signedHeaders(at / 1000 - 301, body, `v0=${'2'.repeat(64)}`), body);
+      expect(beyond).toMatchObject({ status: 401, body: { ok: false, error: 'stale' } });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('GET or PUT to /slack/events: 405; an unknown path: 404; the app serves on', async () => {
+    for (const method of ['GET', 'PUT'] as const) {
+      const res = await request(`${h.url}/slack/events`, { method, headers: signedHeaders(now(), '') });
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.connection).toBe('close');
+      expect(await res.body.json()).toEqual({ ok: false, error: 'method not allowed' });
+    }
+    for (const path of ['/nowhere', '/healthz/extra', '/omicall/webhook', '/omicall/webhook/%E0%A4%A']) {
+      const res = await request(`${h.url}${path}`, {
+        method: path.startsWith('/omicall') ? 'POST' : 'GET',
+        body: path.startsWith('/omicall') ? '{}' : undefined,
+      });
+      expect(res.statusCode, path).toBe(404);
+      expect(await res.body.json()).toEqual({ ok: false, error: 'not found' });
+    }
+    expect((await request(`${h.url}/healthz`)).statusCode).toBe(200);
+  });
+});
+
+describe('requests to /slack/events refused after their body is read', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+  });
+  afterAll(() => h.stop());
+
+  const body = JSON.stringify({ type: 'event_callback', event: { type: 'app_mention' } });
+  const withSignature = (signature: string) => ({
+    'content-type': 'application/json',
+    'x-slack-request-timestamp': String(now()),
+    'x-slack-signature': signature,
+  });
+
+  it('a wrong signature of the right length, of another length, or another secret: 401 bad signature', async () => {
+    const calls = h.slack.calls.length;
+    const wrongSecret = slackSignature(now(), body, 'another-secret');
+    for (const signature of [wrongSecret, `v0=${'a'.repeat(64)}`, 'v0=abc', `${slackSignature(now(), body)}00`]) {
+      const res = await post(h, '/slack/events', withSignature(signature), body);
+      expect(res.status, signature).toBe(401);
+      expect(res.body).toEqual({ ok: false, error: 'bad signature' });
+      expect(res.headers.connection).toBe('close');
+      expect(res.headers['retry-after']).toBeUndefined();
+    }
+    expect(h.logged('request failed')).toHaveLength(0);
+    nothingDispatched(h, calls);
+  });
+
+  it('a body announced at exactly the limit is read and its signature checked', async () => {
+    const big = Buffer.alloc(LIMIT, 'a');
+    const res = await post(h, '/slack/events', withSignature(`v0=${'b'.repeat(64)}`), big);
+    expect(res).toMatchObject({ status: 401, body: { ok: false, error: 'bad signature' } });
+  });
+
+  it('a chunked body (no length announced) growing past the limit: 413 as soon as it passes, connection cut', async () => {
+    const head = lookingSigned(0).replace('content-length: 0', 'transfer-encoding: chunked');
+    const raw = new Raw(h.url, head);
+    // 17 chunks of 64 KB, one past the limit; then the sender waits (bytes still unread when the server closes the
+    // connection would turn its close into a reset that can discard the answer).
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    for (let i = 0; i < 17; i++) raw.socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString()}\r\n`);
+    const answer = await raw.within(1000);
+    expect(answer).toMatchObject({ status: 413, body: '{"ok":false,"error":"body too large"}' });
+    expect(answer !== 'waiting' && answer.headers.connection).toBe('close');
+    await raw.closed;
+
+    // A chunked body of exactly the limit is read in full and checked.
+    const exact = new Raw(h.url, head);
+    for (const half of [0, 1]) {
+      exact.socket.write(`${(LIMIT / 2).toString(16)}\r\n`);
+      exact.socket.write(Buffer.alloc(LIMIT / 2, half ? 'b' : 'a'));
+      exact.socket.write('\r\n');
+    }
+    exact.socket.write('0\r\n\r\n');
+    expect(await exact.within(2000)).toMatchObject({ status: 401, body: '{"ok":false,"error":"bad signature"}' });
+    exact.socket.destroy();
+    expect((await request(`${h.url}/healthz`)).statusCode).toBe(200);
+    expect(h.logged('request failed')).toHaveLength(0);
+  });
+
+  it("Slack's ssl_check (ssl_check=1 first) is answered 200 without a signature; near misses are not", async () => {
+    const calls = h.slack.calls.length;
+    const form = (signature: string) => ({
+      ...withSignature(signature),
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    for (const check of ['ssl_check=1', 'ssl_check=1&token=legacy']) {
+      const res = await request(`${h.url}/slack/events`, {
+        method: 'POST',
+        headers: form(`v0=${'d'.repeat(64)}`),
+        body: check,
+      });
+      expect(res.statusCode, check).toBe(200);
+      await res.body.dump();
+    }
+    for (const check of ['ssl_check=10', 'token=legacy&ssl_check=1', 'ssl_check=0', ' ssl_check=1']) {
+      const res = await post(h, '/slack/events', form(`v0=${'d'.repeat(64)}`), check);
+      expect(res.status, check).toBe(401);
+      expect(res.body).toEqual({ ok: false, error: 'bad signature' });
+    }
+    nothingDispatched(h, calls);
+  });
+});
+
+describe('unauthenticated requests', () => {
+  let standIns: Awaited<ReturnType<typeof startStandIns>>;
+  beforeAll(async () => {
+    standIns = await startStandIns();
+  });
+  afterAll(() => standIns.close());
+
+  const peakGrowthMb = async (pid: number, work: () => Promise<unknown>) => {
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+    const hwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    const idle = rss();
+    await work();
+    return hwm() - idle;
+  };
+
+  it('100 concurrent unsigned 4 MB posts are refused before their bodies are read; the app barely grows', async () => {
+    const app = await startAppProcess(standIns, {});
+    try {
+      const body = Buffer.alloc(4 * 1024 * 1024, 'a');
+      const statuses: number[] = [];
+      const post = (headers: Record<string, string>) =>
+        request(`${app.url}/slack/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body,
+        })
+          .then(async (r) => {
+            statuses.push(r.statusCode);
+            await r.body.dump();
+          })
+          .catch(() => statuses.push(0));
+      const unsigned = await peakGrowthMb(app.child.pid ?? 0, () =>
+        Promise.all(Array.from({ length: 100 }, () => post({}))),
+      );
+      expect(statuses.every((s) => s === 401 || s === 0)).toBe(true);
+      // Reading the bodies would hold up to 400 MB. What the refusals themselves cost (sockets, 401s) measured
+      // 24.2 MB once while the rest of the suite ran beside it on two cores, so the margin is 32, not 24.
+      expect(unsigned).toBeLessThan(32);
+
+      // Headers that look signed get their body read (at most 1 MB, 16 at a time), its signature computed as it
+      // arrives, and its memory released as soon as the signature is found wrong.
+      statuses.length = 0;
+      const forged = {
+        'x-slack-signature': 'v0=00',
+        'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+      };
+      const small = Buffer.alloc(900 * 1024, 'a');
+      const forgedGrowth = await peakGrowthMb(app.child.pid ?? 0, () =>
+        Promise.all(
+          Array.from({ length: 100 }, () =>
+            request(`${app.url}/slack/events`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...forged },
+              body: small,
+            })
+              .then(async (r) => {
+                statuses.push(r.statusCode);
+                await r.body.dump();
+              })
+              .catch(() => statuses.push(0)),
+          ),
+        ),
+      );
+      expect(statuses.every((s) => s === 401 || s === 503)).toBe(true);
+      expect(forgedGrowth).toBeLessThan(24);
+      // Still serving.
+      expect((await request(`${app.url}/healthz`)).statusCode).toBe(200);
+    } finally {
+      await app.kill('SIGTERM');
+    }
+  }, 60_000);
+});
+
+describe('body slots: 16 bodies read at once, up to 1,000 wait 2 s for a slot', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+  });
+  afterAll(() => h.stop());
+
+  /** n requests that hold a slot each: headers that look signed, a body that never comes. */
+  async function holders(n: number): Promise<Raw[]> {
+    const held = Array.from({ length: n }, () => new Raw(h.url, lookingSigned(100)));
+    await sleep(60);
+    return held;
+  }
+  async function drop(held: Raw[]) {
+    for (const r of held) r.socket.destroy();
+    await Promise.all(held.map((r) => r.closed));
+    await sleep(30);
+  }
+  /** Whether /healthz is answered while n slots are held. */
+  async function servedWhile(n: number): Promise<'served' | 'waiting'> {
+    const held = await holders(n);
+    const probe = new Raw(h.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
+    const answer = await probe.within(400);
+    await drop(held);
+    await probe.response;
+    probe.socket.destroy();
+    return answer === 'waiting' ? 'waiting' : 'served';
+  }
+
+  it('the 17th request waits; with 15 held it is served; capacity stays 16 after requests end either way', async () => {
+    expect(await servedWhile(15)).toBe('served');
+    expect(await servedWhile(16)).toBe('waiting');
+    expect(await servedWhile(15)).toBe('served');
+    expect(await servedWhile(16)).toBe('waiting');
+  });
+
+  it('a waiter gets the slot a finished request frees', async () => {
+    const held = await holders(16);
+    const probe = new Raw(h.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
+    expect(await probe.within(200)).toBe('waiting');
+    held[0].socket.write('x'.repeat(100));
+    expect(await held[0].within(500)).toMatchObject({ status: 401, body: '{"ok":false,"error":"bad signature"}' });
+    expect(await probe.within(500)).toMatchObject({ status: 200 });
+    await drop(held);
+    probe.socket.destroy();
+  });
+
+  it('a waiter is refused 503 busy, retry-after 1, after 2 s; the slots then all serve again', async () => {
+    const held = await holders(16);
+    const started = performance.now();
+    const probe = new Raw(h.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
+    const answer = await probe.within(3000);
+    expect(performance.now() - started).toBeGreaterThan(1900);
+    expect(answer).toMatchObject({ status: 503, body: '{"ok":false,"error":"busy"}' });
+    expect(answer !== 'waiting' && answer.headers['retry-after']).toBe('1');
+    expect(answer !== 'waiting' && answer.headers.connection).toBe('close');
+    await drop(held);
+    expect(await servedWhile(15)).toBe('served');
+    expect(await servedWhile(16)).toBe('waiting');
+  });
+
+  it('waiters that went away before their turn give their slot on', async () => {
+    const held = await holders(16);
+    const gone = Array.from({ length: 16 }, () => new Raw(h.url, lookingSigned(100)));
+    await sleep(60);
+    await drop(gone);
+    await drop(held);
+    expect(await servedWhile(15)).toBe('served');
+    expect(await servedWhile(16)).toBe('waiting');
+  });
+
+  it('beyond 1,000 waiting, a request is refused 503 at once', async () => {
+    const held = await holders(16);
+    const waiting: Raw[] = [];
+    // In batches, within the listen backlog.
+    for (let i = 0; i < 10; i++) {
+      waiting.push(...Array.from({ length: 100 }, () => new Raw(h.url, lookingSigned(100))));
+      await sleep(40);
+    }
+    await sleep(200);
+    const started = performance.now();
+    const over = new Raw(h.url, lookingSigned(100));
+    const answer = await over.within(1500);
+    expect(answer).toMatchObject({ status: 503, body: '{"ok":false,"error":"busy"}' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    await drop([...held, ...waiting]);
+  });
+});
+
+describe('a stopping app', () => {
+  it('refuses a Slack request still reaching it on an open connection: 503 stopping, retry-after 1', async () => {
+    const h = await Harness.start({ tuning: { drainMs: 800 } });
+    // A relay in flight (its download hangs) keeps the app draining a moment after stop().
+    const file = h.slack.addFile({
+      name: 'memo.wav',
+      mimetype: 'audio/wav',
+      bytes: Buffer.alloc(4000),
+      transfer: { delayMs: 3000 },
+    });
+    await h.share([file]);
+    await sleep(150);
+    // A callback in flight keeps its connection open while the app stops; the next request comes on it.
+    const path = h.webhookUrl.slice(h.url.length);
+    const raw = new Raw(h.url, slackHead({ 'content-length': 2 }, 'POST', path), '[');
+    await sleep(50);
+    const stopped = h.app.stop();
+    await sleep(50);
+    const body = '{}';
+    const ts = now();
+    raw.socket.write(
+      `]${slackHead({ 'x-slack-signature': slackSignature(ts, body), 'x-slack-request-timestamp': ts, 'content-length': 2 })}${body}`,
+    );
+    await Promise.race([raw.closed, sleep(1000)]);
+    const second = parseResponse(Buffer.from(raw.received.slice(raw.received.indexOf('HTTP/1.1', 10))));
+    expect(second).toMatchObject({ status: 503, body: '{"ok":false,"error":"stopping"}' });
+    expect(second?.headers['retry-after']).toBe('1');
+    expect(second?.headers.connection).toBe('close');
+    await stopped;
+    await h.stop();
+  });
+});

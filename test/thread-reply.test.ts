@@ -1,0 +1,521 @@
+/**
+ * The transcript reply in the memo's thread: how it is rendered and escaped, and how it is written (one writer at a
+ * time, coalesced, through Slack's refusals).
+ */
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clock } from '../src/i18n/index.ts';
+import { type ReplyView, renderReply, type SlackMessage } from '../src/pipeline/render.ts';
+import { memoKey } from '../src/records/tracking-id.ts';
+import { createStore } from '../src/store/index.ts';
+import { speech } from './helpers/audio.ts';
+import { Harness, REDIS_URL, waitFor } from './helpers/harness.ts';
+import { failureReply, occurrences, repliedMemo, threadText, uploadedMemo } from './helpers/memos.ts';
+import type { SlackStandIn } from './stand-ins/slack.ts';
+
+const started: Harness[] = [];
+afterEach(async () => {
+  for (const h of started.splice(0).reverse()) await h.stop();
+});
+
+/** The app on its own stand-ins, stopped after the test. */
+async function start(options: Parameters<typeof Harness.start>[0] = {}): Promise<Harness> {
+  const h = await Harness.start(options);
+  started.push(h);
+  return h;
+}
+
+const en = { lang: 'en', provider: 'OMICall' } as const;
+
+/** Every mrkdwn text of a message's blocks, in order, as Slack shows them. */
+function shown(m: SlackMessage): string[] {
+  return m.blocks.flatMap((b) => {
+    if (b.type === 'section') return [b.text?.text ?? ''];
+    if (b.type === 'context') return b.elements.map((e) => ('text' in e ? e.text : ''));
+    if (b.type === 'actions') return b.elements.map((e) => ('action_id' in e ? `[${e.action_id}]` : ''));
+    return [];
+  });
+}
+
+const line = (i: number) => ({ from: i * 10, to: i * 10 + 10, text: `câu ${i} ${'nội dung cuộc họp '.repeat(40)}` });
+
+function clockOf(s: number): string {
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** A long segment, 4,500 characters of speech with a marker of its own. */
+const long = (n: number) => `đoạn-${n} ${'chúng ta bàn kế hoạch '.repeat(204)}`.trim();
+
+const HOSTILE_NAME = '<!channel> & <@U123> <https://evil.test|click>.wav';
+
+const RAW = ['<!channel>', '<@U123>', '<https://evil'];
+
+/** Everything the app asked Slack to show in a channel: every version of every message. */
+function everyVersionShown(slack: SlackStandIn): string[] {
+  return slack.calls
+    .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update')
+    .map((c) => JSON.stringify({ text: c.args.text, blocks: c.args.blocks }));
+}
+
+describe('rendering', () => {
+  describe('a transcript reply, as Slack shows it', () => {
+    it('one message: header with the length, one line per segment, "more may follow" until complete', () => {
+      const segments = [line(0), line(1), { from: 30, to: 31, text: '' }];
+      const [m, ...rest] = renderReply(
+        'họp.m4a',
+        { kind: 'transcript', segments, complete: false, durationSeconds: 75 },
+        en,
+      );
+      expect(rest).toEqual([]);
+      const texts = shown(m);
+      expect(texts[0]).toBe(':memo: Transcript of *họp.m4a* · 1:15');
+      expect(texts[1].split('\n')).toEqual([`\`0:00\`  ${line(0).text}`, `\`0:10\`  ${line(1).text}`]);
+      expect(texts.at(-1)).toBe('More may follow as it is recognised…');
+      expect(m.text.split('\n')).toEqual([
+        'Transcript of họp.m4a · 1:15',
+        `[0:00] ${line(0).text}`,
+        `[0:10] ${line(1).text}`,
+      ]);
+    });
+
+    it('complete: the export prompt and one button per format, with the tracking ID', () => {
+      const view: ReplyView = { kind: 'transcript', segments: [line(0)], complete: true, exportValue: 'TRACK' };
+      const [m] = renderReply('a.wav', view, en);
+      expect(shown(m).slice(-4)).toEqual([
+        ':white_check_mark: Complete. Download the transcript:',
+        '[export_transcript:txt]',
+        '[export_transcript:srt]',
+        '[export_transcript:vtt]',
+      ]);
+      const actions = m.blocks.find((b) => b.type === 'actions');
+      expect(actions).toMatchObject({ block_id: 'export' });
+      expect(JSON.stringify(actions)).toContain('"value":"TRACK"');
+      const [withoutExport] = renderReply('a.wav', { ...view, exportValue: undefined }, en);
+      expect(shown(withoutExport).at(-1)).toBe(':white_check_mark: Complete.');
+    });
+
+    it('several messages: numbered parts, the footer only under the last, every line once and in order', () => {
+      const segments = Array.from({ length: 40 }, (_, i) => line(39 - i));
+      const messages = renderReply('dài.wav', { kind: 'transcript', segments, complete: true, exportValue: 'T' }, en);
+      const parts = messages.length;
+      expect(parts).toBeGreaterThanOrEqual(2);
+      expect(shown(messages[0])[0]).toBe(`:memo: Transcript of *dài.wav* (part 1 of ${parts})`);
+      messages.slice(1).forEach((m, i) => {
+        expect(shown(m)[0]).toBe(`:memo: *dài.wav*, continued (part ${i + 2} of ${parts})`);
+      });
+      messages.forEach((m, i) => {
+        const hasFooter = m.blocks.some((b) => b.type === 'actions');
+        expect(hasFooter).toBe(i === parts - 1);
+        expect(m.blocks.filter((b) => b.type === 'context')).toHaveLength(i === parts - 1 ? 2 : 1);
+      });
+      const lines = messages.flatMap((m) => m.text.split('\n').filter((l) => l.startsWith('[')));
+      expect(lines.map((l) => l.split(' ')[0])).toEqual(Array.from({ length: 40 }, (_, i) => `[${clockOf(i * 10)}]`));
+    });
+
+    it('a section never passes Slack’s 3,000 characters and a message never 50 blocks, even with short lines', () => {
+      const short = Array.from({ length: 400 }, (_, i) => ({ from: i, to: i + 1, text: `ừ ${i}` }));
+      const messages = renderReply('ngắn.wav', { kind: 'transcript', segments: short, complete: false }, en);
+      for (const m of messages) expect(m.blocks.length).toBeLessThanOrEqual(50);
+      // Slack refuses a section over 3,000 characters: short lines, each with its newline, must not add up past it.
+      const shortSections = messages.flatMap((m) =>
+        m.blocks.flatMap((b) => (b.type === 'section' ? [b.text?.text ?? ''] : [])),
+      );
+      expect(shortSections.join('\n').split('\n')).toHaveLength(400);
+      for (const s of shortSections) expect(s.length).toBeLessThanOrEqual(3000);
+      // Spaces at a cut are not carried to the end or start of a line.
+      const long = [{ from: 0, to: 1, text: `${'x'.repeat(2000)}   ${'y'.repeat(2000)} ${'&'.repeat(2000)}` }];
+      const all = renderReply('x.wav', { kind: 'transcript', segments: long, complete: false }, en);
+      const sections = all.flatMap((m) => m.blocks.flatMap((b) => (b.type === 'section' ? [b.text?.text ?? ''] : [])));
+      for (const s of sections) expect(s.length).toBeLessThanOrEqual(3000);
+      // Cut at the spaces, words whole: x…, y…, then the ampersands (escaped five-fold) in pieces.
+      const pieces = sections
+        .join('\n')
+        .split('\n')
+        .map((l) => l.replace(/^`0:00` {2}/, ''));
+      expect(pieces[0]).toBe('x'.repeat(2000));
+      expect(pieces[1]).toBe('y'.repeat(2000));
+      expect(pieces.slice(2).join('')).toBe('&amp;'.repeat(2000));
+    });
+
+    it('a segment that fits one section is one line, not cut: 2,880 characters as spoken', () => {
+      const text = `${'a'.repeat(1000)} ${'b'.repeat(1879)}`;
+      expect(text).toHaveLength(2880);
+      const [m] = renderReply(
+        'a.wav',
+        { kind: 'transcript', segments: [{ from: 0, to: 60, text }], complete: false },
+        en,
+      );
+      expect(m.text.split('\n').slice(1)).toEqual([`[0:00] ${text}`]);
+      expect(shown(m)[1]).toBe(`\`0:00\`  ${text}`);
+    });
+
+    it('an empty transcript still says what it is; statuses are one message with the same words in text and blocks', () => {
+      const [empty] = renderReply('a.wav', { kind: 'transcript', segments: [], complete: true }, en);
+      expect(shown(empty)[0]).toBe(':memo: Transcript of *a.wav*');
+      const words = {
+        queued: 'a.wav is in line to be transcribed.',
+        sending: 'Transcribing a.wav: sending it to OMICall…',
+        waiting: 'a.wav was sent to OMICall; the transcript will appear here.',
+      };
+      for (const kind of ['queued', 'sending', 'waiting'] as const) {
+        const [m, ...rest] = renderReply('a.wav', { kind }, en);
+        expect(rest).toEqual([]);
+        expect(m.blocks).toHaveLength(1);
+        expect(m.text).toBe(
+          shown(m)[0]
+            .replace(/^:[a-z_]+:\s*/, '')
+            .replace(/\*/g, ''),
+        );
+        expect(m.text).toContain('a.wav');
+        expect(m.text).toBe(words[kind]);
+      }
+      expect(new Set(Object.values(words)).size).toBe(3);
+      const [failed] = renderReply(
+        'a.wav',
+        { kind: 'failed', failure: { code: 'provider_unreachable', attempts: 4, error: 'http_`500`' } },
+        en,
+      );
+      expect(failed.text).toContain("http_'500'");
+      expect(failed.text).not.toContain('`500`');
+    });
+  });
+
+  describe('times', () => {
+    it('show as m:ss, or h:mm:ss past an hour', () => {
+      expect(clock(0)).toBe('0:00');
+      expect(clock(12.9)).toBe('0:12');
+      expect(clock(75.2)).toBe('1:15');
+      expect(clock(3725)).toBe('1:02:05');
+    });
+  });
+
+  describe('a long transcript', () => {
+    const words = 'chúng tôi đã thảo luận về kế hoạch bán hàng cho quý tới và các khách hàng mới & <quan trọng>';
+    const segments = Array.from({ length: 1500 }, (_, i) => ({ from: i * 3, to: i * 3 + 3, text: `${i}: ${words}` }));
+
+    it('is split into messages within Slack limits, keeping every segment in order', () => {
+      const messages = renderReply('meeting.m4a', { kind: 'transcript', segments, complete: false }, en);
+      expect(messages.length).toBeGreaterThan(1);
+      for (const m of messages) {
+        expect(m.text.length).toBeLessThanOrEqual(40_000);
+        expect(m.blocks.length).toBeLessThanOrEqual(50);
+        let total = 0;
+        for (const b of m.blocks) {
+          const text = b.type === 'section' ? (b.text?.text ?? '') : '';
+          expect(text.length).toBeLessThanOrEqual(3000);
+          const elements = b.type === 'context' ? b.elements.map((e) => ('text' in e ? e.text : '')).join('') : '';
+          total += text.length + elements.length;
+        }
+        // Slack refuses a message whose blocks' text reaches about 13,000 characters (msg_blocks_too_long); the
+        // documented number, not the app's own constant, with the headers and footers counted too.
+        expect(total).toBeLessThan(13_000);
+      }
+      const shown = messages.flatMap((m) => m.text.split('\n')).filter((l) => l.startsWith('['));
+      expect(shown).toHaveLength(1500);
+      // The text is escaped in `text` too: Slack reads it as mrkdwn (a `<!channel>` there would notify everyone).
+      expect(shown[1499]).toBe(
+        `[1:14:57] 1499: ${words.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}`,
+      );
+      expect(messages[0].blocks.map((b) => JSON.stringify(b)).join('')).toContain('&amp; &lt;quan trọng&gt;');
+    });
+
+    it('splits one very long segment at spaces', () => {
+      const messages = renderReply(
+        'x.wav',
+        { kind: 'transcript', segments: [{ from: 0, to: 600, text: `${words} `.repeat(200) }], complete: false },
+        en,
+      );
+      for (const m of messages)
+        for (const b of m.blocks) if (b.type === 'section') expect(b.text?.text.length).toBeLessThanOrEqual(3000);
+    });
+  });
+});
+
+describe('mrkdwn in what is shown: a transcript, a file name or a provider answer', () => {
+  it('a transcript cannot mention everyone or slip in a link: text is escaped, in the blocks and in the notification text', async () => {
+    const app = await start();
+    const memo = await uploadedMemo(app);
+    await app.callBack({
+      tracking_id: memo.trackingId,
+      from: 0,
+      to: 1,
+      text: '<!channel> đăng nhập tại <https://evil.test|Slack>',
+    });
+    const reply = await waitFor(() => app.slack.thread(memo.channel, memo.ts).find((m) => m.text.includes('evil')));
+    expect(reply.text).toContain('&lt;!channel&gt; đăng nhập tại &lt;https://evil.test|Slack&gt;');
+    expect(JSON.stringify(reply.blocks)).not.toContain('<!channel>');
+    expect(JSON.stringify(reply.blocks)).not.toContain('<https://evil');
+  });
+
+  it('a file name or a provider answer is shown as literal text in every reply: no mention, no link, & escaped', async () => {
+    const app = await start();
+    app.omicall.answers.push({ kind: 'fail', error: '<!channel> refused & <https://evil.test|login>' });
+    const refused = app.slack.addFile({ name: HOSTILE_NAME, mimetype: 'audio/wav', path: speech('wav') });
+    const first = await app.share([refused]);
+    const reply = await failureReply(app, first.channel, first.ts);
+    expect(reply.text).toContain('&lt;!channel&gt; &amp; &lt;@U123&gt; &lt;https://evil.test|click&gt;.wav');
+    expect(reply.text).toContain(
+      'OMICall refused the audio (`&lt;!channel&gt; refused &amp; &lt;https://evil.test|login&gt;`)',
+    );
+    const blocks = JSON.stringify(reply.blocks);
+    expect(blocks).toContain('&lt;!channel&gt; &amp; &lt;@U123&gt;');
+    expect(blocks).toContain('&lt;!channel&gt; refused &amp;');
+
+    const transcribed = app.slack.addFile({ name: HOSTILE_NAME, mimetype: 'audio/wav', path: speech('wav') });
+    const second = await app.share([transcribed]);
+    const upload = await waitFor(() => app.omicall.uploads.find((u) => u.trackingId?.includes(second.ts)));
+    await app.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'xin chào' });
+    const transcript = await waitFor(() =>
+      app.slack.thread(second.channel, second.ts).find((m) => m.text.includes('xin chào')),
+    );
+    expect(transcript.text).toContain('Transcript of &lt;!channel&gt; &amp; &lt;@U123&gt;');
+    expect(JSON.stringify(transcript.blocks)).toContain('&lt;!channel&gt; &amp; &lt;@U123&gt;');
+
+    const all = everyVersionShown(app.slack);
+    expect(all.length).toBeGreaterThan(2);
+    for (const message of all) {
+      for (const raw of RAW) expect(message).not.toContain(raw);
+      // Every & is an entity of ours.
+      expect(message).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    }
+  });
+});
+
+describe('writing the reply', () => {
+  it('a segment that changes only the last part of a long transcript edits only that message', async () => {
+    const h = await start();
+    const memo = await uploadedMemo(h, { name: 'họp.wav' });
+    for (const [n, from] of [
+      [1, 0],
+      [2, 60],
+      [3, 120],
+    ] as const) {
+      expect((await h.callBack({ tracking_id: memo.trackingId, from, to: from + 60, text: long(n) })).status).toBe(200);
+    }
+    const [first, second] = await waitFor(
+      () => {
+        const r = h.slack.thread(memo.channel, memo.ts);
+        return r.length === 2 && occurrences(h, memo.channel, memo.ts, 'đoạn-3') === 1 ? r : undefined;
+      },
+      8000,
+      'a transcript in two messages',
+    );
+    await h.app.replies.idle();
+    const firstEdits = first.history.length;
+    const secondEdits = second.history.length;
+
+    expect((await h.callBack({ tracking_id: memo.trackingId, from: 200, to: 205, text: 'câu cuối cùng' })).status).toBe(
+      200,
+    );
+    await waitFor(() => second.text.includes('câu cuối cùng'), 5000, 'the new segment');
+    await h.app.replies.idle();
+    // Slack limits chat.update per channel: the first part, which did not change, is not sent again.
+    expect(first.history.length).toBe(firstEdits);
+    expect(second.history.length).toBe(secondEdits + 1);
+    expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(2);
+    // A transcript is never decorated with previews of links someone said.
+    for (const call of h.slack.callsOf('chat.postMessage')) {
+      expect(call.args).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false' });
+    }
+  });
+
+  it('two instances receiving the same memo’s segments at once show each segment once, in one reply', async () => {
+    // A render lock shorter than Slack's answer: only its renewal keeps the other instance out.
+    const tuning = { lockRetryMs: 100, lockTtlMs: 300 };
+    const a = await start({ redis: true, tuning });
+    const b = await start({ redis: true, with: a, tuning });
+    const memo = await uploadedMemo(a, { name: 'họp.wav' });
+    await a.callBack({ tracking_id: memo.trackingId, from: 0, to: 60, text: long(1) });
+    await a.callBack({ tracking_id: memo.trackingId, from: 60, to: 120, text: long(2) });
+    await waitFor(() => occurrences(a, memo.channel, memo.ts, 'đoạn-2') === 1, 8000, 'the first two segments');
+    await a.app.replies.idle();
+    // Slack takes its time to post the next message: both instances would post one if nothing kept them apart.
+    a.slack.delays.set('chat.postMessage', 800);
+    const answers = await Promise.all([
+      a.callBack({ tracking_id: memo.trackingId, from: 120, to: 180, text: long(3) }),
+      b.callBack({ tracking_id: memo.trackingId, from: 180, to: 240, text: long(4) }),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    await waitFor(
+      () => [1, 2, 3, 4].every((n) => occurrences(a, memo.channel, memo.ts, `đoạn-${n}`) >= 1),
+      10_000,
+      'all four segments',
+    );
+    await Promise.all([a.app.replies.idle(), b.app.replies.idle()]);
+    await new Promise((r) => setTimeout(r, 1000));
+    const thread = a.slack.thread(memo.channel, memo.ts);
+    expect(thread).toHaveLength(2);
+    for (const n of [1, 2, 3, 4]) expect(occurrences(a, memo.channel, memo.ts, `đoạn-${n}`)).toBe(1);
+  });
+
+  it('segments arriving faster than Slack should be written to are gathered: writes stay coalesceMs apart', async () => {
+    const coalesceMs = 400;
+    const h = await start({ tuning: { coalesceMs } });
+    const memo = await uploadedMemo(h, { name: 'họp.wav' });
+    await waitFor(() => h.slack.thread(memo.channel, memo.ts)[0], 5000, 'the status reply');
+    await h.app.replies.idle();
+    const reply = h.slack.thread(memo.channel, memo.ts)[0];
+    let n = 0;
+    /** Sends `count` segments `everyMs` apart; returns Slack's writes of the reply meanwhile. */
+    const burst = async (count: number, everyMs: number) => {
+      const since = h.slack.calls.length;
+      for (let i = 0; i < count; i++) {
+        n += 1;
+        await h.callBack({ tracking_id: memo.trackingId, from: n * 5, to: n * 5 + 5, text: `câu số ${n}` });
+        await new Promise((r) => setTimeout(r, everyMs));
+      }
+      const last = `câu số ${n}`;
+      await waitFor(() => reply.text.includes(last), 5000, last);
+      await h.app.replies.idle();
+      return h.slack.calls.slice(since).filter((c) => c.method === 'chat.update' && c.args.ts === reply.ts);
+    };
+    // Segments a little apart, each arriving after the previous write is done; then segments close together
+    // while each write takes Slack a moment (as under its rate limits), so they arrive while one is under way.
+    const apart = await burst(8, 100);
+    await new Promise((r) => setTimeout(r, coalesceMs));
+    h.slack.delays.set('chat.update', 150);
+    const during = await burst(12, 50);
+    for (const writes of [apart, during]) {
+      // Several callbacks gathered into a few writes, never two closer than coalesceMs (less timer slack).
+      expect(writes.length).toBeGreaterThanOrEqual(2);
+      expect(writes.length).toBeLessThanOrEqual(5);
+      for (let i = 1; i < writes.length; i++) {
+        expect(writes[i].at - writes[i - 1].at).toBeGreaterThanOrEqual(coalesceMs - 30);
+      }
+    }
+    for (let i = 1; i <= n; i++) expect(reply.text).toContain(`câu số ${i}`);
+    // The reaction changed once, with the first segment; the writes after it leave it alone.
+    const reactionCalls = h.slack.calls.filter(
+      (c) => c.method.startsWith('reactions.') && c.args.timestamp === memo.ts,
+    );
+    expect(reactionCalls.filter((c) => c.method === 'reactions.add').map((c) => c.args.name)).toEqual([
+      'hourglass_flowing_sand',
+      'memo',
+    ]);
+    // The operator's view of the same: callback → update times, in seconds, all under the second or so it took.
+    const metrics = await (await request(`${h.url}/metrics`)).body.text();
+    const count = Number(/^transcriber_callback_to_update_seconds_count (\S+)$/m.exec(metrics)?.[1]);
+    const sum = Number(/^transcriber_callback_to_update_seconds_sum (\S+)$/m.exec(metrics)?.[1]);
+    expect(count).toBe(apart.length + during.length);
+    expect(sum / count).toBeGreaterThan(0);
+    expect(sum / count).toBeLessThan(1.5);
+  });
+});
+
+describe('the memo’s reaction, when Slack refuses it', () => {
+  it('a reaction already there, or already gone, is what was wanted: no warning for the operator', async () => {
+    const h = await start();
+    const channel = 'C0SALES01';
+    const ts = h.slack.nextTs();
+    // Someone (or an earlier attempt) already put ⏳ on the memo: Slack answers already_reacted.
+    h.slack.reactions.set(`${channel}/${ts}`, new Set(['hourglass_flowing_sand']));
+    const memo = await uploadedMemo(h, { name: 'họp.wav', ts });
+    await waitFor(() => h.slack.callsOf('reactions.add').length > 0, 5000, 'the ⏳ reaction');
+    await h.app.replies.idle();
+    // …and then took it off again: removing it answers no_reaction.
+    h.slack.reactions.get(`${channel}/${ts}`)?.clear();
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'xin chào cả nhóm' });
+    await waitFor(() => h.slack.reactionsOn(channel, ts).includes('memo'), 5000, 'the 📝 reaction');
+    await h.app.replies.idle();
+
+    expect(h.slack.errors.map((e) => e.error)).toEqual(expect.arrayContaining(['already_reacted', 'no_reaction']));
+    expect(h.logged('could not add a reaction')).toEqual([]);
+    expect(h.logged('could not remove a reaction')).toEqual([]);
+    expect(threadText(h, channel, ts)).toContain('xin chào cả nhóm');
+  });
+
+  it('any other refusal is logged as a warning with Slack’s error, and the transcript still arrives', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    expect(h.slack.reactionsOn(memo.channel, memo.ts)).toEqual(['hourglass_flowing_sand']);
+    h.slack.refuse('reactions.remove', 'message_not_found');
+    h.slack.refuse('reactions.add', 'too_many_reactions');
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'biên bản cuộc họp' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('biên bản cuộc họp'), 5000, 'the transcript');
+    await h.app.replies.idle();
+
+    expect(h.logged('could not remove a reaction')).toEqual([
+      expect.objectContaining({ level: 'warn', error: 'message_not_found' }),
+    ]);
+    expect(h.logged('could not add a reaction')).toEqual([
+      expect.objectContaining({ level: 'warn', error: 'too_many_reactions' }),
+    ]);
+  });
+});
+
+describe('a reply Slack will not edit', () => {
+  it('is logged as an error with Slack’s answer and the memo it belongs to; the next change tries again', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    h.slack.refuse('chat.update', 'cant_update_message');
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'không sửa được' });
+    const [line] = await waitFor(
+      () => {
+        const lines = h.logged('could not update the thread reply');
+        return lines.length > 0 ? lines : undefined;
+      },
+      5000,
+      'the error line',
+    );
+    expect(line).toMatchObject({ level: 'error', error: 'cant_update_message' });
+    expect(String(line?.memo)).toContain(memo.ts);
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 3, to: 6, text: 'lần sau được' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('lần sau được'), 5000, 'the next edit');
+  });
+});
+
+describe('two writers of one reply', () => {
+  it('a segment reaching one instance while the other is still writing the reply is shown once that write ends', async () => {
+    const tuning = { lockRetryMs: 100 };
+    const a = await start({ redis: true, tuning });
+    const b = await start({ redis: true, with: a, tuning });
+    const memo = await repliedMemo(a);
+    await b.app.replies.idle();
+
+    // Slack is slow to take the next edit: instance a holds the reply's lock for 1.5 s.
+    a.slack.delays.set('chat.update', 1500);
+    const edits = a.slack.callsOf('chat.update').length;
+    await a.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'phần một' });
+    await waitFor(() => a.slack.callsOf('chat.update').length > edits, 5000, 'a’s edit in flight');
+    // a has read the segments already; this one reaches b, which finds the reply locked.
+    await b.callBack({ tracking_id: memo.trackingId, from: 3, to: 6, text: 'phần hai' });
+    a.slack.delays.delete('chat.update');
+
+    await waitFor(
+      () => threadText(a, memo.channel, memo.ts).includes('phần hai'),
+      6000,
+      'b’s segment, after a’s write',
+    );
+    const text = threadText(a, memo.channel, memo.ts);
+    expect(text.split('phần một').length - 1).toBe(1);
+    expect(a.slack.thread(memo.channel, memo.ts)).toHaveLength(1);
+  });
+
+  it('a lock left by a process killed mid-write is taken over at once, not after its 30 s lifetime', async () => {
+    const h = await start({ redis: true });
+    const channel = 'C0SALES01';
+    const ts = h.slack.nextTs();
+    // What a SIGKILL during a write leaves in Redis: the reply's lock, in the name of an instance that no longer
+    // sends heartbeats, valid for the full default lifetime.
+    const store = await createStore({ redisUrl: REDIS_URL, prefix: h.prefix });
+    try {
+      const file = h.slack.addFile({ name: 'họp.wav', mimetype: 'audio/wav', path: speech('wav') });
+      const lock = `render-lock:${memoKey({ channel, ts, fileId: file.id })}`;
+      expect(await store.claim(lock, 'a-dead-instance/3b6f0c1e', 30_000)).toBe(true);
+
+      const t0 = Date.now();
+      await h.share([file], { ts });
+      await waitFor(() => h.slack.thread(channel, ts).length === 1, 5000, 'the first reply');
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(h.logged('reply lock taken over from a process that died')).toEqual([
+        expect.objectContaining({ level: 'info', lock }),
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
