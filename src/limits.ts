@@ -53,7 +53,10 @@ export interface Timings {
   longQuietMs: number;
   /** How often deadlines (time-outs, completion) and dead workers are looked for. */
   checkEveryMs: number;
-  /** A relay waiting this long in the ledger but missing from the queue is put in the queue (a crash between the two). */
+  /**
+   * A relay in the ledger this long with no process on it, that the queue does not hold waiting, is put back in line
+   * (a process died between the claim and the queue, or between the queue and the relay's first step).
+   */
   lostRelayMs: number;
   /** The whole download, first byte to last. */
   downloadDeadlineMs: number;
@@ -72,7 +75,7 @@ export const TIMINGS: Timings = {
   quietMs: 20 * SECOND_MS,
   longQuietMs: 10 * MINUTE_MS,
   checkEveryMs: SECOND_MS,
-  lostRelayMs: 30 * SECOND_MS,
+  lostRelayMs: 5 * SECOND_MS,
   downloadDeadlineMs: 10 * MINUTE_MS,
   conversionTimeoutMs: 30 * MINUTE_MS,
 };

@@ -18,6 +18,7 @@ const RANK: Record<string, number> = {
   listeners: 3,
   http: 3,
   pipeline: 2,
+  workspaces: 1.5,
   providers: 1,
   slack: 1,
   audio: 1,
@@ -30,6 +31,8 @@ const RANK: Record<string, number> = {
   'config.ts': 0.7,
   'log.ts': 0.8,
   'errors.ts': 0,
+  'limits.ts': 0.05,
+  'time.ts': 0,
   'buffers.ts': 0,
 };
 

@@ -189,7 +189,7 @@ describe('sweepStale at start', () => {
 describe('the work folder of the running app', () => {
   it('streamed audio never touches the disk; an MP4 waits in a private 0600 file, removed after, also after a failure', async () => {
     const base = mkdtempSync(join(tmpdir(), 'transcriber-tmp-'));
-    const h = await start({ tuning: { tmpBase: base } });
+    const h = await start({ overrides: { tmpBase: base } });
     const [folder] = readdirSync(base);
     const dir = join(base, folder);
     expect(folder).toMatch(/^omicall-transcriber-\d+-/);

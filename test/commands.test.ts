@@ -78,7 +78,7 @@ describe('/transcribe', () => {
     await h.share([elsewhere], { channel: 'C0OTHER01' });
     await waitFor(() => h.omicall.uploads.length === 1);
     await new Promise((r) => setTimeout(r, 300));
-    expect(h.omicall.uploads.map((u) => u.trackingId?.split('_')[0])).toEqual(['C0OTHER01']);
+    expect(h.omicall.uploads.map((u) => u.trackingId?.split('_')[1])).toEqual(['C0OTHER01']);
     expect(await transcribe(h, 'status')).toMatch(/is \*off\* in this channel/);
 
     expect(await transcribe(h, 'ON')).toMatch(/now \*on\*/);

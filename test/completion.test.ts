@@ -3,6 +3,8 @@
  * none in time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { check, reachesEnd } from '../src/pipeline/completion.ts';
+import type { JobRecord } from '../src/records/job.ts';
 import { iosVoiceClip } from './fixtures/slack-payloads.ts';
 import { durationOf, speech } from './helpers/audio.ts';
 import { Harness, host, waitFor } from './helpers/harness.ts';
@@ -72,7 +74,7 @@ describe('no callback, no silence', () => {
     // The first attempt, late, is now refused (409): the thread belongs to the new one.
     const late = await h.callBack({ tracking_id: first.trackingId, from: 0, to: 1, text: 'lần trước' });
     expect(late.status).toBe(409);
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     expect(
       h.slack
         .thread(channel, ts)
@@ -84,7 +86,7 @@ describe('no callback, no silence', () => {
 
 describe('a transcript that finishes', () => {
   it("is complete once the segments reach the end of Slack's duration_ms and a quiet moment passes", async () => {
-    h = await Harness.start({ tuning: { quietMs: 300 } });
+    h = await Harness.start({ timings: { quietMs: 300 } });
     const path = speech('m4a');
     const ms = Math.round(durationOf(path) * 1000);
     const clip = host(h, iosVoiceClip(h.slack.url, { duration_ms: ms }), { path });
@@ -111,18 +113,49 @@ describe('a transcript that finishes', () => {
   });
 
   it("is complete from the audio's own length when Slack gives none (the WAV header)", async () => {
-    h = await Harness.start({ tuning: { quietMs: 300 } });
+    h = await Harness.start({ timings: { quietMs: 300 } });
     const path = speech('wav');
     const seconds = durationOf(path);
     const { channel, ts } = await h.share([h.slack.addFile({ name: 'memo.wav', mimetype: 'audio/wav', path })]);
     const upload = await uploaded(ts);
-    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: seconds - 1, text: 'trọn vẹn' });
+    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: seconds - 0.2, text: 'trọn vẹn' });
     await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'white_check_mark', 3000, 'the check mark');
     expect(replyOf(channel, ts)?.text.split('\n')[0]).toBe('Transcript of memo.wav · 0:03');
   });
 
+  it('of a 3.5 s memo is not complete after a first passage that ends at 1.5 s, and is after its last', async () => {
+    h = await Harness.start({ timings: { quietMs: 300 } });
+    const path = speech('m4a');
+    const clip = host(h, iosVoiceClip(h.slack.url, { duration_ms: 3500 }), { path });
+    const { channel, ts } = await h.share([clip]);
+    const upload = await uploaded(ts);
+    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1.5, text: 'nửa đầu' });
+    await waitFor(() => replyOf(channel, ts)?.text.includes('nửa đầu'), 3000);
+    await new Promise((r) => setTimeout(r, 900));
+    expect(h.slack.reactionsOn(channel, ts)).toEqual(['memo']);
+    expect(buttonsOf(replyOf(channel, ts))).toEqual([]);
+    // 3.2 s is outside a tenth of 3.5 s; 3.2–3.4 ends within it.
+    await h.callBack({ tracking_id: upload.trackingId, from: 1.5, to: 3.1, text: 'gần hết' });
+    await new Promise((r) => setTimeout(r, 900));
+    expect(h.slack.reactionsOn(channel, ts)).toEqual(['memo']);
+    await h.callBack({ tracking_id: upload.trackingId, from: 3.1, to: 3.4, text: 'hết' });
+    await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'white_check_mark', 3000, 'the check mark');
+  });
+
+  it('whose text never reaches the end is complete once it stayed quiet long enough', async () => {
+    h = await Harness.start({ timings: { quietMs: 300, longQuietMs: 1500 } });
+    const path = speech('m4a');
+    const clip = host(h, iosVoiceClip(h.slack.url, { duration_ms: 60_000 }), { path });
+    const { channel, ts } = await h.share([clip]);
+    const upload = await uploaded(ts);
+    const sent = Date.now();
+    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 10, text: 'chỉ có đầu' });
+    await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'white_check_mark', 5000, 'the check mark');
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(1400);
+  });
+
   it('of a converted file, is complete from the length ffmpeg reports', async () => {
-    h = await Harness.start({ tuning: { quietMs: 300 } });
+    h = await Harness.start({ timings: { quietMs: 300 } });
     const path = speech('ogg');
     const seconds = durationOf(path);
     const { channel, ts } = await h.share([h.slack.addFile({ name: 'memo.ogg', mimetype: 'audio/ogg', path })]);
@@ -130,5 +163,40 @@ describe('a transcript that finishes', () => {
     expect(upload.fileName).toMatch(/\.mp3$/);
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: seconds, text: 'đã chuyển đổi' });
     await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'white_check_mark', 3000, 'the check mark');
+  });
+});
+
+describe('the completion rule', () => {
+  const rules = { quietMs: 20_000, longQuietMs: 600_000, callbackTimeoutMs: 900_000 };
+  const job = (o: Partial<JobRecord>): JobRecord =>
+    ({ state: 'receiving', lastSegmentAt: 0, durationSeconds: 3.5, ...o }) as JobRecord;
+
+  it('the end is reached within 2 s, or a tenth of the audio when that is less, never in its first half', () => {
+    expect(reachesEnd([{ to: 1.5 }], 3.5)).toBe(false);
+    expect(reachesEnd([{ to: 3.14 }], 3.5)).toBe(false);
+    expect(reachesEnd([{ to: 3.16 }], 3.5)).toBe(true);
+    expect(reachesEnd([{ to: 58 }], 60)).toBe(true);
+    expect(reachesEnd([{ to: 57.9 }], 60)).toBe(false);
+    expect(reachesEnd([{ to: 1.4 }], 1.5)).toBe(true);
+    expect(reachesEnd([{ to: 1.3 }], 1.5)).toBe(false);
+    expect(reachesEnd([{ to: 0.75 }], 1.5)).toBe(false);
+    expect(reachesEnd([], 1)).toBe(false);
+  });
+
+  it('complete after the quiet once the end is reached, after the long quiet whatever the text, else later', () => {
+    const ended = [{ from: 0, to: 3.4, text: 'x' }];
+    const half = [{ from: 0, to: 1.5, text: 'x' }];
+    expect(check(job({}), ended, 19_999, rules)).toEqual({ kind: 'later', at: 20_000 });
+    expect(check(job({}), ended, 20_000, rules)).toEqual({ kind: 'complete' });
+    expect(check(job({}), half, 20_000, rules)).toEqual({ kind: 'later', at: 600_000 });
+    expect(check(job({}), half, 600_000, rules)).toEqual({ kind: 'complete' });
+    expect(check(job({ durationSeconds: undefined }), ended, 20_000, rules)).toEqual({ kind: 'later', at: 600_000 });
+  });
+
+  it('a job the provider has and that got no text times out after the time-out and twice its length', () => {
+    const waiting = job({ state: 'waiting', acceptedAt: 1000, durationSeconds: 10 });
+    expect(check(waiting, [], 1000 + 900_000 + 19_999, rules)).toEqual({ kind: 'later', at: 1000 + 920_000 });
+    expect(check(waiting, [], 1000 + 920_000, rules)).toEqual({ kind: 'time-out' });
+    expect(check(job({ state: 'complete' }), [], 0, rules)).toEqual({ kind: 'done' });
   });
 });

@@ -586,16 +586,19 @@ describe("limits on a download from Slack's file host", () => {
       const bytes = Buffer.alloc(6 * MB + 123);
       for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
       const file = s.addFile({ name: 'memo.wav', mimetype: 'audio/wav', bytes });
-      const client = createOmicallClient({ baseUrl: `${omicall.apiUrl}/`, apiKey: API_KEY });
+      const client = createOmicallClient({ baseUrl: `${omicall.apiUrl}/` });
       try {
         const download = await open(s, file.url_private_download, { maxBytes: 10 * MB });
-        const result = await client.speechToText({
-          trackingId: 'T-intact',
-          fileName: 'memo.wav',
-          contentType: 'audio/wav',
-          body: download.body,
-          length: download.length,
-        });
+        const result = await client.speechToText(
+          {
+            trackingId: 'T-intact',
+            fileName: 'memo.wav',
+            contentType: 'audio/wav',
+            body: download.body,
+            length: download.length,
+          },
+          API_KEY,
+        );
         expect(result.ok).toBe(true);
         expect(omicall.uploads[0].size).toBe(bytes.length);
         expect(omicall.uploads[0].sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
@@ -608,7 +611,7 @@ describe("limits on a download from Slack's file host", () => {
 
 describe('downloads of shared files, as the thread tells of them', () => {
   it('ends in plain words in the thread after a bounded number of requests, not a hang', async () => {
-    const app = await start({ tuning: { downloadDeadlineMs: 5000 } });
+    const app = await start({ timings: { downloadDeadlineMs: 5000 } });
     const file = app.slack.addFile({ name: 'loop.wav', mimetype: 'audio/wav', path: speech('wav') });
     app.slack.redirects.set(file.id, file.url_private_download);
     const started = Date.now();

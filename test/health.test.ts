@@ -82,7 +82,7 @@ describe('GET /healthz', () => {
   });
 
   it('a stopping instance is never reported healthy: probes are refused at once while its drain goes on', async () => {
-    const h = await start({ tuning: { drainMs: 10_000 } });
+    const h = await start({ timings: { drainMs: 10_000 } });
     h.omicall.uploadDelayMs = 1500;
     const file = h.slack.addFile({ name: 'cuối.wav', mimetype: 'audio/wav', path: speech('wav') });
     const { ts } = await h.share([file]);

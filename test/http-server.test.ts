@@ -410,7 +410,7 @@ describe('body slots: 16 bodies read at once, up to 1,000 wait 2 s for a slot', 
 
 describe('a stopping app', () => {
   it('refuses a Slack request still reaching it on an open connection: 503 stopping, retry-after 1', async () => {
-    const h = await Harness.start({ tuning: { drainMs: 800 } });
+    const h = await Harness.start({ timings: { drainMs: 800 } });
     // A relay in flight (its download hangs) keeps the app draining a moment after stop().
     const file = h.slack.addFile({
       name: 'memo.wav',

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LANGS, type Lang, langOfLocale, type Messages, messages, minutes } from '../src/i18n/index.ts';
-import type { Failure, JobState } from '../src/records/jobs.ts';
+import { usage } from '../src/listeners/commands/subcommands.ts';
+import type { Failure, JobState } from '../src/records/job.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
 import { postCommand } from './helpers/slack-requests.ts';
@@ -72,7 +73,9 @@ function said(lang: Lang): { [K in keyof Messages]: string[] } {
     failure: ALL_FAILURES.map((f) => t.failure({ ...f, provider: PROVIDER })),
     sharedWhileStopping: [t.sharedWhileStopping({ file: FILE })],
     cannotLookAtFile: [t.cannotLookAtFile({ error: 'file_not_found' })],
-    usage: [t.usage],
+    usageIntro: [t.usageIntro],
+    usageFooter: [t.usageFooter],
+    help: Object.values(t.help),
     languageChosen: [t.languageChosen],
     languageAuto: [t.languageAuto],
     autoOff: [t.autoOff],
@@ -220,8 +223,8 @@ describe('the Vietnamese catalogue', () => {
   });
 
   it('keeps the help message as a list of the same commands', () => {
-    const english = en.usage[0]?.split('\n') ?? [];
-    const viet = vi.usage[0]?.split('\n') ?? [];
+    const english = usage(messages('en')).split('\n');
+    const viet = usage(messages('vi')).split('\n');
     expect(viet).toHaveLength(english.length);
     english.forEach((line, i) => {
       const bullet = line.startsWith('• ');

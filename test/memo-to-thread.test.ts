@@ -164,7 +164,9 @@ describe('a voice memo shared in a conversation', () => {
     const ts = h.slack.nextTs();
     const res = await postEvent(h.url, fileShareEvent({ channel, ts, files: [file], channel_type: channelType }));
     expect(res.status).toBe(200);
-    const upload = await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.startsWith(`${channel}_${ts}`)));
+    const upload = await waitFor(() =>
+      h.omicall.uploads.find((u) => u.trackingId?.startsWith(`T0001_${channel}_${ts}`)),
+    );
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: `xin chào ${channelType}` });
     await waitFor(() => h.slack.thread(channel, ts).find((m) => m.text.includes(`xin chào ${channelType}`)));
   });

@@ -19,7 +19,7 @@ describe('GET /metrics', () => {
     const upload = await waitFor(() => h.omicall.uploads[0]);
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'đo đếm' });
     await waitFor(() => h.slack.thread(channel, ts)[0]?.text.includes('đo đếm'));
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
 
     expect((await request(`${h.url}/metrics`)).statusCode).toBe(401);
     const res = await request(`${h.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-1234' } });
@@ -33,7 +33,8 @@ describe('GET /metrics', () => {
       'transcriber_jobs_total{state="receiving"} 1',
       'transcriber_provider_answers_total{provider="OMICall",answer="ok"} 1',
       'transcriber_callbacks_total{outcome="accepted"} 1',
-      'transcriber_queue_jobs{state="completed"} 1',
+      'transcriber_queue_jobs{state="waiting"} 0',
+      'transcriber_queue_jobs{state="active"} 0',
       'transcriber_relay_duration_seconds_count{outcome="accepted"} 1',
     ]) {
       expect(text).toContain(line);

@@ -39,7 +39,7 @@ const http = (status: number, body?: string): UploadAnswer => ({ kind: 'http', s
 describe("OMICall's answer to an upload", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await Harness.start({ tuning: { retryDelaysMs: [30] } });
+    h = await Harness.start({ timings: { retryDelaysMs: [30] } });
   });
   afterAll(async () => {
     await h.stop();
@@ -128,7 +128,7 @@ describe('retries after an outage', () => {
     'with %s: 500, then 503, then accepted; attempts arrive at least the configured back-off apart',
     async (_, redis) => {
       const delays = [300, 600];
-      const app = await start({ redis, tuning: { retryDelaysMs: delays } });
+      const app = await start({ redis, timings: { retryDelaysMs: delays } });
       app.omicall.answers.push({ kind: 'http', status: 500 }, { kind: 'http', status: 503 });
       const { channel, ts } = await app.share([wav(app)]);
       const upload = await waitFor(() => app.omicall.uploads[0], 10_000, 'the accepted upload');
@@ -148,7 +148,7 @@ describe('retries after an outage', () => {
   );
 
   it('waits the documented 2 s before the second attempt by default', async () => {
-    const app = await start({ tuning: { retryDelaysMs: undefined } });
+    const app = await start({ timings: { retryDelaysMs: [2000, 8000, 20000] } });
     app.omicall.answers.push({ kind: 'http', status: 500 });
     await app.share([wav(app)]);
     await waitFor(() => app.omicall.uploads[0], 10_000, 'the accepted upload');
@@ -163,7 +163,7 @@ describe('retries after an outage', () => {
   ])(
     'with back-off %j, every attempt failing: the thread says after %i attempts it could not reach OMICall',
     async (delays, attempts) => {
-      const app = await start({ tuning: { retryDelaysMs: delays } });
+      const app = await start({ timings: { retryDelaysMs: delays } });
       const failing: UploadAnswer[] = Array.from({ length: 6 }, () => ({ kind: 'http', status: 500 }));
       app.omicall.answers.push(...failing);
       const { channel, ts } = await app.share([wav(app)]);
@@ -185,7 +185,7 @@ describe('retries after an outage', () => {
   );
 
   it('retries a timeout and a reset connection', async () => {
-    const h = await start({ tuning: { omicallTimeoutMs: 300 } });
+    const h = await start({ timings: { providerTimeoutMs: 300 } });
     h.omicall.answers.push({ kind: 'hang', ms: 1500 }, { kind: 'reset' });
     await h.share([wav(h)]);
     await waitFor(() => h.omicall.uploads[0]);

@@ -91,7 +91,7 @@ describe.each(implementations)('the %s queue', (_name, open, { durable }) => {
     const held = new Promise<void>((r) => (release = r));
     await q.add(job('a'));
     await q.add(job('a'));
-    expect(await q.has('a')).toBe(true);
+    expect(await q.stateOf('a')).toBe('waiting');
     q.work(
       handlers(async (j) => {
         runs.push(j.id);
@@ -100,11 +100,11 @@ describe.each(implementations)('the %s queue', (_name, open, { durable }) => {
     );
     await waitFor(() => runs.length === 1);
     await q.add(job('a'));
-    expect(await q.has('a')).toBe(true);
+    expect(await q.stateOf('a')).toBe('active');
     release();
     await waitFor(() => runs.length === 1);
     await new Promise((r) => setTimeout(r, 100));
-    expect(await q.has('a')).toBe(false);
+    expect(await q.stateOf('a')).toBeUndefined();
     expect(runs).toEqual(['a']);
     await q.close(1000);
   });
@@ -170,7 +170,7 @@ describe.each(implementations)('the %s queue', (_name, open, { durable }) => {
     await waitFor(() => runs.length === 1);
     await q.remove('b');
     await q.remove('a');
-    expect(await q.has('b')).toBe(false);
+    expect(await q.stateOf('b')).toBeUndefined();
     release();
     await new Promise((r) => setTimeout(r, 300));
     expect(runs).toEqual(['a']);
@@ -197,6 +197,7 @@ describe.each(implementations)('the %s queue', (_name, open, { durable }) => {
     await waitFor(() => !first);
     await new Promise((r) => setTimeout(r, 200));
     expect(await q.counts()).toEqual({ waiting: 1, active: 1, delayed: 1 });
+    expect(await Promise.all(['a', 'b', 'c'].map((id) => q.stateOf(id)))).toEqual(['delayed', 'active', 'waiting']);
     release();
     await q.close(1000);
   });

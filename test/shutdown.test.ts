@@ -1,6 +1,6 @@
 /**
- * Stopping: a SIGTERM drains the real process and it exits 0, and what is still in flight at the deadline is told to be
- * asked again.
+ * Stopping: a SIGTERM drains the real process and it exits 0, and what is still in flight at the deadline waits in the
+ * queue for the next process.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -125,15 +125,20 @@ describe('the app in this process', () => {
     h.slack.addFile({ name, mimetype: 'audio/wav', filetype: 'wav', path: speech('wav') });
 
   describe('stopping with work unfinished', () => {
-    it('tells the thread of a file still in flight at the deadline that it must be asked again', async () => {
-      const h = await startHarness({ tuning: { drainMs: 300 } });
+    it('puts a file still in flight at the deadline back in line: the next process relays it, in the same reply', async () => {
+      const h = await startHarness({ timings: { drainMs: 300 } });
       h.omicall.uploadDelayMs = 5000;
       const { channel, ts } = await h.share([wav(h)]);
       await waitFor(() => h.omicall.inFlight > 0);
       await h.app.stop();
-      const reply = h.slack.thread(channel, ts).at(-1);
-      expect(reply?.text).toMatch(/the app restarted before the file reached OMICall.*Transcribe shortcut/);
-      expect(h.slack.reactionsOn(channel, ts)).toEqual(['warning']);
+      expect(h.omicall.uploads).toEqual([]);
+      expect(h.slack.thread(channel, ts).at(-1)?.text).toMatch(/is in line to be transcribed/);
+
+      h.omicall.uploadDelayMs = 0;
+      const next = await startHarness({ with: h });
+      await waitFor(() => next.omicall.uploads.find((u) => u.trackingId?.includes(ts)), 10_000, 'the upload');
+      await waitFor(() => h.slack.thread(channel, ts)[0]?.text.includes('was sent to OMICall'), 5000, 'the reply');
+      expect(h.slack.thread(channel, ts)).toHaveLength(1);
     });
   });
 

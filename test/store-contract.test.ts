@@ -140,6 +140,14 @@ describe.each(adapters)('the %s store', (_name, open) => {
       expect(await store.record('s')).toEqual({ a: 1, b: 2 });
     });
 
+    it('start anew once expired: no field of the old record comes back', async () => {
+      await store.update('r', { a: 1, b: 2 }, { ttlMs: 40 });
+      await sleep(70);
+      expect(await store.addField('r', 'c', 3, 5000)).toEqual({ added: true, size: 1 });
+      expect(await store.record('r')).toEqual({ c: 3 });
+      expect(await store.update('r', { d: 4 }, { when: { a: [null] } })).toBe(true);
+    });
+
     it('take a field once with addField, counting the fields', async () => {
       expect(await store.addField('m', 'x', { v: 1 }, 5000)).toEqual({ added: true, size: 1 });
       expect(await store.addField('m', 'x', { v: 2 }, 5000)).toEqual({ added: false, size: 1 });
@@ -185,6 +193,12 @@ describe.each(adapters)('the %s store', (_name, open) => {
       expect(await store.dueAt('s', 'm')).toBe(now + 6_000);
       await store.unschedule('s', 'm');
       expect(await store.dueAt('s', 'm')).toBeUndefined();
+    });
+
+    it('keep times to the whole millisecond', async () => {
+      await store.schedule('s', 'm', 1000.4);
+      expect(await store.dueAt('s', 'm')).toBe(1000);
+      expect(await store.takeDue('s', 2000.6, 1, 10)).toEqual([{ member: 'm', lease: 2011 }]);
     });
   });
 

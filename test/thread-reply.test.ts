@@ -6,10 +6,10 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clock } from '../src/i18n/index.ts';
 import { type ReplyView, renderReply, type SlackMessage } from '../src/pipeline/render.ts';
-import { memoKey } from '../src/records/tracking-id.ts';
 import { createStore } from '../src/store/index.ts';
+import { workspaceKeys } from '../src/store/keys.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, REDIS_URL, waitFor } from './helpers/harness.ts';
+import { Harness, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
 import { failureReply, occurrences, repliedMemo, threadText, uploadedMemo } from './helpers/memos.ts';
 import type { SlackStandIn } from './stand-ins/slack.ts';
 
@@ -300,7 +300,7 @@ describe('writing the reply', () => {
       8000,
       'a transcript in two messages',
     );
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     const firstEdits = first.history.length;
     const secondEdits = second.history.length;
 
@@ -308,7 +308,7 @@ describe('writing the reply', () => {
       200,
     );
     await waitFor(() => second.text.includes('câu cuối cùng'), 5000, 'the new segment');
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     // Slack limits chat.update per channel: the first part, which did not change, is not sent again.
     expect(first.history.length).toBe(firstEdits);
     expect(second.history.length).toBe(secondEdits + 1);
@@ -321,14 +321,14 @@ describe('writing the reply', () => {
 
   it('two instances receiving the same memo’s segments at once show each segment once, in one reply', async () => {
     // A render lock shorter than Slack's answer: only its renewal keeps the other instance out.
-    const tuning = { lockRetryMs: 100, lockTtlMs: 300 };
-    const a = await start({ redis: true, tuning });
-    const b = await start({ redis: true, with: a, tuning });
+    const timings = { replyLockRetryMs: 100, replyLockTtlMs: 300 };
+    const a = await start({ redis: true, timings });
+    const b = await start({ redis: true, with: a, timings });
     const memo = await uploadedMemo(a, { name: 'họp.wav' });
     await a.callBack({ tracking_id: memo.trackingId, from: 0, to: 60, text: long(1) });
     await a.callBack({ tracking_id: memo.trackingId, from: 60, to: 120, text: long(2) });
     await waitFor(() => occurrences(a, memo.channel, memo.ts, 'đoạn-2') === 1, 8000, 'the first two segments');
-    await a.app.replies.idle();
+    await a.app.pipeline.replies.idle();
     // Slack takes its time to post the next message: both instances would post one if nothing kept them apart.
     a.slack.delays.set('chat.postMessage', 800);
     const answers = await Promise.all([
@@ -341,7 +341,7 @@ describe('writing the reply', () => {
       10_000,
       'all four segments',
     );
-    await Promise.all([a.app.replies.idle(), b.app.replies.idle()]);
+    await Promise.all([a.app.pipeline.replies.idle(), b.app.pipeline.replies.idle()]);
     await new Promise((r) => setTimeout(r, 1000));
     const thread = a.slack.thread(memo.channel, memo.ts);
     expect(thread).toHaveLength(2);
@@ -350,10 +350,10 @@ describe('writing the reply', () => {
 
   it('segments arriving faster than Slack should be written to are gathered: writes stay coalesceMs apart', async () => {
     const coalesceMs = 400;
-    const h = await start({ tuning: { coalesceMs } });
+    const h = await start({ timings: { replyGapMs: coalesceMs } });
     const memo = await uploadedMemo(h, { name: 'họp.wav' });
     await waitFor(() => h.slack.thread(memo.channel, memo.ts)[0], 5000, 'the status reply');
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     const reply = h.slack.thread(memo.channel, memo.ts)[0];
     let n = 0;
     /** Sends `count` segments `everyMs` apart; returns Slack's writes of the reply meanwhile. */
@@ -366,7 +366,7 @@ describe('writing the reply', () => {
       }
       const last = `câu số ${n}`;
       await waitFor(() => reply.text.includes(last), 5000, last);
-      await h.app.replies.idle();
+      await h.app.pipeline.replies.idle();
       return h.slack.calls.slice(since).filter((c) => c.method === 'chat.update' && c.args.ts === reply.ts);
     };
     // Segments a little apart, each arriving after the previous write is done; then segments close together
@@ -411,13 +411,13 @@ describe('the memo’s reaction, when Slack refuses it', () => {
     h.slack.reactions.set(`${channel}/${ts}`, new Set(['hourglass_flowing_sand']));
     const memo = await uploadedMemo(h, { name: 'họp.wav', ts });
     await waitFor(() => h.slack.callsOf('reactions.add').length > 0, 5000, 'the ⏳ reaction');
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     // …and then took it off again: removing it answers no_reaction.
     h.slack.reactions.get(`${channel}/${ts}`)?.clear();
 
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'xin chào cả nhóm' });
     await waitFor(() => h.slack.reactionsOn(channel, ts).includes('memo'), 5000, 'the 📝 reaction');
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
 
     expect(h.slack.errors.map((e) => e.error)).toEqual(expect.arrayContaining(['already_reacted', 'no_reaction']));
     expect(h.logged('could not add a reaction')).toEqual([]);
@@ -434,7 +434,7 @@ describe('the memo’s reaction, when Slack refuses it', () => {
 
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'biên bản cuộc họp' });
     await waitFor(() => threadText(h, memo.channel, memo.ts).includes('biên bản cuộc họp'), 5000, 'the transcript');
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
 
     expect(h.logged('could not remove a reaction')).toEqual([
       expect.objectContaining({ level: 'warn', error: 'message_not_found' }),
@@ -470,11 +470,11 @@ describe('a reply Slack will not edit', () => {
 
 describe('two writers of one reply', () => {
   it('a segment reaching one instance while the other is still writing the reply is shown once that write ends', async () => {
-    const tuning = { lockRetryMs: 100 };
-    const a = await start({ redis: true, tuning });
-    const b = await start({ redis: true, with: a, tuning });
+    const timings = { replyLockRetryMs: 100 };
+    const a = await start({ redis: true, timings });
+    const b = await start({ redis: true, with: a, timings });
     const memo = await repliedMemo(a);
-    await b.app.replies.idle();
+    await b.app.pipeline.replies.idle();
 
     // Slack is slow to take the next edit: instance a holds the reply's lock for 1.5 s.
     a.slack.delays.set('chat.update', 1500);
@@ -501,10 +501,10 @@ describe('two writers of one reply', () => {
     const ts = h.slack.nextTs();
     // What a SIGKILL during a write leaves in Redis: the reply's lock, in the name of an instance that no longer
     // sends heartbeats, valid for the full default lifetime.
-    const store = await createStore({ redisUrl: REDIS_URL, prefix: h.prefix });
+    const store = await createStore({ kind: 'redis', url: REDIS_URL, prefix: h.prefix, tlsVerify: true });
     try {
       const file = h.slack.addFile({ name: 'họp.wav', mimetype: 'audio/wav', path: speech('wav') });
-      const lock = `render-lock:${memoKey({ channel, ts, fileId: file.id })}`;
+      const lock = workspaceKeys(WORKSPACE).replyLock({ channel, ts, fileId: file.id });
       expect(await store.claim(lock, 'a-dead-instance/3b6f0c1e', 30_000)).toBe(true);
 
       const t0 = Date.now();

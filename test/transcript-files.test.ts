@@ -66,7 +66,7 @@ describe('a finished transcript can be taken away', () => {
   }
 
   it("each button uploads that file into the memo's thread, named after the memo", async () => {
-    h = await Harness.start({ tuning: { quietMs: 200 } });
+    h = await Harness.start({ timings: { quietMs: 200 } });
     const { channel, ts, posted } = await complete();
     for (const format of ['srt', 'vtt', 'txt']) await press(channel, posted, format, `export-${format}`);
     const files = await waitFor(() => (h.slack.uploadedFiles.length === 3 ? h.slack.uploadedFiles : undefined), 5000);
@@ -111,7 +111,7 @@ describe('a finished transcript can be taken away', () => {
   });
 
   it('without files:write, the button answers only the person who pressed it, naming the scope', async () => {
-    h = await Harness.start({ tuning: { quietMs: 200 } });
+    h = await Harness.start({ timings: { quietMs: 200 } });
     const { channel, posted } = await complete();
     h.slack.scopes = h.slack.scopes.filter((s) => s !== 'files:write');
     await press(channel, posted, 'srt', 'no-scope');

@@ -3,13 +3,16 @@
  * and its refusals of tracking ids.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deriveSecret } from '../src/config.ts';
 import { signTrackingId } from '../src/records/tracking-id.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, REDIS_URL, waitFor } from './helpers/harness.ts';
-import { occurrences, threadText, uploadedMemo } from './helpers/memos.ts';
+import { Harness, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
+import { occurrences, plantedMemo, threadText, uploadedMemo } from './helpers/memos.ts';
 import { freePort, mutantEnv } from './helpers/process.ts';
 import { Raw, slackHead } from './helpers/raw-http.ts';
 import { postShortcut, SIGNING_SECRET } from './helpers/slack-requests.ts';
@@ -37,17 +40,18 @@ const TRACKING_KEY = deriveSecret(SIGNING_SECRET, 'tracking-id');
 const DAY_S = 24 * 3600;
 const DAY_MS = DAY_S * 1000;
 const LIMIT = 1024 * 1024;
-const UNKNOWN = 'C1_1.1_F1_-_0_000000000000000000000000';
+const UNKNOWN = 'T1_C1_1.1_F1_-_0_000000000000000000000000';
 const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
 const sleep = settle;
 
 const seg = (tracking_id: string, text: string, from = 0) => ({ tracking_id, from, to: from + 1, text });
 
-/** A tracking id the app behind `h` signed for a memo it never saw, issued at `issuedAt` (epoch seconds). */
-function minted(h: Harness, fileId: string, issuedAt = Date.now() / 1000) {
-  const ref = { channel: 'C0RESULTS1', ts: h.slack.nextTs(), fileId };
-  return { ref, id: signTrackingId(ref, issuedAt, TRACKING_KEY) };
-}
+/** A memo the app behind `h` has on record as waiting for its text, issued at `issuedAt` (epoch seconds). */
+const minted = (h: Harness, fileId: string, issuedAt = Date.now() / 1000) => plantedMemo(h, { fileId, issuedAt });
+
+/** A tracking ID the app signed for a memo it has no record of. */
+const unrecorded = (h: Harness, fileId: string, issuedAt = Date.now() / 1000) =>
+  signTrackingId({ workspace: WORKSPACE, channel: 'C0RESULTS1', ts: h.slack.nextTs(), fileId }, issuedAt, TRACKING_KEY);
 
 /** A POST to the app with a JSON body, as anyone may send one. */
 async function postRaw(h: Harness, path: string, body: string) {
@@ -104,6 +108,7 @@ describe('the webhook registration at start', () => {
   it('a refused webhook registration is one clear error line, and the app still serves', async () => {
     const { slack, omicall, close } = await startStandIns();
     const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'transcriber-data-'));
     const child = spawn(process.execPath, ['src/index.ts'], {
       env: {
         PATH: process.env.PATH,
@@ -115,6 +120,7 @@ describe('the webhook registration at start', () => {
         OMICALL_API_URL: omicall.apiUrl,
         PUBLIC_URL: 'https://t.test',
         PORT: String(port),
+        DATA_DIR: dataDir,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -133,6 +139,7 @@ describe('the webhook registration at start', () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
       await close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
@@ -266,7 +273,7 @@ describe('callback bodies', () => {
       expect((await answer(seg(30, 30, 'bằng'))).body).toMatchObject({ accepted: 1 });
       expect((await answer(seg(30, undefined, 'bằng'))).body).toMatchObject({ repeated: 1 });
       await waitFor(() => h.slack.thread(memo.channel, memo.ts)[0]?.text.includes('bằng'), 5000, 'the transcript');
-      await h.app.replies.idle();
+      await h.app.pipeline.replies.idle();
       expect(h.slack.thread(memo.channel, memo.ts)[0].text).toBe(
         'Transcript of memo.wav · 0:03\n[0:00] ở không\n[0:07] khoảng trắng\n[0:20] ngược\n[0:30] bằng',
       );
@@ -347,7 +354,7 @@ describe('callback bodies', () => {
     expect(repeat.status).toBe(200);
     expect(JSON.parse(repeat.body)).toMatchObject({ accepted: 0, repeated: 2 });
     await waitFor(() => h.slack.thread(memo.channel, memo.ts)[0]?.text.includes('mở đầu'), 5000, 'the transcript');
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     expect(h.slack.thread(memo.channel, memo.ts)[0].text).toBe(
       'Transcript of memo.wav · 0:03\n[0:00] mở đầu\n[0:05] ngắn hơn\n[0:05] dài hơn',
     );
@@ -360,14 +367,14 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
   it('refuses a tracking_id the app did not issue, and posts nothing', async () => {
     const h = await start();
     const memo = await uploadedMemo(h);
-    const tampered = memo.trackingId.replace(/^C/, 'D');
+    const tampered = memo.trackingId.replace('_C', '_D');
     const forgedSignature = memo.trackingId.slice(0, -1) + (memo.trackingId.endsWith('0') ? '1' : '0');
     const otherKey = signTrackingId(
-      { channel: memo.channel, ts: memo.ts, fileId: 'F1' },
+      { workspace: WORKSPACE, channel: memo.channel, ts: memo.ts, fileId: 'F1' },
       Date.now() / 1000,
       'someone-elses-key',
     );
-    for (const id of [tampered, forgedSignature, otherKey, 'C1_1.1_F1_-_000000000000000000000000']) {
+    for (const id of [tampered, forgedSignature, otherKey, 'T1_C1_1.1_F1_-_000000000000000000000000']) {
       const res = await h.callBack({ tracking_id: id, from: 0, to: 1, text: 'không phải của tôi' });
       expect(res.status).toBe(403);
     }
@@ -377,34 +384,34 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
     expect(memo.trackingId).toContain(memo.ts);
   });
 
-  it('a tracking_id past the 7-day window is 403; one just inside it is taken (the in-memory store after a restart)', async () => {
+  it('a tracking_id past the 7-day window is 403 though its job is on record; one just inside it is taken', async () => {
     const h = await start();
-    const ref = (fileId: string) => ({ channel: 'C0SALES01', ts: h.slack.nextTs(), fileId });
-    const expired = ref('F0EXPIRED1');
-    const oldId = signTrackingId(expired, Date.now() / 1000 - 7 * DAY_S - 60, TRACKING_KEY);
-    const res = await h.callBack({ tracking_id: oldId, from: 0, to: 1, text: 'quá hạn' });
+    const expired = await plantedMemo(h, { fileId: 'F0EXPIRED1', issuedAt: Date.now() / 1000 - 7 * DAY_S - 60 });
+    const res = await h.callBack({ tracking_id: expired.id, from: 0, to: 1, text: 'quá hạn' });
     expect(res.status).toBe(403);
     await settle();
-    expect(h.slack.thread(expired.channel, expired.ts)).toEqual([]);
+    expect(h.slack.thread(expired.ref.channel, expired.ref.ts)).toEqual([]);
     expect(await h.metric(`transcriber_callbacks_total{outcome="refused_expired"}`)).toBe(1);
     expect(await h.metric(`transcriber_callbacks_total{outcome="refused_unknown"}`)).toBe(0);
 
-    // A minute inside the window: a memo this process never saw (it restarted) still gets its transcript.
-    const file = h.slack.addFile({ name: 'trước-khi-khởi-động-lại.wav', mimetype: 'audio/wav', path: speech('wav') });
-    const recent = ref(file.id);
-    const recentId = signTrackingId(recent, Date.now() / 1000 - 7 * DAY_S + 60, TRACKING_KEY);
-    expect((await h.callBack({ tracking_id: recentId, from: 0, to: 1, text: 'vẫn kịp' })).status).toBe(200);
-    const reply = await waitFor(() => h.slack.thread(recent.channel, recent.ts)[0], 5000, 'the adopted reply');
+    // A minute inside the window: the transcript reaches its thread.
+    const recent = await plantedMemo(h, {
+      fileId: 'F0RECENT01',
+      fileName: 'gần-hết-hạn.wav',
+      issuedAt: Date.now() / 1000 - 7 * DAY_S + 60,
+    });
+    expect((await h.callBack({ tracking_id: recent.id, from: 0, to: 1, text: 'vẫn kịp' })).status).toBe(200);
+    const reply = await waitFor(() => h.slack.thread(recent.ref.channel, recent.ref.ts)[0], 5000, 'the reply');
     await waitFor(() => reply.text.includes('vẫn kịp'), 5000, 'the text');
-    expect(reply.text.split('\n')[0]).toBe('Transcript of trước-khi-khởi-động-lại.wav');
+    expect(reply.text.split('\n')[0]).toBe('Transcript of gần-hết-hạn.wav');
   });
 
   it('the callback window is 7 days to the millisecond: taken at its last one, refused one later', async () => {
     const h = await start();
     const now = Math.floor(Date.now() / 1000) * 1000;
     const issuedAt = (now - 7 * DAY_MS) / 1000;
-    const inside = minted(h, 'F0EDGE0001', issuedAt);
-    const outside = minted(h, 'F0EDGE0002', issuedAt);
+    const inside = await minted(h, 'F0EDGE0001', issuedAt);
+    const outside = await minted(h, 'F0EDGE0002', issuedAt);
 
     vi.spyOn(Date, 'now').mockReturnValue(now);
     const last = await h.callBack(seg(inside.id, 'vừa kịp'));
@@ -449,7 +456,7 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
       'the second upload',
     );
     const ghost = signTrackingId(
-      { channel: memo.channel, ts: memo.ts, fileId: memo.file.id },
+      { workspace: WORKSPACE, channel: memo.channel, ts: memo.ts, fileId: memo.file.id },
       Date.now() / 1000 - 3600,
       TRACKING_KEY,
     );
@@ -460,22 +467,25 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
     }
     expect((await h.callBack({ tracking_id: second.trackingId, from: 0, to: 1, text: 'mới' })).status).toBe(200);
     await waitFor(() => h.slack.thread(memo.channel, memo.ts)[0]?.text.includes('mới'), 5000, 'the new text');
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     expect(occurrences(h, memo.channel, memo.ts, 'cũ rồi')).toBe(0);
     expect(occurrences(h, memo.channel, memo.ts, 'thất bại')).toBe(0);
     expect(await h.metric(`transcriber_callbacks_total{outcome="refused_closed"}`)).toBe(3);
   });
 
-  it('with Redis, a signed tracking_id the app has no record of is 409, not a store failure, and posts nothing', async () => {
-    const h = await start({ redis: true });
-    const { id } = minted(h, 'F0NOREC01');
-    const res = await h.callBack(seg(id, 'không có hồ sơ'));
-    expect(res.status).toBe(409);
-    expect(JSON.parse(res.body)).toEqual({ ok: false, error: 'not accepting results for this tracking_id' });
-    expect(h.logged('webhook: store unavailable')).toEqual([]);
-    await settle();
-    expect(h.slack.callsOf('chat.postMessage')).toEqual([]);
-  });
+  it.each([false, true])(
+    'a signed tracking_id the app has no record of is 409, not a store failure, and posts nothing (Redis: %s)',
+    async (redis) => {
+      const h = await start({ redis });
+      const id = unrecorded(h, 'F0NOREC01');
+      const res = await h.callBack(seg(id, 'không có hồ sơ'));
+      expect(res.status).toBe(409);
+      expect(JSON.parse(res.body)).toEqual({ ok: false, error: 'not accepting results for this tracking_id' });
+      expect(h.logged('webhook: store unavailable')).toEqual([]);
+      await settle();
+      expect(h.slack.callsOf('chat.postMessage')).toEqual([]);
+    },
+  );
 
   it('a body whose every segment is refused gets 403 with the same words, whatever the reason', async () => {
     const h = await start();
@@ -490,9 +500,9 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
     h.omicall.answers.push({ kind: 'fail', error: 'file_invalid', http: 400 });
     const failedMemo = await uploadedOrFailed(h);
     const live = await uploadedMemo(h, { name: 'sống.wav' });
-    const unknown = 'C1_1.1_F1_-_0_000000000000000000000000';
+    const unknown = UNKNOWN;
     const expired = signTrackingId(
-      { channel: 'C0SALES01', ts: h.slack.nextTs(), fileId: 'F0EXP' },
+      { workspace: WORKSPACE, channel: 'C0SALES01', ts: h.slack.nextTs(), fileId: 'F0EXP' },
       Date.now() / 1000 - 8 * DAY_S,
       TRACKING_KEY,
     );
@@ -524,7 +534,7 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
 
   it('one taken segment and one over the cap, beside a refused one, is 200 with each counted', async () => {
     const h = await start();
-    const { id } = minted(h, 'F0MIXCAP1');
+    const { id } = await minted(h, 'F0MIXCAP1');
     const res = await h.callBack([seg(id, 'được nhận'), seg(id, 'x'.repeat(5001), 2), seg(UNKNOWN, 'không rõ')]);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ ok: true, accepted: 1, repeated: 0, capped: 1, refused: 1, ignored: 0 });
@@ -532,7 +542,7 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
 
   it('one taken segment and the same one again, beside a refused one, is 200 with each counted', async () => {
     const h = await start();
-    const { id } = minted(h, 'F0MIXREP1');
+    const { id } = await minted(h, 'F0MIXREP1');
     const res = await h.callBack([seg(id, 'hai lần'), seg(id, 'hai lần'), seg(UNKNOWN, 'không rõ')]);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ ok: true, accepted: 1, repeated: 1, capped: 0, refused: 1, ignored: 0 });
@@ -603,7 +613,7 @@ describe('caps, at their edges (docs/architecture.md: 2,000 segments a body, 5,0
     expect(JSON.parse((await h.callBack(seg(101, 5000, 'P'))).body)).toMatchObject({ capped: 1, repeated: 0 });
     expect(JSON.parse((await h.callBack(seg(103, 1, 'Z'))).body)).toMatchObject({ accepted: 0, capped: 1 });
     await waitFor(() => occurrences(h, memo.channel, memo.ts, 'Fxxx') === 1, 10_000, 'the last segment that fit');
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     for (const dropped of ['Qxxx', 'Pxxx', '] Z']) expect(occurrences(h, memo.channel, memo.ts, dropped)).toBe(0);
   }, 30_000);
 
@@ -612,12 +622,12 @@ describe('caps, at their edges (docs/architecture.md: 2,000 segments a body, 5,0
     const receiving = 'transcriber_jobs_total{state="receiving"}';
     const before = await h.metric(receiving);
     const warnings = h.logged('webhook: segments over the caps dropped').length;
-    const { ref, id } = minted(h, 'F0CAPPED01');
+    const { ref, id } = await minted(h, 'F0CAPPED01');
 
     const capped = await h.callBack(seg(id, 'y'.repeat(5001)));
     expect(capped.status).toBe(200);
     expect(JSON.parse(capped.body)).toMatchObject({ ok: true, accepted: 0, capped: 1 });
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     expect(h.slack.thread(ref.channel, ref.ts)).toEqual([]);
     expect(await h.metric(receiving)).toBe(before);
     expect(h.logged('webhook: segments over the caps dropped').slice(warnings)).toEqual([
@@ -665,7 +675,7 @@ describe('a segment is stored before the webhook answers 200', () => {
     expect(twice.status).toBe(200);
     expect(JSON.parse(twice.body)).toMatchObject({ ok: true, accepted: 0, repeated: 1 });
     await waitFor(() => occurrences(h, memo.channel, memo.ts, 'không được mất') === 1, 5000, 'the segment shown');
-    await h.app.replies.idle();
+    await h.app.pipeline.replies.idle();
     expect(occurrences(h, memo.channel, memo.ts, 'không được mất')).toBe(1);
     expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(1);
   }, 30_000);
@@ -675,7 +685,7 @@ describe('a segment is stored before the webhook answers 200', () => {
     const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
     const h = await Harness.start({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}${target.pathname}` } });
     try {
-      const { id } = minted(h, 'F0GONE001');
+      const { id } = await minted(h, 'F0GONE001');
       // Redis stops answering while the callback is being handled, then goes away altogether.
       proxy.freeze();
       const during = h.callBack(seg(id, 'mất kết nối'));

@@ -30,7 +30,7 @@ export function reachesEnd(segments: readonly Pick<Segment, 'to'>[], durationSec
 
 /** The time-out of a job the provider accepted. */
 export function timeoutAt(job: Pick<JobRecord, 'acceptedAt' | 'durationSeconds'>, rules: CompletionRules): number {
-  return (job.acceptedAt ?? Date.now()) + rules.callbackTimeoutMs + 2 * (job.durationSeconds ?? 0) * 1000;
+  return Math.round((job.acceptedAt ?? Date.now()) + rules.callbackTimeoutMs + 2 * (job.durationSeconds ?? 0) * 1000);
 }
 
 /** The next time something may happen to a transcript that is receiving, if the text reached its end or not. */

@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { type Logger, onceIn } from '../log.ts';
 import type { JobRecord, Jobs } from '../records/job.ts';
 import type { Segments } from '../records/segments.ts';
 import type { Store } from '../store/index.ts';
@@ -27,6 +27,7 @@ export class Deadlines {
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  readonly #warn: ReturnType<typeof onceIn>;
 
   constructor(o: {
     store: Store;
@@ -42,6 +43,7 @@ export class Deadlines {
     this.#moves = o.moves;
     this.#rules = o.rules;
     this.#log = o.log;
+    this.#warn = onceIn(10_000, o.log);
   }
 
   get rules(): CompletionRules {
@@ -78,7 +80,7 @@ export class Deadlines {
       const due = await this.#store.takeDue(processKeys.deadlines(), Date.now(), BATCH, LEASE_MS);
       for (const { member, lease } of due) await this.#check(member, lease);
     } catch (err) {
-      this.#log.warn('deadlines: could not look', { error: errorMessage(err) });
+      this.#warn('deadlines: could not look', { error: errorMessage(err) });
     }
   }
 

@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors.ts';
 import type { Lang } from '../i18n/index.ts';
 import type { Timings } from '../limits.ts';
-import type { Logger } from '../log.ts';
+import { type Logger, onceIn } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { SpeechProvider } from '../providers/index.ts';
 import { Channels } from '../records/channels.ts';
@@ -155,7 +155,8 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     },
     status: (workspace, channel) => channelStatus({ jobs, channels }, workspace, channel),
     start: ({ work }) => {
-      heartbeat.start((err) => log.warn('heartbeat failed', { error: errorMessage(err) }));
+      const warn = onceIn(10_000, log);
+      heartbeat.start((err) => warn('heartbeat failed', { error: errorMessage(err) }));
       replies.start();
       if (!work) return;
       working = true;

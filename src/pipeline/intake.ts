@@ -93,7 +93,8 @@ export class Intake {
       // Taken before, maybe by a process that died before it finished: finish what it began, once.
       if ((await this.#o.jobs.current(ref)) !== trackingId) return { status: 'duplicate' };
       const job = await this.#o.jobs.load(ref.workspace, trackingId);
-      if (job && (job.state !== 'queued' || (await this.#o.queue.has(relayOf(job).id)))) return { status: 'duplicate' };
+      if (job && (job.state !== 'queued' || (await this.#o.queue.stateOf(relayOf(job).id))))
+        return { status: 'duplicate' };
     }
     await this.#start(this.#job(ref, message, shared, trackingId, kind === 'maybe-audio', lookUp));
     return { status: 'started', trackingId };

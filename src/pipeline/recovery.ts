@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { type Logger, onceIn } from '../log.ts';
 import type { JobRecord, Jobs } from '../records/job.ts';
 import type { Heartbeat, Ledger, LedgerEntry } from '../records/ledger.ts';
 import type { JobMoves } from './moves.ts';
@@ -37,8 +37,9 @@ export interface RecoveryOptions {
 
 /**
  * Finds relays nobody is running any more and puts them back in line, within seconds: a relay whose process died
- * (its heartbeat expired: kill -9, out of memory, a lost host) and a relay that never reached the queue (its process
- * died between the memo's claim and the queue). It reads the relay ledger (src/records/ledger.ts); every instance
+ * (its heartbeat expired: kill -9, out of memory, a lost host), a relay that never reached the queue (its process
+ * died between the memo's claim and the queue), and one the queue handed to a process that died before it could say
+ * it had it. It reads the relay ledger (src/records/ledger.ts); every instance
  * that works the queue looks every `checkEveryMs`, and a restarted one as it starts. A job put back moves to a new
  * `run` with a new queue entry, so an old entry that a queue's own stalled check runs later does nothing. Once the
  * provider accepted a file, its job has left the ledger: it is never uploaded again.
@@ -47,9 +48,12 @@ export class Recovery {
   readonly #o: RecoveryOptions;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  /** A store that is away fails every sweep: said once in a while, not every second. */
+  readonly #warn: ReturnType<typeof onceIn>;
 
   constructor(options: RecoveryOptions) {
     this.#o = options;
+    this.#warn = onceIn(10_000, options.log);
   }
 
   start(everyMs: number): void {
@@ -86,7 +90,7 @@ export class Recovery {
         }
       }
     } catch (err) {
-      this.#o.log.warn('recovery: could not look', { error: errorMessage(err) });
+      this.#warn('recovery: could not look', { error: errorMessage(err) });
     }
   }
 
@@ -100,7 +104,11 @@ export class Recovery {
       if (job.worker === this.#o.instanceId || (await this.#o.heartbeat.alive(job.worker))) return 'running';
       return (await this.#putBack(job, job.worker)) ? 'put-back' : 'running';
     }
-    if (await this.#o.queue.has(entryId(job.trackingId, job.run))) return 'in-line';
+    const inQueue = await this.#o.queue.stateOf(entryId(job.trackingId, job.run));
+    if (inQueue === 'waiting' || inQueue === 'delayed') return 'in-line';
+    // Running in the queue with no process recorded on the job: its process died between the queue handing it the
+    // entry and the `take` (a live one takes it within milliseconds). Caught by the sweep once the entry is older
+    // than `lostRelayMs`; when asked for, at once.
     return (await this.#putBack(job, undefined)) ? 'put-back' : 'in-line';
   }
 

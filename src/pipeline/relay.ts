@@ -98,6 +98,9 @@ export class Relay {
     const log = this.#o.log.child({ trackingId: job.trackingId });
     if (job.state !== 'queued') {
       log.info('relay skipped: the job has moved on', { state: job.state });
+      // The provider has it: a relay that stopped after the provider's answer left its time-out to be set here.
+      if (job.state === 'waiting') await this.#o.deadlines.due(job, timeoutAt(job, this.#o.deadlines.rules));
+      if (job.state !== 'sending') await ledger.leave(job);
       return;
     }
     const worker = settings.instanceId;
@@ -165,15 +168,18 @@ export class Relay {
     const accept = { move: 'accept', at, durationSeconds } as const;
     // A quick provider may have sent text before its answer to the upload came: that text stays, and so does its
     // state (receiving, complete); only the upload's own fields are written.
-    if (!(await moves.apply(job, accept))) {
+    if (await moves.apply(job, accept)) {
+      await deadlines.due(job, timeoutAt({ acceptedAt: at, durationSeconds }, deadlines.rules));
+    } else {
       await jobs.note(job, { acceptedAt: at, ...(durationSeconds !== undefined ? { durationSeconds } : {}) }, [
         'receiving',
         'complete',
       ]);
+      // The audio's length is known only now: whether the text reached its end is looked at again.
+      await deadlines.due(job, at + deadlines.rules.quietMs);
       await this.#o.replies.refresh(job);
     }
     await ledger.leave(job);
-    await deadlines.due(job, timeoutAt({ acceptedAt: at, durationSeconds }, deadlines.rules));
   }
 
   async #retry(job: JobRecord): Promise<void> {
@@ -270,6 +276,7 @@ export class Relay {
             contentType: asIs.contentType,
             body: download.body,
             length: download.length,
+            signal: attempt.signal,
           },
           account,
         );
@@ -335,6 +342,7 @@ export class Relay {
             fileName: `${job.fileId}.${provider.convertTo.extension}`,
             contentType: provider.convertTo.contentType,
             body: conversion.output,
+            signal: attempt.signal,
           },
           account,
         );

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Lang } from '../i18n/index.ts';
 import type { Timings } from '../limits.ts';
-import type { Logger } from '../log.ts';
+import { type Logger, onceIn } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { JobRecord, Jobs } from '../records/job.ts';
 import type { Heartbeat } from '../records/ledger.ts';
@@ -32,7 +32,12 @@ export interface ReplyRecord {
   shown: string[];
   /** The reaction this file put on the memo. */
   reaction?: string;
+  /** The reply being posted: set before `chat.postMessage`, cleared once its ts is saved. */
+  posting?: number;
 }
+
+/** The metadata on each reply, so that one a killed process posted can be found again. */
+const REPLY_EVENT = 'transcript_reply';
 
 export interface ReplyWriterOptions {
   store: Store;
@@ -74,9 +79,11 @@ export class ReplyWriter {
   #idle: (() => void)[] = [];
   #changes = 0;
   #sweep: NodeJS.Timeout | undefined;
+  readonly #warn: ReturnType<typeof onceIn>;
 
   constructor(options: ReplyWriterOptions) {
     this.#o = options;
+    this.#warn = onceIn(10_000, options.log);
   }
 
   /**
@@ -88,7 +95,7 @@ export class ReplyWriter {
     try {
       await this.#o.store.update(workspaceKeys(ref.workspace).repliesOwed(), { [memoField(ref)]: change });
     } catch (err) {
-      this.#o.log.warn('could not note a reply change', { error: slackError(err) });
+      this.#warn('could not note a reply change', { error: slackError(err) });
     }
     this.#queue(ref, callbackAt);
   }
@@ -97,7 +104,7 @@ export class ReplyWriter {
   start(): void {
     const sweep = () =>
       void this.#writeOwed().catch((err: unknown) =>
-        this.#o.log.warn('replies owed: could not look', { error: slackError(err) }),
+        this.#warn('replies owed: could not look', { error: slackError(err) }),
       );
     sweep();
     this.#sweep = setInterval(sweep, this.#o.timings.repliesOwedSweepMs);
@@ -262,10 +269,18 @@ export class ReplyWriter {
   ): Promise<void> {
     const digest = digestOf(message);
     if (reply.shown[i] === digest) return;
+    // A process killed between posting this reply and saving its ts left `posting`: the reply may be in the thread.
+    if (reply.posting === i && !reply.replyTs[i]) {
+      const found = await this.#findPosted(slack, job, i);
+      if (found) reply.replyTs[i] = found;
+    }
     const ts = reply.replyTs[i];
+    const key = workspaceKeys(job.workspace).reply(job);
     if (ts) {
       await slack.web.chat.update({ channel: job.channel, ts, text: message.text, blocks: message.blocks });
     } else {
+      reply.posting = i;
+      await this.#o.store.set(key, reply, ttlMs);
       const posted = await slack.web.chat.postMessage({
         channel: job.channel,
         thread_ts: replyThreadTs(job),
@@ -273,12 +288,34 @@ export class ReplyWriter {
         blocks: message.blocks,
         unfurl_links: false,
         unfurl_media: false,
+        metadata: { event_type: REPLY_EVENT, event_payload: { memo: memoField(job), part: i } },
       });
       if (typeof posted.ts === 'string') reply.replyTs[i] = posted.ts;
+      delete reply.posting;
     }
     reply.shown[i] = digest;
     // Saved after each message, so a crash between two never posts a message twice.
-    await this.#o.store.set(workspaceKeys(job.workspace).reply(job), reply, ttlMs);
+    await this.#o.store.set(key, reply, ttlMs);
+  }
+
+  /** The ts of the i-th reply of a memo in its thread, found by its metadata, when it is there. */
+  async #findPosted(slack: WorkspaceSlack, job: JobRecord, i: number): Promise<string | undefined> {
+    try {
+      const found = await slack.web.conversations.replies({
+        channel: job.channel,
+        ts: replyThreadTs(job),
+        include_all_metadata: true,
+        limit: 200,
+      });
+      const mine = (found.messages ?? []).find((m) => {
+        const payload = m.metadata?.event_payload as { memo?: unknown; part?: unknown } | undefined;
+        return m.metadata?.event_type === REPLY_EVENT && payload?.memo === memoField(job) && payload?.part === i;
+      });
+      return typeof mine?.ts === 'string' ? mine.ts : undefined;
+    } catch (err) {
+      this.#o.log.warn('could not look for a reply posted before a restart', { error: slackError(err) });
+      return undefined;
+    }
   }
 
   async #react(slack: WorkspaceSlack, job: JobRecord, reply: ReplyRecord, name: string): Promise<void> {

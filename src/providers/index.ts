@@ -50,6 +50,8 @@ export interface AudioUpload {
   body: AsyncIterable<Uint8Array>;
   /** Byte length of body, when known: lets the upload carry a Content-Length. */
   length?: number;
+  /** Aborts the upload (the app is stopping): `submit` then resolves with a retryable failure. */
+  signal?: AbortSignal;
 }
 
 /** What the provider answered: accepted, or a failure with its error name and whether trying again may help. */

@@ -52,7 +52,10 @@ export interface Store {
   /** Adds n to a counter (created at 0) and returns the new value; with ttlMs, restarts its TTL. */
   increment(key: string, n: number, ttlMs?: number): Promise<number>;
 
-  /** Makes `member` due at `at` (epoch ms); with `earlier`, only when that is earlier than its current time. */
+  /**
+   * Makes `member` due at `at` (epoch ms, kept to the whole millisecond); with `earlier`, only when that is earlier
+   * than its current time.
+   */
   schedule(key: string, member: string, at: number, options?: { earlier?: boolean }): Promise<void>;
   /**
    * Takes up to `limit` members due by `now` and makes each due again at `now + leaseMs`, so that a member whose

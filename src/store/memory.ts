@@ -119,8 +119,9 @@ export function memoryStore(options: { sweepMs?: number } = {}): Store & { size(
     schedule: async (key, member, at, options = {}) => {
       const members = schedule(key);
       const current = members.get(member);
-      if (options.earlier && current !== undefined && current <= at) return;
-      members.set(member, at);
+      const due = Math.round(at);
+      if (options.earlier && current !== undefined && current <= due) return;
+      members.set(member, due);
     },
     takeDue: async (key, now, limit, leaseMs) => {
       const members = of(key, 'schedule')?.data;
@@ -129,7 +130,7 @@ export function memoryStore(options: { sweepMs?: number } = {}): Store & { size(
         .filter(([, at]) => at <= now)
         .sort((a, b) => a[1] - b[1])
         .slice(0, limit);
-      const lease = now + leaseMs;
+      const lease = Math.round(now + leaseMs);
       const taken: Due[] = [];
       for (const [member] of due) {
         members.set(member, lease);

@@ -140,10 +140,10 @@ export async function redisStore(options: RedisOptions): Promise<Store> {
 
     schedule: async (key, member, at, opts = {}) => {
       // ZADD LT still adds a member that is absent, and moves one only to an earlier time.
-      await client.sendCommand(['ZADD', k(key), ...(opts.earlier ? ['LT'] : []), String(at), member]);
+      await client.sendCommand(['ZADD', k(key), ...(opts.earlier ? ['LT'] : []), String(Math.round(at)), member]);
     },
     takeDue: async (key, now, limit, leaseMs) => {
-      const lease = now + leaseMs;
+      const lease = Math.round(now + leaseMs);
       const members = (await run(TAKE_DUE, key, [now, limit, lease])) as string[];
       return members.map((member): Due => ({ member, lease }));
     },

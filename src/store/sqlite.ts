@@ -34,8 +34,8 @@ export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
 
 /**
  * The embedded store: one SQLite file (DATA_DIR/transcriber.db by default), which one instance of the app keeps
- * across crashes and restarts. Entries of every kind live in `entries` (a record as one JSON object of its fields'
- * stored forms); schedules in `schedules`. Node's SQLite calls are synchronous, and each operation is one statement
+ * across crashes and restarts. Every key has its row in `entries` (its kind and expiry); a record's fields are rows of
+ * `fields` (so that adding one of 10,000 segments writes one row), schedules rows of `schedules`. Node's SQLite calls are synchronous, and each operation is one statement
  * or one transaction, so no other caller sees it half done.
  */
 export async function sqliteStore(options: { path: string; db?: DatabaseSync }): Promise<Store> {
@@ -46,6 +46,12 @@ export async function sqliteStore(options: { path: string; db?: DatabaseSync }):
       kind TEXT NOT NULL,
       value TEXT NOT NULL,
       expires INTEGER
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS fields (
+      key TEXT NOT NULL,
+      field TEXT NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (key, field)
     ) STRICT;
     CREATE TABLE IF NOT EXISTS schedules (
       key TEXT NOT NULL,
@@ -61,8 +67,26 @@ export async function sqliteStore(options: { path: string; db?: DatabaseSync }):
   const write = q(
     'INSERT INTO entries (key, kind, value, expires) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value, expires = excluded.expires',
   );
-  const remove = q('DELETE FROM entries WHERE key = ?');
-  const sweep = q('DELETE FROM entries WHERE expires IS NOT NULL AND expires <= ?');
+  const removeEntry = q('DELETE FROM entries WHERE key = ?');
+  const removeFields = q('DELETE FROM fields WHERE key = ?');
+  const remove = {
+    run: (key: string) => {
+      removeFields.run(key);
+      removeEntry.run(key);
+    },
+  };
+  const sweepFields = q(
+    'DELETE FROM fields WHERE key IN (SELECT key FROM entries WHERE expires IS NOT NULL AND expires <= ?)',
+  );
+  const sweepEntries = q('DELETE FROM entries WHERE expires IS NOT NULL AND expires <= ?');
+  const fieldGet = q('SELECT value FROM fields WHERE key = ? AND field = ?');
+  const fieldAll = q('SELECT field, value FROM fields WHERE key = ?');
+  const fieldPut = q(
+    'INSERT INTO fields (key, field, value) VALUES (?, ?, ?) ON CONFLICT (key, field) DO UPDATE SET value = excluded.value',
+  );
+  const fieldAdd = q('INSERT INTO fields (key, field, value) VALUES (?, ?, ?) ON CONFLICT (key, field) DO NOTHING');
+  const fieldDel = q('DELETE FROM fields WHERE key = ? AND field = ?');
+  const fieldCount = q('SELECT COUNT(*) AS n FROM fields WHERE key = ?');
   const withPrefix = q(`SELECT key FROM entries WHERE key >= ? AND key < ? AND ${LIVE}`);
   const scheduleGet = q('SELECT due FROM schedules WHERE key = ? AND member = ?');
   const schedulePut = q(
@@ -77,15 +101,27 @@ export async function sqliteStore(options: { path: string; db?: DatabaseSync }):
     return row?.kind === kind ? row : undefined;
   };
   const until = (ttlMs: number | undefined) => (ttlMs === undefined ? null : Date.now() + ttlMs);
-  const fieldsOf = (row: Row | undefined) =>
-    new Map<string, string>(row ? Object.entries(JSON.parse(row.value) as Record<string, string>) : []);
-  const putFields = (key: string, fields: Map<string, string>, expires: number | null) => {
-    if (fields.size === 0) remove.run(key);
-    else write.run(key, 'record', JSON.stringify(Object.fromEntries(fields)), expires);
+  /** The record's row, after clearing the fields of one that expired or held another kind. */
+  const liveRecord = (key: string): Row | undefined => {
+    const row = entry(key, 'record');
+    if (!row) removeFields.run(key);
+    return row;
+  };
+  const count = (key: string) => (fieldCount.get(key) as { n: number }).n;
+  /** After its fields changed: the record's row with its expiry, or none when it has no field left. */
+  const settle = (key: string, expires: number | null) => {
+    if (count(key) === 0) removeEntry.run(key);
+    else write.run(key, 'record', '', expires);
   };
   const token = (key: string) => entry(key, 'token')?.value;
 
-  const timer = setInterval(() => sweep.run(Date.now()), SWEEP_MS);
+  const timer = setInterval(() => {
+    const now = Date.now();
+    inTransaction(db, () => {
+      sweepFields.run(now);
+      sweepEntries.run(now);
+    });
+  }, SWEEP_MS);
   timer.unref();
 
   return {
@@ -129,29 +165,35 @@ export async function sqliteStore(options: { path: string; db?: DatabaseSync }):
       }),
 
     record: async <T extends object>(key: string) => {
-      const row = entry(key, 'record');
-      return row ? parseFields<T>(fieldsOf(row)) : undefined;
+      if (!entry(key, 'record')) return undefined;
+      const rows = fieldAll.all(key) as { field: string; value: string }[];
+      return rows.length > 0 ? parseFields<T>(new Map(rows.map((r) => [r.field, r.value]))) : undefined;
     },
     update: async (key, patch, opts = {}) =>
       inTransaction(db, () => {
-        const row = entry(key, 'record');
-        const fields = fieldsOf(row);
-        if (!meets(row ? fields : undefined, opts.when)) return false;
+        const row = liveRecord(key);
+        if (opts.when) {
+          const named = new Map<string, string>();
+          for (const field of Object.keys(opts.when)) {
+            const found = fieldGet.get(key, field) as { value: string } | undefined;
+            if (found) named.set(field, found.value);
+          }
+          if (!meets(named, opts.when)) return false;
+        }
         for (const [field, value] of Object.entries(patch)) {
           if (value === undefined) continue;
-          if (value === null) fields.delete(field);
-          else fields.set(field, JSON.stringify(value));
+          if (value === null) fieldDel.run(key, field);
+          else fieldPut.run(key, field, JSON.stringify(value));
         }
-        putFields(key, fields, opts.ttlMs !== undefined ? until(opts.ttlMs) : (row?.expires ?? null));
+        settle(key, opts.ttlMs !== undefined ? until(opts.ttlMs) : (row?.expires ?? null));
         return true;
       }),
     addField: async (key, field, value, ttlMs) =>
       inTransaction(db, () => {
-        const fields = fieldsOf(entry(key, 'record'));
-        const added = !fields.has(field);
-        if (added) fields.set(field, JSON.stringify(value));
-        putFields(key, fields, until(ttlMs));
-        return { added, size: fields.size };
+        liveRecord(key);
+        const added = Number(fieldAdd.run(key, field, JSON.stringify(value)).changes) === 1;
+        settle(key, until(ttlMs));
+        return { added, size: count(key) };
       }),
 
     increment: async (key, n, ttlMs) =>
@@ -165,12 +207,13 @@ export async function sqliteStore(options: { path: string; db?: DatabaseSync }):
     schedule: async (key, member, at, opts = {}) =>
       inTransaction(db, () => {
         const current = (scheduleGet.get(key, member) as { due: number } | undefined)?.due;
-        if (opts.earlier && current !== undefined && current <= at) return;
-        schedulePut.run(key, member, at);
+        const due = Math.round(at);
+        if (opts.earlier && current !== undefined && current <= due) return;
+        schedulePut.run(key, member, due);
       }),
     takeDue: async (key, now, limit, leaseMs) =>
       inTransaction(db, () => {
-        const lease = now + leaseMs;
+        const lease = Math.round(now + leaseMs);
         const members = (scheduleDue.all(key, now, limit) as { member: string }[]).map((r) => r.member);
         for (const member of members) schedulePut.run(key, member, lease);
         return members.map((member): Due => ({ member, lease }));

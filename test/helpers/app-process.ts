@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveSecret } from '../../src/config.ts';
@@ -30,7 +30,9 @@ export async function startAppProcess(
   env: Record<string, string>,
 ): Promise<AppProcess> {
   const port = await freePort();
-  // The embedded store goes in a folder of its own unless the test shares one (a restart on the same data).
+  // The embedded store goes in a folder of its own, removed when the process ends, unless the test gives one (a
+  // restart on the same data).
+  const own = env.DATA_DIR === undefined;
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'transcriber-data-'));
   const child = spawn(process.execPath, ['--max-semi-space-size=4', 'src/index.ts'], {
     env: {
@@ -56,7 +58,12 @@ export async function startAppProcess(
   child.stderr?.on('data', (d) => {
     output += d;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      if (own) rmSync(dataDir, { recursive: true, force: true });
+      resolve(code);
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   await Promise.race([
     // The "listening" line, in JSON (`"msg":"listening"`) or in the pretty format (`INFO  listening`).

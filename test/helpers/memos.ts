@@ -1,9 +1,13 @@
 import type { types } from '@slack/bolt';
+import { deriveSecret } from '../../src/config.ts';
+import { Jobs } from '../../src/records/job.ts';
+import { type MemoRef, signTrackingId } from '../../src/records/tracking-id.ts';
+import { DAY_MS } from '../../src/time.ts';
 import { eventCallback, fileShareEvent, fileShareReplyEvent } from '../fixtures/slack-payloads.ts';
 import type { PostedMessage, SlackStandIn } from '../stand-ins/slack.ts';
 import { speech } from './audio.ts';
-import { type Harness, waitFor } from './harness.ts';
-import { postSigned } from './slack-requests.ts';
+import { type Harness, WORKSPACE, waitFor } from './harness.ts';
+import { postSigned, SIGNING_SECRET } from './slack-requests.ts';
 
 /** A spoken memo (WAV) shared on h and received by OMICall: its tracking id, where it was shared, and its file. */
 export async function uploadedMemo(
@@ -24,7 +28,7 @@ export async function uploadedMemo(
 export async function repliedMemo(h: Harness, options: Parameters<typeof uploadedMemo>[1] = { name: 'họp.wav' }) {
   const memo = await uploadedMemo(h, options);
   await waitFor(() => h.slack.thread(memo.channel, memo.ts).length === 1, 5000, 'the first reply');
-  await h.app.replies.idle();
+  await h.app.pipeline.replies.idle();
   return memo;
 }
 
@@ -75,4 +79,43 @@ export async function shareAsSlackDoes(
   const res = await postSigned(h.url, JSON.stringify(eventCallback(event)), 'application/json');
   if (res.status !== 200) throw new Error(`Slack's event was answered ${res.status}: ${res.body}`);
   return ts;
+}
+
+/**
+ * A memo the app has on record as uploaded and waiting for its text, without anyone sharing it: its claim and its
+ * job, written through the app's own records, as the process that uploaded it would have left them. `issuedAt` dates
+ * its tracking ID (epoch seconds).
+ */
+export async function plantedMemo(
+  h: Harness,
+  o: { channel?: string; fileId: string; fileName?: string; issuedAt?: number },
+): Promise<{ ref: MemoRef; id: string }> {
+  const ref: MemoRef = {
+    workspace: WORKSPACE,
+    channel: o.channel ?? 'C0RESULTS1',
+    ts: h.slack.nextTs(),
+    fileId: o.fileId,
+  };
+  const id = signedTrackingId(ref, o.issuedAt);
+  const jobs = new Jobs(h.app.store, async () => DAY_MS);
+  await jobs.claim(ref, id);
+  await jobs.create({
+    ...ref,
+    trackingId: id,
+    fileName: o.fileName ?? `${o.fileId}.wav`,
+    state: 'waiting',
+    createdAt: Date.now(),
+    acceptedAt: Date.now(),
+    run: 1,
+    unsure: false,
+    lookUp: false,
+    file: { id: o.fileId, name: o.fileName ?? `${o.fileId}.wav` },
+    account: 'default',
+  });
+  return { ref, id };
+}
+
+/** A tracking ID as the app signs one (test/helpers/slack-requests.ts's signing secret), issued at `issuedAt`. */
+export function signedTrackingId(ref: MemoRef, issuedAt = Date.now() / 1000): string {
+  return signTrackingId(ref, issuedAt, deriveSecret(SIGNING_SECRET, 'tracking-id'));
 }

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Under `npm run mutation`, the mutant being tested, for a child process's environment so the app there runs it
@@ -19,8 +22,10 @@ export function runNode(
   timeoutMs = 30_000,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
+    // The embedded store goes in a folder of its own, never in the working copy, and goes with the process.
+    const dataDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'transcriber-data-'));
     const child = spawn(process.execPath, args, {
-      env: { PATH: process.env.PATH, ...mutantEnv(), ...env },
+      env: { PATH: process.env.PATH, ...(dataDir ? { DATA_DIR: dataDir } : {}), ...mutantEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -33,6 +38,7 @@ export function runNode(
     }, timeoutMs);
     child.on('close', (status) => {
       clearTimeout(timer);
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
       resolve({ status, stdout, stderr });
     });
   });

@@ -54,6 +54,11 @@ export class OmicallStandIn {
   maxInFlight = 0;
   /** Delay before answering an upload, to hold relays in flight. */
   uploadDelayMs = 0;
+  /**
+   * Runs once an upload is received, before it is answered: a quick OMICall that calls the webhook back before the
+   * app has its answer to the upload.
+   */
+  beforeAnswer?: (upload: ReceivedUpload) => Promise<void>;
   webhookUrl?: string;
   #server: Server;
   url = '';
@@ -123,6 +128,7 @@ export class OmicallStandIn {
       }
       const upload = await readMultipart(req);
       if (this.uploadDelayMs) await new Promise((r) => setTimeout(r, this.uploadDelayMs));
+      if (this.beforeAnswer && answer.kind === 'ok') await this.beforeAnswer(upload);
       if (answer.kind === 'hang') {
         await new Promise((r) => setTimeout(r, answer.ms));
         if (!res.writable) return;

@@ -34,6 +34,8 @@ export interface PostedMessage {
   user: string;
   bot_id?: string;
   files?: unknown[];
+  /** Message metadata the app attached (`metadata` of chat.postMessage), returned with `include_all_metadata`. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
   /** Every version it had, oldest first. */
   history: string[];
 }
@@ -288,6 +290,9 @@ export class SlackStandIn {
           bot_id: BOT_ID,
           history: [text],
           ...(a.thread_ts ? { thread_ts: String(a.thread_ts) } : {}),
+          ...(a.metadata && typeof a.metadata === 'object'
+            ? { metadata: a.metadata as PostedMessage['metadata'] }
+            : {}),
         };
         this.messages.push(m);
         return { ok: true, channel, ts: m.ts, message: m };
@@ -372,7 +377,10 @@ export class SlackStandIn {
           (!a.latest || (a.inclusive ? Number(m.ts) <= Number(a.latest) : Number(m.ts) < Number(a.latest))) &&
           (!a.oldest || (a.inclusive ? Number(m.ts) >= Number(a.oldest) : Number(m.ts) > Number(a.oldest)));
         const wanted = parentFirst.filter((m) => m.ts === ts || inRange(m)).slice(0, Number(a.limit ?? 1000));
-        return { ok: true, messages: wanted.map(({ history, ...m }) => m), has_more: false };
+        const shown = wanted.map(({ history, metadata, ...m }) =>
+          a.include_all_metadata && metadata ? { ...m, metadata } : m,
+        );
+        return { ok: true, messages: shown, has_more: false };
       }
       case 'files.getUploadURLExternal':
         return this.#getUploadUrl(a);

@@ -10,10 +10,10 @@ import { switchAuto } from './switch.ts';
 /**
  * What `/transcribe` does, one row per subcommand, in the order a request is matched: the first row whose
  * `matches` takes the text runs it; `help` takes anything. `/transcribe help` and the manifest's `usage_hint` are
- * made from this table (test/commands-table.test.ts keeps manifest.yml equal). To add a subcommand: a file beside
+ * made from this table (test/doctor.test.ts keeps manifest.yml equal). To add a subcommand: a file beside
  * this one exporting a `Subcommand`, a row here, and its help line in each catalogue (`help` in src/i18n/en.ts, vi.ts).
  */
-export const SUBCOMMANDS: readonly Subcommand[] = [newest, switchAuto, status, language, link, help];
+export const SUBCOMMANDS: readonly Subcommand[] = [newest, link, switchAuto, status, language, help];
 
 /** `/transcribe help`: the intro, a line per subcommand, the shortcut. */
 export function usage(t: Messages): string {

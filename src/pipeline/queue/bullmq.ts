@@ -2,7 +2,14 @@ import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { errorMessage } from '../../errors.ts';
 import { type Logger, onceIn } from '../../log.ts';
-import { type Attempt, MAX_STALLS, type QueueOptions, type RelayJob, type RelayQueue } from './index.ts';
+import {
+  type Attempt,
+  type EntryState,
+  MAX_STALLS,
+  type QueueOptions,
+  type RelayJob,
+  type RelayQueue,
+} from './index.ts';
 
 export interface BullOptions extends QueueOptions {
   redisUrl: string;
@@ -14,8 +21,14 @@ export interface BullOptions extends QueueOptions {
 }
 
 const RELAY = 'relay';
-/** States in which an entry is still to run or running. */
-const PENDING = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+/** BullMQ's states of a job still to run or running, as the queue's interface names them. */
+const STATES: Record<string, EntryState> = {
+  waiting: 'waiting',
+  prioritized: 'waiting',
+  'waiting-children': 'waiting',
+  delayed: 'delayed',
+  active: 'active',
+};
 
 /**
  * Relays as BullMQ jobs in Redis, shared by every instance. The job ID is the entry's id, so Slack's retries and
@@ -51,9 +64,9 @@ export function bullQueue(options: BullOptions): RelayQueue {
         removeOnFail: true,
       });
     },
-    has: async (id) => {
+    stateOf: async (id) => {
       const job = await relays.getJob(id);
-      return job !== undefined && PENDING.has(await job.getState());
+      return job ? STATES[await job.getState()] : undefined;
     },
     remove: async (id) => void (await relays.remove(id)),
     work: (handlers) => {

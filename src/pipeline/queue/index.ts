@@ -13,8 +13,8 @@ export interface RelayQueue {
   readonly kind: 'bullmq' | 'sqlite' | 'memory';
   /** Adds an entry; an entry with the same id that is still there is kept once (Slack's retries, two instances). */
   add(job: RelayJob): Promise<void>;
-  /** Whether an entry with this id waits, waits for its next attempt, or runs. */
-  has(id: string): Promise<boolean>;
+  /** Where an entry stands: waiting, waiting for its next attempt (`delayed`), running, or not in the queue. */
+  stateOf(id: string): Promise<EntryState | undefined>;
   /** Removes an entry that has not started (a deleted memo, an uninstalled workspace); a running one finishes. */
   remove(id: string): Promise<void>;
   /** Starts running entries, `concurrency` at a time. */
@@ -27,6 +27,8 @@ export interface RelayQueue {
    */
   close(deadlineMs: number): Promise<void>;
 }
+
+export type EntryState = 'waiting' | 'delayed' | 'active';
 
 export interface QueueCounts {
   waiting: number;

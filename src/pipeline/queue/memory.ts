@@ -78,7 +78,7 @@ export function memoryQueue(options: Pick<QueueOptions, 'concurrency' | 'retryDe
       line.push(entry);
       queueMicrotask(pump);
     },
-    has: async (id) => entries.has(id),
+    stateOf: async (id) => entries.get(id)?.state,
     remove: async (id) => {
       if (entries.get(id)?.state !== 'active') entries.delete(id);
     },

@@ -53,7 +53,7 @@ export function sqliteQueue(options: SqliteQueueOptions): RelayQueue {
   const insert = db.prepare(
     "INSERT INTO relay_queue (id, data, state, run_at) VALUES (?, ?, 'waiting', ?) ON CONFLICT (id) DO NOTHING",
   );
-  const exists = db.prepare('SELECT 1 AS found FROM relay_queue WHERE id = ?');
+  const stateOfRow = db.prepare('SELECT state, run_at FROM relay_queue WHERE id = ?');
   const removeWaiting = db.prepare("DELETE FROM relay_queue WHERE id = ? AND state = 'waiting'");
   const take = db.prepare(`
     UPDATE relay_queue SET state = 'active', worker = ?, lease_until = ?, attempts = attempts + 1
@@ -156,7 +156,12 @@ export function sqliteQueue(options: SqliteQueueOptions): RelayQueue {
       insert.run(job.id, JSON.stringify(job), Date.now());
       queueMicrotask(tick);
     },
-    has: async (id) => exists.get(id) !== undefined,
+    stateOf: async (id) => {
+      const row = stateOfRow.get(id) as { state: string; run_at: number } | undefined;
+      if (!row) return undefined;
+      if (row.state === 'active') return 'active';
+      return row.run_at > Date.now() ? 'delayed' : 'waiting';
+    },
     remove: async (id) => void removeWaiting.run(id),
     work: (h) => {
       handlers = h;

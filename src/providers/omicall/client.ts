@@ -26,6 +26,7 @@ interface Body {
   head: Buffer;
   source?: AsyncIterable<Uint8Array>;
   tail?: Buffer;
+  signal?: AbortSignal;
 }
 
 /** The largest answer read from OMICall; its envelopes are a few hundred bytes. */
@@ -52,6 +53,7 @@ export function createOmicallClient({
       method: 'POST',
       agent,
       headers: { apiKey, ...(length === undefined ? {} : { 'content-length': String(length) }), ...headers },
+      ...(body.signal ? { signal: body.signal } : {}),
     });
     let failure: 'timeout' | 'connect_timeout' | undefined;
     req.setTimeout(timeoutMs, () => {
@@ -95,6 +97,7 @@ export function createOmicallClient({
         head: form.head,
         source: upload.body,
         tail: form.tail,
+        signal: upload.signal,
       }).then((result) => withoutKey(result, apiKey));
     },
     close: async () => agent.destroy(),
