@@ -3,6 +3,7 @@ import { clock, type Lang, messages, minutes } from '../i18n/index.ts';
 import { OUTPUT_FORMATS } from '../outputs/index.ts';
 import type { Failure } from '../records/job.ts';
 import { inSpokenOrder, type Segment } from '../records/segments.ts';
+import { ACTIONS } from '../slack/ids.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 
 export interface SlackMessage {
@@ -30,9 +31,6 @@ export interface RenderContext {
   /** The provider's name, as users read it. */
   provider: string;
 }
-
-/** The action_id of the export buttons: `export_transcript:<format id>`; one button per output format. */
-export const EXPORT_ACTION_PREFIX = 'export_transcript:';
 
 /** Slack's limits, with room to spare (msg_blocks_too_long has been seen around 13k characters). */
 export const LIMITS = { sectionChars: 2900, messageChars: 11_000, blocksPerMessage: 45 } as const;
@@ -143,7 +141,7 @@ export function exportButtons(trackingId: string): types.KnownBlock {
     block_id: 'export',
     elements: OUTPUT_FORMATS.map((f) => ({
       type: 'button',
-      action_id: `${EXPORT_ACTION_PREFIX}${f.id}`,
+      action_id: `${ACTIONS.exportPrefix}${f.id}`,
       text: { type: 'plain_text', text: f.label },
       value: trackingId,
     })),

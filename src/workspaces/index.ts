@@ -31,7 +31,22 @@ export interface Workspaces {
   note(workspace: string): Promise<void>;
   /** Every workspace the app has served. */
   list(): Promise<string[]>;
+  /** Where the workspace's provider key comes from, as its Home tab tells the admins. */
+  keyState(workspace: string): Promise<KeyState>;
+  /** Whether someone may change the workspace's settings: a workspace admin or owner (or, installed by OAuth, its installer). */
+  isAdmin(workspace: string, user: string): Promise<boolean>;
 }
+
+/** Where a workspace's provider key comes from. */
+export type KeyState =
+  /** Single-workspace mode: OMICALL_API_KEY, set by whoever runs the app. */
+  | { kind: 'environment' }
+  /** Distribution mode: the workspace's own key, set from the Home tab (only its last four characters are shown). */
+  | { kind: 'own'; last4: string; setAt: number }
+  /** Distribution mode, no key of its own: the operator's default key (OMICALL_API_KEY). */
+  | { kind: 'default' }
+  /** Distribution mode, no key of its own and no default: nothing is uploaded until an admin sets one. */
+  | { kind: 'none' };
 
 export interface ClientOptions {
   slackApiUrl: string;
@@ -92,5 +107,18 @@ export function singleWorkspace(options: {
     retentionMs: async () => options.retentionMs,
     note: (workspace) => registry.note(workspace),
     list: () => registry.list(),
+    keyState: async () => ({ kind: 'environment' }),
+    isAdmin: async (_workspace, user) => isWorkspaceAdmin(clients.web, user),
   };
+}
+
+/** Whether Slack says this person administers the workspace (`users.info`: admin, owner or primary owner). */
+export async function isWorkspaceAdmin(web: webApi.WebClient, user: string): Promise<boolean> {
+  try {
+    const info = await web.users.info({ user });
+    return Boolean(info.user?.is_admin || info.user?.is_owner || info.user?.is_primary_owner);
+  } catch {
+    // Slack would not say (missing users:read, an unknown user): not an admin.
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { messages } from '../../i18n/index.ts';
-import { EXPORT_ACTION_PREFIX } from '../../pipeline/render.ts';
+import { ACTIONS } from '../../slack/ids.ts';
 import { escapeMrkdwn } from '../../slack/mrkdwn.ts';
 import { ephemeral } from '../answers.ts';
 import { afterAck, workspaceOf } from '../context.ts';
@@ -22,7 +22,7 @@ export function exportTranscript(deps: ListenerDeps) {
     if (action.type !== 'button' || body.type !== 'block_actions' || !('action_id' in action)) return;
     const workspace = workspaceOf(context) ?? body.team?.id;
     if (!workspace) return;
-    const format = action.action_id.slice(EXPORT_ACTION_PREFIX.length);
+    const format = action.action_id.slice(ACTIONS.exportPrefix.length);
     const value = action.value ?? '';
     afterAck(deps.log, 'a transcript file', async () => {
       const t = messages(await deps.languages.of(workspace, body.user.id));

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
-import { EXPORT_ACTION_PREFIX } from '../../pipeline/render.ts';
+import { ACTIONS } from '../../slack/ids.ts';
 import type { ListenerDeps } from '../index.ts';
 import { exportTranscript } from './export-transcript.ts';
 
 export function registerActions(app: App, deps: ListenerDeps): void {
-  app.action(new RegExp(`^${EXPORT_ACTION_PREFIX}`), exportTranscript(deps));
+  app.action(new RegExp(`^${ACTIONS.exportPrefix}`), exportTranscript(deps));
 }

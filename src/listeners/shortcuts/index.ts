@@ -1,7 +1,8 @@
 import type { App } from '@slack/bolt';
+import { SHORTCUTS } from '../../slack/ids.ts';
 import type { ListenerDeps } from '../index.ts';
-import { SHORTCUT_CALLBACK_ID, transcribeMessage } from './transcribe-message.ts';
+import { transcribeMessage } from './transcribe-message.ts';
 
 export function registerShortcuts(app: App, deps: ListenerDeps): void {
-  app.shortcut(SHORTCUT_CALLBACK_ID, transcribeMessage(deps));
+  app.shortcut(SHORTCUTS.transcribe, transcribeMessage(deps));
 }

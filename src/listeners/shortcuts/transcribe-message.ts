@@ -6,9 +6,6 @@ import { askFor, ephemeral } from '../answers.ts';
 import { afterAck, workspaceOf } from '../context.ts';
 import type { ListenerDeps } from '../index.ts';
 
-/** The callback_id of the "Transcribe" message shortcut in manifest.yml. */
-export const SHORTCUT_CALLBACK_ID = 'transcribe_message';
-
 /**
  * "Transcribe" in a message's More actions menu: that message's audio files, into its thread, also for older
  * memos and memos in threads. In a channel the app is not in, it says so instead of uploading anything (it
