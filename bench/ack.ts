@@ -1,6 +1,8 @@
 /**
  * Latency the people and services talking to the app see: Slack requests acknowledged while 100 memos are
- * shared at once and their relays run, and an OMICall callback reaching chat.update on the local Slack.
+ * shared at once and their relays run, and an OMICall callback reaching chat.update on the local Slack. Each memo is
+ * claimed, recorded and queued in the store before its event is answered; the figures are given for the embedded
+ * store (the default) and for Redis.
  */
 
 import { spawn } from 'node:child_process';
@@ -46,9 +48,14 @@ async function startBareServer(): Promise<{ url: string; stop(): Promise<void> }
 
 const BURST_ROUNDS = Number(process.env.BENCH_BURST_ROUNDS ?? 5);
 
-export async function ackBench(memos = 100): Promise<void> {
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+
+export async function ackBench(memos = 100, store: 'sqlite' | 'redis' = 'sqlite'): Promise<void> {
   const rig = await startRig();
-  const app = await startAppProcess(rig);
+  const app = await startAppProcess(
+    rig,
+    store === 'redis' ? { REDIS_URL, REDIS_PREFIX: `bench-${process.pid}-${Date.now()}:` } : {},
+  );
   const wav = speech('wav');
 
   const burstOf = () =>
@@ -66,6 +73,7 @@ export async function ackBench(memos = 100): Promise<void> {
   // A burst's p99 is its slowest few requests: one burst is one noisy sample. Bursts alternate between the bare
   // server and the app, each round with memos of its own, and the ratio reported is the median of the rounds'.
   const ratios: number[] = [];
+  const p99s: number[] = [];
   let bareBurst: number[] = [];
   let burst: number[] = [];
   let uploads: Promise<void>[] = [];
@@ -86,6 +94,7 @@ export async function ackBench(memos = 100): Promise<void> {
       true,
     );
     ratios.push(percentile(burst, 99) / percentile(bareBurst, 99));
+    p99s.push(percentile(burst, 99));
   }
   const bareDuring = await client(bare.url, probes(), false);
   await bare.stop();
@@ -115,7 +124,9 @@ export async function ackBench(memos = 100): Promise<void> {
     updates.push((await seen) - sent);
   }
 
-  header('Latency (local stand-ins; the app, the baseline and the client each in a process of their own)');
+  header(
+    `Latency, ${store === 'redis' ? 'on Redis' : 'on the embedded store'} (local stand-ins; the app, the baseline and the client each in a process of their own)`,
+  );
   row(['what', 'baseline p50 / p99', 'app p50 / p99', 'app max', 'app p99 / baseline p99', 'target']);
   row(['---', '---', '---', '---', '---', '---']);
   const ms = (values: number[]) => `${fmt(percentile(values, 50))} / ${fmt(percentile(values, 99))} ms`;
@@ -128,14 +139,14 @@ export async function ackBench(memos = 100): Promise<void> {
       base ? `${fmt(percentile(values, 99) / percentile(base, 99), 2)}x` : '-',
       target,
     ]);
-  line(`Slack event ack, ${memos} memos shared at once (last round)`, bareBurst, burst, 'p99 ≤ 1.5x baseline');
+  line(`Slack event ack, ${memos} memos shared at once (last round)`, bareBurst, burst, 'p99 ≤ 250 ms');
   row([
     `the same, ${BURST_ROUNDS} rounds`,
     '-',
-    '-',
+    `p99 ${p99s.map((p) => fmt(p)).join(', ')} ms`,
     '-',
     `median ${fmt(median(ratios), 2)}x (${ratios.map((r) => fmt(r, 2)).join(', ')})`,
-    'p99 ≤ 1.5x baseline',
+    'p99 ≤ 250 ms',
   ]);
   line(`Slack event ack every 10 ms while those ${memos} relays run`, bareDuring, during, 'p99 < 20 ms');
   line('OMICall callback -> chat.update', undefined, updates, 'p99 < 50 ms');
@@ -146,4 +157,7 @@ export async function ackBench(memos = 100): Promise<void> {
   await rig.close();
 }
 
-if (import.meta.main) await ackBench();
+if (import.meta.main) {
+  await ackBench(100, 'sqlite');
+  await ackBench(100, 'redis');
+}

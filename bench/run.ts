@@ -11,5 +11,6 @@ process.stdout.write(`# Benchmarks (node ${process.version}, ${new Date().toISOS
 await memoryBench();
 await relayBench();
 await convertBench();
-await ackBench();
+await ackBench(100, 'sqlite');
+await ackBench(100, 'redis');
 process.exit(0);
