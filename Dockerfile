@@ -18,15 +18,18 @@ FROM debian:trixie-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libatomic1 libstdc++6 ca-certificates ffmpeg \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /app app
+ && useradd --system --uid 10001 --home-dir /app app \
+ && mkdir /data && chown app:app /data && chmod 0700 /data
 WORKDIR /app
 # MALLOC_ARENA_MAX=1: freed download buffers go back to the system instead of staying in per-thread malloc
 # arenas (see docs/performance.md).
-ENV NODE_ENV=production PORT=3000 MALLOC_ARENA_MAX=1
+ENV NODE_ENV=production PORT=3000 MALLOC_ARENA_MAX=1 DATA_DIR=/data
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
 USER app
+# Without REDIS_URL, the records and the job queue (one SQLite file): mount a volume here so they outlive the container.
+VOLUME /data
 EXPOSE 3000
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s CMD ["/app/node_modules/node/bin/node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
