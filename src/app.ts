@@ -67,6 +67,7 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
     slackBodyLimit: LIMITS.slackBodyBytes,
     slackSigningSecret: config.slackSigningSecret,
     bodySlots: 16,
+    foreground: parts.foreground,
     log,
   });
   const port = await listen(server, config.port);

@@ -7,6 +7,7 @@ import { type Config, deriveSecret } from './config.ts';
 import { TIMINGS, type Timings } from './limits.ts';
 import { boltLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { Foreground } from './pipeline/foreground.ts';
 import { createPipeline, type Pipeline } from './pipeline/index.ts';
 import { bullQueue } from './pipeline/queue/bullmq.ts';
 import type { RelayQueue } from './pipeline/queue/index.ts';
@@ -38,6 +39,7 @@ export interface Parts {
   pipeline: Pipeline;
   languages: UserLanguages;
   timings: Timings;
+  foreground: Foreground;
   close(): Promise<void>;
 }
 
@@ -82,7 +84,9 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
   });
   const provider = createProvider({ omicallApiUrl: config.omicallApiUrl, timeoutMs: timings.providerTimeoutMs });
   const metrics = createMetrics(() => queue.counts());
+  const foreground = new Foreground();
   const pipeline = createPipeline({
+    foreground,
     store,
     queue,
     workspaces,
@@ -113,6 +117,7 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     metrics,
     pipeline,
     timings,
+    foreground,
     languages: new UserLanguages((ws) => workspaces.slack(ws), store, config.appLanguage),
     close: async () => {
       await workdir.remove();

@@ -29,6 +29,10 @@ export const LIMITS = {
   /** A person's Slack language is asked again after this long. */
   languageCacheMs: HOUR_MS,
   languageCacheEntries: 5_000,
+  /** Work that can wait (replies, relays) goes on once no Slack request was in hand for this long… */
+  foregroundQuietMs: 10,
+  /** …and never waits longer than this for Slack's requests. */
+  foregroundWaitMs: 500,
 } as const;
 
 /** The durations tests shorten; production uses `TIMINGS`. */

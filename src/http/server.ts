@@ -17,6 +17,8 @@ export interface ServerOptions {
   slackSigningSecret: string;
   /** Request bodies read at once; more requests wait for a slot, unread, in the kernel's buffers. */
   bodySlots: number;
+  /** Told of each signed Slack request being handled: returns what to call once it is answered. */
+  foreground?: { begin(): () => void };
   log: Logger;
 }
 
@@ -58,6 +60,8 @@ export function createHttpServer(options: ServerOptions): Server & { stopping: b
         if (!read.ok) return refuse(req, res, read.status, read.error);
         // Bolt takes a request whose body is already read as it is (its `rawBody`).
         Object.assign(req, { rawBody: read.body });
+        const end = options.foreground?.begin();
+        if (end) res.once('close', end);
         return options.slack?.(req, res);
       });
     }

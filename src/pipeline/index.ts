@@ -13,6 +13,7 @@ import type { Store } from '../store/index.ts';
 import type { Workspaces } from '../workspaces/index.ts';
 import { Deadlines } from './deadlines.ts';
 import { Exports } from './exports.ts';
+import type { Foreground } from './foreground.ts';
 import { Intake } from './intake.ts';
 import { JobMoves } from './moves.ts';
 import type { RelayQueue } from './queue/index.ts';
@@ -59,6 +60,8 @@ export interface PipelineOptions {
   relay: Omit<RelaySettings, 'instanceId' | 'lang'>;
   timings: Timings;
   limits?: CallbackLimits;
+  /** Slack's requests first: replies and relays wait while they are being answered. */
+  foreground: Foreground;
 }
 
 export function createPipeline(o: PipelineOptions): Pipeline {
@@ -80,6 +83,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     provider: o.provider.name,
     instanceId: o.instanceId,
     timings,
+    foreground: o.foreground,
   });
   const moves = new JobMoves(jobs, metrics, replies);
   const deadlines = new Deadlines({
@@ -162,7 +166,13 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       working = true;
       recovery.start(timings.checkEveryMs);
       deadlines.start(timings.checkEveryMs);
-      o.queue.work({ relay: (job, attempt) => relay.run(job, attempt), abandoned: (job) => relay.abandoned(job) });
+      o.queue.work({
+        relay: async (job, attempt) => {
+          await o.foreground.yield();
+          return relay.run(job, attempt);
+        },
+        abandoned: (job) => relay.abandoned(job),
+      });
     },
     stop: async (deadlineMs) => {
       intake.stop();

@@ -11,6 +11,7 @@ import { slackError } from '../slack/errors.ts';
 import type { Store } from '../store/index.ts';
 import { type MemoId, workspaceKeys } from '../store/keys.ts';
 import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
+import type { Foreground } from './foreground.ts';
 import { type ReplyView, renderReply, type SlackMessage } from './render.ts';
 
 const REACTIONS: Record<ReplyView['kind'] | 'complete', string> = {
@@ -53,6 +54,8 @@ export interface ReplyWriterOptions {
   /** This process: a reply lock names its owner, so that a dead owner's lock can be taken over. */
   instanceId: string;
   timings: Pick<Timings, 'replyGapMs' | 'replyLockRetryMs' | 'replyLockTtlMs' | 'repliesOwedSweepMs'>;
+  /** Writes wait while Slack's requests are being answered. */
+  foreground?: Foreground;
 }
 
 interface Pending {
@@ -155,6 +158,7 @@ export class ReplyWriter {
   async #run(key: string, p: Pending): Promise<void> {
     p.timer = undefined;
     p.running = true;
+    await this.#o.foreground?.yield();
     const callbackAt = p.callbackAt;
     p.callbackAt = undefined;
     let retryIn = this.#o.timings.replyGapMs;
