@@ -44,8 +44,13 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
     deferInitialization: true,
   });
   if (web) registerListeners(bolt, { ...parts, lang: config.appLanguage, provider: parts.provider.name, log });
-  // A listener that fails is logged; Slack is still answered (it would only send the event again).
-  bolt.error(async (err) => log.error('listener failed', { error: err.message }));
+  // A listener that fails is logged and its request fails (500): an event whose memo could not be stored is sent
+  // again by Slack, which is what keeps it. Listeners that answer a person have acknowledged before their work, and
+  // that work reports its own failures in Slack (src/listeners/context.ts `afterAck`).
+  bolt.error(async (err) => {
+    log.error('listener failed', { error: err.message });
+    throw err;
+  });
   await bolt.init();
   const server = createHttpServer({
     slack: web ? receiver.requestListener : undefined,

@@ -5,7 +5,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,10 +21,10 @@ import {
   sniff,
 } from '../src/audio/containers.ts';
 import { bundledFfmpeg } from '../src/audio/ffmpeg.ts';
-import { FFMPEG, type Fixture, speech } from './helpers/audio.ts';
+import { FFMPEG, FIXTURES_DIR, type Fixture, speech } from './helpers/audio.ts';
 
 const CONTAINERS = Object.keys(DEMUXER) as ConvertibleContainer[];
-const cache = join(tmpdir(), 'omicall-transcriber-fixtures', 'containers');
+const cache = join(FIXTURES_DIR, 'containers');
 mkdirSync(cache, { recursive: true });
 
 /** One second of a tone at `rate` Hz. */

@@ -120,7 +120,7 @@ describe('a transcript that finishes', () => {
     const upload = await uploaded(ts);
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: seconds - 0.2, text: 'trọn vẹn' });
     await waitFor(() => h.slack.reactionsOn(channel, ts).join() === 'white_check_mark', 3000, 'the check mark');
-    expect(replyOf(channel, ts)?.text.split('\n')[0]).toBe('Transcript of memo.wav · 0:03');
+    expect(replyOf(channel, ts)?.text.split('\n')[0]).toBe('Transcript of memo.wav · 0:04');
   });
 
   it('of a 3.5 s memo is not complete after a first passage that ends at 1.5 s, and is after its last', async () => {

@@ -278,7 +278,7 @@ describe("the team's language", () => {
     await waitFor(() => h.slack.thread(channel, ts)[0]?.text.startsWith('Đã gửi memo.wav tới OMICall'), 3000);
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'xin chào' });
     await waitFor(
-      () => h.slack.thread(channel, ts)[0]?.text.startsWith('Bản chép lời của memo.wav · 0:03\n[0:00] xin chào'),
+      () => h.slack.thread(channel, ts)[0]?.text.startsWith('Bản chép lời của memo.wav · 0:04\n[0:00] xin chào'),
       3000,
     );
 

@@ -67,7 +67,7 @@ describe('a voice memo shared in a conversation', () => {
       3000,
       'transcript',
     );
-    expect(reply.text).toBe('Transcript of memo.wav · 0:03\n[0:00] Xin chào các bạn\n[0:12] phần hai');
+    expect(reply.text).toBe('Transcript of memo.wav · 0:04\n[0:00] Xin chào các bạn\n[0:12] phần hai');
     await waitFor(
       () => h.slack.reactionsOn(channel, ts).join() === 'memo',
       2000,

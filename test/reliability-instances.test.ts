@@ -102,7 +102,7 @@ describe('restarts', () => {
       'transcript after restart',
     );
     expect(after.slack.thread(channel, threadTs).map((m) => m.text)).toEqual([
-      'Transcript of memo.wav · 0:03\n[0:00] sau khi khởi động lại',
+      'Transcript of memo.wav · 0:04\n[0:00] sau khi khởi động lại',
     ]);
   });
 
@@ -119,7 +119,7 @@ describe('restarts', () => {
     await waitFor(() => after.slack.thread(channel, ts)[0]?.text.includes('sau'));
     const replies = after.slack.thread(channel, ts);
     expect(replies).toHaveLength(1);
-    expect(replies[0].text).toBe('Transcript of memo.wav · 0:03\n[0:00] trước\n[0:02] sau');
+    expect(replies[0].text).toBe('Transcript of memo.wav · 0:04\n[0:00] trước\n[0:02] sau');
   });
 });
 

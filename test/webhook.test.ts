@@ -275,7 +275,7 @@ describe('callback bodies', () => {
       await waitFor(() => h.slack.thread(memo.channel, memo.ts)[0]?.text.includes('bằng'), 5000, 'the transcript');
       await h.app.pipeline.replies.idle();
       expect(h.slack.thread(memo.channel, memo.ts)[0].text).toBe(
-        'Transcript of memo.wav · 0:03\n[0:00] ở không\n[0:07] khoảng trắng\n[0:20] ngược\n[0:30] bằng',
+        'Transcript of memo.wav · 0:04\n[0:00] ở không\n[0:07] khoảng trắng\n[0:20] ngược\n[0:30] bằng',
       );
     });
   });
@@ -335,7 +335,7 @@ describe('callback bodies', () => {
       return r.length === 1 && r[0].text.includes('đoạn cuối') && r[0].text.includes('đoạn một') ? r[0] : undefined;
     });
     expect(reply.text).toBe(
-      'Transcript of memo.wav · 0:03\n[0:00] đoạn một\n[0:12] đoạn hai\n[1:15] đoạn ba\n[1:02:05] đoạn cuối',
+      'Transcript of memo.wav · 0:04\n[0:00] đoạn một\n[0:12] đoạn hai\n[1:15] đoạn ba\n[1:02:05] đoạn cuối',
     );
   });
 
@@ -356,7 +356,7 @@ describe('callback bodies', () => {
     await waitFor(() => h.slack.thread(memo.channel, memo.ts)[0]?.text.includes('mở đầu'), 5000, 'the transcript');
     await h.app.pipeline.replies.idle();
     expect(h.slack.thread(memo.channel, memo.ts)[0].text).toBe(
-      'Transcript of memo.wav · 0:03\n[0:00] mở đầu\n[0:05] ngắn hơn\n[0:05] dài hơn',
+      'Transcript of memo.wav · 0:04\n[0:00] mở đầu\n[0:05] ngắn hơn\n[0:05] dài hơn',
     );
     expect(await h.metric(`transcriber_callbacks_total{outcome="repeated"}`)).toBe(1);
     expect(await h.metric(`transcriber_callbacks_total{outcome="accepted"}`)).toBe(3);

@@ -1,17 +1,33 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { bundledFfmpeg, findFfmpeg } from '../../src/audio/ffmpeg.ts';
 
-/** Real speech fixtures: eSpeak NG (from npm) speaks, ffmpeg puts it in each container. Made once, cached. */
-const dir = join(tmpdir(), 'omicall-transcriber-fixtures');
 const SPEAK = fileURLToPath(new URL('./speak.ts', import.meta.url));
 
 /** The ffmpeg the app uses here (the system's when there is one). */
 export const FFMPEG = findFfmpeg(process.env.FFMPEG_PATH).path;
+
+/**
+ * Real speech fixtures: eSpeak NG (from npm) speaks, ffmpeg puts it in each container. Made once and cached in the
+ * temp folder, under the ffmpeg binaries and versions that made them and the speaker's own code, so that a file made by
+ * another ffmpeg (or an older speaker) is never taken for this one's. `.ci/run` starts with no cache at all.
+ */
+export const FIXTURES_DIR = join(tmpdir(), 'omicall-transcriber-fixtures', makersTag());
+const dir = FIXTURES_DIR;
+
+function makersTag(): string {
+  const hash = createHash('sha256').update(readFileSync(SPEAK));
+  for (const binary of new Set([FFMPEG, bundledFfmpeg() ?? FFMPEG])) {
+    const version = spawnSync(binary, ['-version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? '';
+    hash.update(`${binary}\0${version}\0`);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
 
 /** The binary that can make a fixture: Debian's ffmpeg has no AMR encoder, the npm build has one. */
 function encoderFor(kind: Fixture): string {
@@ -78,6 +94,8 @@ export function speech(kind: Fixture, text = SPOKEN): string {
       '-y',
       ...input,
       ...rest,
+      '-t',
+      String(secondsOf(wav)),
       '-f',
       FORMAT[kind],
       tmp,
@@ -104,6 +122,12 @@ function made(path: string, make: (tmp: string) => void): void {
   const tmp = `${path}.${process.pid}.${threadId}.tmp`;
   make(tmp);
   renameSync(tmp, path);
+}
+
+/** The length of a fixture's speech, whole seconds, read from the WAV that `speak.ts` wrote (not from ffmpeg). */
+export function secondsOf(wav: string): number {
+  const header = readFileSync(wav).subarray(0, 44);
+  return header.readUInt32LE(40) / header.readUInt32LE(28);
 }
 
 /** Duration in seconds of an audio file, by ffmpeg's reading of it. */
