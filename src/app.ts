@@ -57,7 +57,7 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
     routes: [
       healthRoute(parts.store, healthProofKey(config.slackSigningSecret)),
       metricsRoute(parts.metrics, config.metricsToken),
-      ...(web
+      ...(web && parts.provider.results.kind === 'callback'
         ? [
             webhookRoute({
               providerId: parts.provider.id,
@@ -109,6 +109,7 @@ function listen(server: Server, port: number): Promise<number> {
 
 /** Tells the provider where to send results; one clear line either way. */
 async function registerCallback(config: Config, provider: SpeechProvider, log: Logger): Promise<void> {
+  if (provider.results.kind !== 'callback') return;
   const url = webhookUrl(config);
   if (!url) {
     log.warn(
@@ -117,7 +118,10 @@ async function registerCallback(config: Config, provider: SpeechProvider, log: L
     return;
   }
   const shown = url.replace(config.webhookSecret, '…');
-  const result = await provider.registerCallback(url, { apiKey: config.omicallApiKey, source: 'default' });
+  const result = await provider.results.register(url, {
+    apiKey: config.provider.account?.apiKey ?? '',
+    source: 'default',
+  });
   if (result.ok) log.info(`${provider.name} webhook registered`, { url: shown });
   else
     log.error(`${provider.name} refused the webhook registration (${result.error}): ${provider.diagnose(result)}`, {

@@ -13,7 +13,7 @@ import { bullQueue } from './pipeline/queue/bullmq.ts';
 import type { RelayQueue } from './pipeline/queue/index.ts';
 import { sqliteQueue } from './pipeline/queue/sqlite.ts';
 import type { CallbackLimits } from './pipeline/results.ts';
-import { createProvider, type SpeechProvider } from './providers/index.ts';
+import type { SpeechProvider } from './providers/index.ts';
 import { slackHosts } from './slack/download.ts';
 import { UserLanguages } from './slack/users.ts';
 import type { Store } from './store/index.ts';
@@ -78,11 +78,11 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
   const workspaces = singleWorkspace({
     store,
     token: config.slackBotToken,
-    apiKey: config.omicallApiKey,
+    apiKey: config.provider.account?.apiKey ?? '',
     retentionMs: config.retentionMs,
     clients: { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) },
   });
-  const provider = createProvider({ omicallApiUrl: config.omicallApiUrl, timeoutMs: timings.providerTimeoutMs });
+  const provider = config.provider.create({ timeoutMs: timings.providerTimeoutMs });
   const metrics = createMetrics(() => queue.counts());
   const foreground = new Foreground();
   const pipeline = createPipeline({

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
+import { type Env, EnvReader } from './env.ts';
 import { ConfigError } from './errors.ts';
 import { LANGS, type Lang } from './i18n/index.ts';
+import type { LogFormat, LogLevel } from './log.ts';
+import { PROVIDERS, type ProviderModule, type ProviderSetup } from './providers/registry.ts';
 import { DAY_MS } from './time.ts';
 
-export type LogFormat = 'json' | 'pretty';
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** Which work a process does: `web` takes Slack's requests and callbacks, `worker` runs the relays. */
 export type Role = 'all' | 'web' | 'worker';
 
@@ -12,9 +13,9 @@ export interface Config {
   slackBotToken: string;
   slackSigningSecret: string;
   slackApiUrl: string;
-  omicallApiKey: string;
-  omicallApiUrl: string;
-  /** Secret path segment of the webhook URL registered with OMICall. */
+  /** The speech provider (SPEECH_PROVIDER) with the settings it read from the environment. */
+  provider: ConfiguredProvider;
+  /** Secret path segment of the provider's webhook URL. */
   webhookSecret: string;
   /** Where Slack and OMICall reach this app: https, no trailing slash, so `${publicUrl}/slack/events` is right. */
   publicUrl?: string;
@@ -43,13 +44,19 @@ export interface Config {
   logFormat: LogFormat;
 }
 
-type Env = Record<string, string | undefined>;
+/** A provider chosen by SPEECH_PROVIDER, configured from the environment. */
+export interface ConfiguredProvider extends ProviderSetup {
+  id: string;
+}
 
-/** Reads and validates the environment. Throws one ConfigError naming every bad variable. */
-export function loadConfig(env: Env): Config {
+/**
+ * Reads and validates the environment. Throws one ConfigError naming every bad variable. `providers` are the speech
+ * providers SPEECH_PROVIDER may name (src/providers/registry.ts).
+ */
+export function loadConfig(env: Env, providers: readonly ProviderModule[] = PROVIDERS): Config {
   const r = new EnvReader(env);
   const slack = slackSettings(r);
-  const omicall = omicallSettings(r, slack.slackSigningSecret);
+  const omicall = providerSettings(r, providers, slack.slackSigningSecret);
   const store = storeSettings(r);
   const work = workSettings(r, store.redisUrl);
   const logging = loggingSettings(r);
@@ -76,19 +83,21 @@ function slackSettings(r: EnvReader) {
   };
 }
 
-function omicallSettings(r: EnvReader, signingSecret: string) {
-  const webhookSecret = r.value('OMICALL_WEBHOOK_SECRET');
-  if (webhookSecret !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(webhookSecret)) {
-    r.problems.push('OMICALL_WEBHOOK_SECRET must be 16 to 128 letters, digits, "-" or "_"');
+function providerSettings(r: EnvReader, providers: readonly ProviderModule[], signingSecret: string) {
+  const id = r.oneOf(
+    'SPEECH_PROVIDER',
+    providers.map((p) => p.id),
+    'omicall',
+  );
+  const module = providers.find((p) => p.id === id) ?? providers[0];
+  const setup = module.configure(r);
+  // Every workspace's uploads go with the operator's account here: single-workspace mode has no other.
+  if (setup.account === undefined && setup.accountSetting) {
+    r.problems.push(`${setup.accountSetting.variable} is required: ${setup.accountSetting.hint}`);
   }
   return {
-    omicallApiKey: r.required(
-      'OMICALL_API_KEY',
-      (v) => (/\s/.test(v) ? 'must not contain spaces' : undefined),
-      "the API key from OMICall's web console (account settings, API management)",
-    ),
-    omicallApiUrl: r.url('OMICALL_API_URL', 'https://public-v1-stg.omicrm.com/api/ai'),
-    webhookSecret: webhookSecret ?? deriveSecret(signingSecret, 'omicall-webhook'),
+    provider: { ...setup, id: module.id },
+    webhookSecret: setup.webhookSecret ?? deriveSecret(signingSecret, `${module.id}-webhook`),
   };
 }
 
@@ -133,66 +142,6 @@ function loggingSettings(r: EnvReader) {
       r.value('NODE_ENV') === 'development' ? 'pretty' : 'json',
     ),
   };
-}
-
-/** Reads variables and collects one problem per bad one, so the app names them all at once. */
-class EnvReader {
-  readonly problems: string[] = [];
-  readonly #env: Env;
-
-  constructor(env: Env) {
-    this.#env = env;
-  }
-
-  value(name: string): string | undefined {
-    const v = this.#env[name]?.trim();
-    return v === '' ? undefined : v;
-  }
-
-  required(name: string, check: (v: string) => string | undefined, hint: string): string {
-    const v = this.value(name);
-    if (v === undefined) {
-      this.problems.push(`${name} is required: ${hint}`);
-      // Stryker disable next-line StringLiteral: never used; a missing required setting stops the start with every problem listed
-      return '';
-    }
-    const bad = check(v);
-    if (bad) this.problems.push(`${name} ${bad}`);
-    return v;
-  }
-
-  /** An http(s) base URL, ending in "/" so that relative paths resolve under it. */
-  url(name: string, fallback: string): string {
-    const v = this.value(name) ?? fallback;
-    try {
-      const u = new URL(v);
-      if (u.protocol !== 'https:' && u.protocol !== 'http:')
-        this.problems.push(`${name} must be an http(s) URL, got "${v}"`);
-      return v.endsWith('/') ? v : `${v}/`;
-    } catch {
-      this.problems.push(`${name} is not a URL: "${v}"`);
-      return fallback;
-    }
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const v = this.value(name);
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.problems.push(`${name} must be a whole number from ${min} to ${max}, got "${v}"`);
-      return fallback;
-    }
-    return n;
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const v = this.value(name)?.toLowerCase();
-    if (v === undefined) return fallback;
-    const found = allowed.find((a) => a === v);
-    if (found === undefined) this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
-    return found ?? fallback;
-  }
 }
 
 /**
@@ -244,7 +193,7 @@ export function deriveSecret(signingSecret: string, purpose: string): string {
   return createHmac('sha256', signingSecret).update(purpose).digest('base64url').slice(0, 32);
 }
 
-/** The webhook URL registered with OMICall: `{PUBLIC_URL}/omicall/webhook/{secret}`. */
-export function webhookUrl(config: Pick<Config, 'publicUrl' | 'webhookSecret'>): string | undefined {
-  return config.publicUrl ? `${config.publicUrl}/omicall/webhook/${config.webhookSecret}` : undefined;
+/** The webhook URL registered with the provider: `{PUBLIC_URL}/{provider id}/webhook/{secret}`. */
+export function webhookUrl(config: Pick<Config, 'publicUrl' | 'webhookSecret' | 'provider'>): string | undefined {
+  return config.publicUrl ? `${config.publicUrl}/${config.provider.id}/webhook/${config.webhookSecret}` : undefined;
 }

@@ -18,7 +18,7 @@ try {
 const log = createLogger({
   level: config.logLevel,
   format: config.logFormat,
-  secrets: [config.slackBotToken, config.slackSigningSecret, config.omicallApiKey, config.webhookSecret],
+  secrets: [config.slackBotToken, config.slackSigningSecret, ...config.provider.secrets, config.webhookSecret],
 });
 
 try {

@@ -1,6 +1,8 @@
 import type { Logger as BoltLogger } from '@slack/bolt';
 import { LogLevel as BoltLogLevel } from '@slack/bolt';
-import type { LogFormat, LogLevel } from './config.ts';
+
+export type LogFormat = 'json' | 'pretty';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type Fields = Record<string, unknown>;
 

@@ -28,7 +28,9 @@ const RANK: Record<string, number> = {
   records: 0.5,
   i18n: 0.6,
   store: 0,
-  'config.ts': 0.7,
+  // The environment is read through each provider's own settings (src/providers/registry.ts).
+  'config.ts': 1.2,
+  'env.ts': 0.05,
   'log.ts': 0.8,
   'errors.ts': 0,
   'limits.ts': 0.05,

@@ -36,7 +36,7 @@ describe('configuration', () => {
     const c = loadConfig(good);
     expect(c.port).toBe(3000);
     expect(c.slackApiUrl).toBe('https://slack.com/api/');
-    expect(c.omicallApiUrl).toBe('https://public-v1-stg.omicrm.com/api/ai/');
+    expect(c.provider.address).toBe('https://public-v1-stg.omicrm.com/api/ai/');
     expect(c.redisUrl).toBeUndefined();
     expect(c.maxAudioBytes).toBe(200 * 1024 * 1024);
     expect(c.relayConcurrency).toBe(4);

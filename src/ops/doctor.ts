@@ -7,7 +7,6 @@ import { type FoundFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../audi
 import { type Config, isDocumentationHost, loadConfig, slackEventsUrl, webhookUrl } from '../config.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import { healthProof, healthProofKey } from '../http/health.ts';
-import { createProvider } from '../providers/index.ts';
 import { REQUIRED_SCOPES } from '../slack/scopes.ts';
 import { createStore } from '../store/index.ts';
 
@@ -274,16 +273,19 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
 
 /** The speech provider's key and host, checked as the app uses them: by registering the callback URL. */
 async function checkProvider(config: Config): Promise<CheckResult> {
-  const provider = createProvider({ omicallApiUrl: config.omicallApiUrl, timeoutMs: 15_000 });
+  const provider = config.provider.create({ timeoutMs: 15_000 });
   const name = `${provider.name} key`;
   const url = webhookUrl(config);
   try {
+    if (provider.results.kind !== 'callback')
+      return pass(name, 'answers each upload with its transcript: no webhook to register');
     if (!url) return fail(name, 'not checked: it needs PUBLIC_URL to register the webhook', 'set PUBLIC_URL');
-    const result = await provider.registerCallback(url, { apiKey: config.omicallApiKey, source: 'default' });
+    const account = { apiKey: config.provider.account?.apiKey ?? '', source: 'default' as const };
+    const result = await provider.results.register(url, account);
     if (result.ok) return pass(name, `accepted; webhook registered at ${url.replace(config.webhookSecret, '…')}`);
     return fail(
       name,
-      `${provider.name} answered ${result.error}${result.message ? ` (${result.message})` : ''} at ${config.omicallApiUrl}`,
+      `${provider.name} answered ${result.error}${result.message ? ` (${result.message})` : ''} at ${config.provider.address}`,
       provider.diagnose(result),
     );
   } finally {

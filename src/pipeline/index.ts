@@ -116,7 +116,21 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     log,
     trackingKey: o.trackingKey,
   });
+  const results = new Results({
+    jobs,
+    moves,
+    segments,
+    deadlines,
+    replies,
+    workspaces,
+    provider: o.provider,
+    metrics,
+    log,
+    trackingKey: o.trackingKey,
+    limits: o.limits,
+  });
   const relay = new Relay({
+    results,
     jobs,
     moves,
     ledger,
@@ -136,19 +150,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
   let working = false;
   return {
     intake,
-    results: new Results({
-      jobs,
-      moves,
-      segments,
-      deadlines,
-      replies,
-      workspaces,
-      provider: o.provider,
-      metrics,
-      log,
-      trackingKey: o.trackingKey,
-      limits: o.limits,
-    }),
+    results,
     exports: new Exports({ jobs, segments, workspaces, trackingKey: o.trackingKey, log }),
     replies,
     channels,

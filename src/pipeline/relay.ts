@@ -10,6 +10,7 @@ import type { AudioUpload, ProviderAccount, ProviderResult, SpeechProvider } fro
 import type { Channels } from '../records/channels.ts';
 import type { Failure, JobRecord, Jobs } from '../records/job.ts';
 import type { Ledger } from '../records/ledger.ts';
+import type { Segment } from '../records/segments.ts';
 import { replyThreadTs } from '../records/tracking-id.ts';
 import { type Download, openDownload } from '../slack/download.ts';
 import { slackError } from '../slack/errors.ts';
@@ -20,6 +21,7 @@ import { timeoutAt } from './completion.ts';
 import type { Deadlines } from './deadlines.ts';
 import type { JobMoves } from './moves.ts';
 import type { Attempt, RelayJob } from './queue/index.ts';
+import type { Results } from './results.ts';
 import type { ReplyWriter } from './thread.ts';
 
 /** A relay that cannot succeed: the thread says why, and no attempt follows. */
@@ -40,7 +42,8 @@ class RetryLater extends AppError {
   }
 }
 
-type Transfer = { kind: 'accepted'; durationSeconds?: number } | { kind: 'not-audio' };
+/** What became of the file: accepted (with the whole transcript, from a synchronous provider), or not audio after all. */
+type Transfer = { kind: 'accepted'; durationSeconds?: number; transcript?: Segment[] } | { kind: 'not-audio' };
 
 const MB = 1024 * 1024;
 
@@ -69,6 +72,8 @@ export interface RelayOptions {
   channels: Channels;
   deadlines: Deadlines;
   replies: ReplyWriter;
+  /** Where a synchronous provider's transcript lands. */
+  results: Pick<Results, 'transcribed'>;
   workspaces: Workspaces;
   provider: SpeechProvider;
   metrics: Metrics;
@@ -133,6 +138,7 @@ export class Relay {
       this.#o.metrics.relaySeconds.observe({ outcome: 'accepted' }, seconds());
       log.info('uploaded', { durationSeconds: transfer.durationSeconds });
       await this.#accepted(job, transfer.durationSeconds ?? job.durationSeconds);
+      if (transfer.transcript) await this.#o.results.transcribed(job, transfer.transcript);
     } catch (err) {
       if (attempt.signal.aborted) {
         // The app is stopping: the durable queue keeps the entry for the next process.
@@ -280,8 +286,7 @@ export class Relay {
           },
           account,
         );
-        this.#answered(result, attempt);
-        return { kind: 'accepted', durationSeconds: known };
+        return { kind: 'accepted', durationSeconds: known, transcript: this.#answered(result, attempt) };
       }
       if (!isConvertible(container)) throw new JobFailure({ code: 'not_convertible' });
       return await this.#convertAndSubmit(job, account, attempt, container, download, known, log);
@@ -346,9 +351,9 @@ export class Relay {
           },
           account,
         );
-        this.#answered(result, attempt);
+        const transcript = this.#answered(result, attempt);
         const { seconds } = await conversion.done;
-        return { kind: 'accepted', durationSeconds: known ?? (seconds > 0 ? seconds : undefined) };
+        return { kind: 'accepted', durationSeconds: known ?? (seconds > 0 ? seconds : undefined), transcript };
       } finally {
         attempt.signal.removeEventListener('abort', onAbort);
         conversion.kill();
@@ -380,12 +385,12 @@ export class Relay {
     }
   }
 
-  /** Throws unless the provider accepted the file. */
-  #answered(result: ProviderResult, attempt: Attempt): void {
+  /** Throws unless the provider accepted the file; a synchronous provider's transcript comes with its answer. */
+  #answered(result: ProviderResult, attempt: Attempt): Segment[] | undefined {
     const provider = this.#o.provider.name;
     const answer = result.ok ? 'ok' : result.error.replace(/[^a-z0-9_]/gi, '_').slice(0, 40);
     this.#o.metrics.providerAnswers.inc({ provider, answer });
-    if (result.ok) return;
+    if (result.ok) return result.transcript;
     if (result.retryable) {
       throw new RetryLater({ code: 'provider_unreachable', attempts: attempt.number, error: result.error });
     }

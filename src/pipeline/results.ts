@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Delivery, SpeechProvider } from '../providers/index.ts';
 import type { JobRecord, Jobs } from '../records/job.ts';
-import { type Segments, segmentCharacters } from '../records/segments.ts';
+import { type Segment, type Segments, segmentCharacters } from '../records/segments.ts';
 import { verifyTrackingId } from '../records/tracking-id.ts';
 import type { Workspaces } from '../workspaces/index.ts';
 import { quietAt, reachesEnd } from './completion.ts';
@@ -67,7 +67,8 @@ export class Results {
   async receive(body: string, scope: CallbackScope): Promise<CallbackAnswer> {
     const { provider, metrics, log } = this.#o;
     const arrivedAt = Date.now();
-    const parsed = provider.parseCallback(body);
+    if (provider.results.kind !== 'callback') return { status: 404, body: { ok: false, error: 'not found' } };
+    const parsed = provider.results.parse(body);
     if (!parsed.ok) {
       metrics.callbacks.inc({ outcome: 'malformed' });
       log.warn('webhook refused: malformed body', { reason: parsed.reason });
@@ -132,6 +133,18 @@ export class Results {
     // A job uploaded with a workspace's own key answers on that workspace's URL only.
     if ('shared' in scope && job.account === 'own') return { ok: false, why: 'unknown' };
     return { ok: true, job };
+  }
+
+  /**
+   * A synchronous provider's whole transcript, come with its answer to the upload: stored within the same caps as a
+   * callback's, and complete at once (nothing more will come).
+   */
+  async transcribed(job: JobRecord, transcript: Segment[]): Promise<void> {
+    const deliveries = transcript
+      .slice(0, this.#limits.segmentsPerBody)
+      .map((segment) => ({ trackingId: job.trackingId, segment }));
+    await this.#store(job, deliveries, Date.now());
+    if (await this.#o.moves.apply(job, { move: 'complete' })) await this.#o.deadlines.cancel(job);
   }
 
   /** Stores new segments within the job's caps; the reply and the completion check follow. */

@@ -1,15 +1,15 @@
 import type { Container } from '../audio/containers.ts';
+import type { EnvReader } from '../env.ts';
 import type { AccountSource } from '../records/job.ts';
 import type { Segment } from '../records/segments.ts';
-import { createOmicall } from './omicall/index.ts';
 
 /**
  * A speech-to-text service, as the pipeline sees it: what it takes, how it is sent a file, how its results
- * arrive, how `npm run doctor` checks it. OMICall (`./omicall/`) is the one implementation; adding another is
- * one folder here implementing this interface, and one line in `createProvider`.
+ * arrive, how `npm run doctor` checks it. OMICall (`./omicall/`) is the one in production; adding another is one
+ * folder here exporting a `ProviderModule`, and one line in `PROVIDERS` (registry.ts).
  */
 export interface SpeechProvider {
-  /** Short id, used in the callback URL: `/{id}/webhook/{secret}`. */
+  /** Short id, as SPEECH_PROVIDER names it and as the callback URL carries it: `/{id}/webhook/{secret}`. */
   readonly id: string;
   /** The name users read ("sent to OMICall"). */
   readonly name: string;
@@ -20,16 +20,33 @@ export interface SpeechProvider {
   sendAsIs(container: Container, declaredAudio: boolean): UploadFormat | undefined;
   /** What everything else is converted to (ffmpeg makes MP3). */
   readonly convertTo: UploadFormat;
-  /** Sends one file with a workspace's account; the result arrives later, through the callback. */
+  /**
+   * Sends one file with a workspace's account. A callback provider's results arrive later, through its webhook; a
+   * synchronous one answers with the whole transcript.
+   */
   submit(upload: AudioUpload, account: ProviderAccount): Promise<ProviderResult>;
-  /** Tells the provider where to send an account's results; called at start, when a key is set, and by doctor. */
-  registerCallback(url: string, account: ProviderAccount): Promise<ProviderResult>;
-  /** Reads a callback body: segments with the tracking ID they answer, or why it is malformed. */
-  parseCallback(body: string): ParsedCallback;
-  /** Words for an admin about a failed registration: which setting to check. */
+  /** How the provider's results reach the app. */
+  readonly results: ResultDelivery;
+  /** Words for an admin about a refusal (an upload, a registration): which setting to check. */
   diagnose(result: Extract<ProviderResult, { ok: false }>): string;
   close(): Promise<void>;
 }
+
+/**
+ * How results arrive. `callback`: the provider POSTs them to the app's webhook (`/{id}/webhook/{secret}`), which it is
+ * told at start, when a workspace's key is set, and by doctor. `synchronous`: `submit`'s answer carries the whole
+ * transcript, and the memo is complete as soon as it is shown. A provider that must be polled polls inside `submit`,
+ * within the relay's provider time-out, and answers like a synchronous one.
+ */
+export type ResultDelivery =
+  | {
+      kind: 'callback';
+      /** Tells the provider where to send an account's results. */
+      register(url: string, account: ProviderAccount): Promise<ProviderResult>;
+      /** Reads a callback body: segments with the tracking ID they answer, or why it is malformed. */
+      parse(body: string): ParsedCallback;
+    }
+  | { kind: 'synchronous' };
 
 export interface UploadFormat {
   extension: string;
@@ -54,8 +71,13 @@ export interface AudioUpload {
   signal?: AbortSignal;
 }
 
-/** What the provider answered: accepted, or a failure with its error name and whether trying again may help. */
-export type ProviderResult = { ok: true } | { ok: false; error: string; message?: string; retryable: boolean };
+/**
+ * What the provider answered: accepted (with the whole transcript, from a synchronous provider), or a failure with
+ * its error name and whether trying again may help.
+ */
+export type ProviderResult =
+  | { ok: true; transcript?: Segment[] }
+  | { ok: false; error: string; message?: string; retryable: boolean };
 
 /** One segment of a callback, with the tracking ID it answers (not yet verified). */
 export interface Delivery {
@@ -74,12 +96,29 @@ export interface ProviderAccount {
   source: AccountSource;
 }
 
-export interface ProviderSettings {
-  omicallApiUrl: string;
-  /** How long to wait for the provider's answer once an upload is sent. */
-  timeoutMs?: number;
+/**
+ * A provider as the registry holds it: its id, and how it reads its own settings from the environment. Every
+ * variable it reads is its own (OMICALL_API_KEY, OMICALL_API_URL…): the rest of the app never names them.
+ */
+export interface ProviderModule {
+  /** What SPEECH_PROVIDER says to choose it; also its webhook's first path segment. */
+  id: string;
+  /** Reads its settings; a bad one is added to the reader's problems, so that every bad variable is named at once. */
+  configure(env: EnvReader): ProviderSetup;
 }
 
-export function createProvider(settings: ProviderSettings): SpeechProvider {
-  return createOmicall({ baseUrl: settings.omicallApiUrl, timeoutMs: settings.timeoutMs });
+/** A provider's settings, read from the environment, and how to make it. */
+export interface ProviderSetup {
+  /** The operator's account (every workspace's in single-workspace mode), when the environment gives one. */
+  account?: { apiKey: string };
+  /** The variable that gives the operator's account, and where to find its value; undefined when none is needed. */
+  accountSetting?: { variable: string; hint: string };
+  /** The secret of the webhook URL, when the environment sets one; else one is derived from the signing secret. */
+  webhookSecret?: string;
+  /** Values logs and `npm run doctor` must never print. */
+  secrets: string[];
+  /** Where the provider is reached, as doctor names it. */
+  address: string;
+  /** The provider itself; `timeoutMs` is how long to wait for its answer once an upload is sent. */
+  create(options: { timeoutMs: number }): SpeechProvider;
 }

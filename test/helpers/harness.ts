@@ -7,6 +7,7 @@ import { type Overrides, type RunningApp, startApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Timings } from '../../src/limits.ts';
 import { createLogger } from '../../src/log.ts';
+import type { ProviderModule } from '../../src/providers/index.ts';
 import { API_KEY, OmicallStandIn } from '../stand-ins/omicall.ts';
 import { BOT_TOKEN, type HostedFile, SlackStandIn } from '../stand-ins/slack.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './slack-requests.ts';
@@ -20,6 +21,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   timings?: Partial<Timings>;
   overrides?: Omit<Overrides, 'timings'>;
+  /** The speech providers SPEECH_PROVIDER may name (src/providers/registry.ts's, unless a test adds its own). */
+  providers?: readonly ProviderModule[];
 }
 
 /** The workspace the stand-in's bot token belongs to (its `auth.test` and every payload say T0001). */
@@ -59,20 +62,23 @@ export class Harness {
       h.dataDir = mkdtempSync(join(tmpdir(), 'transcriber-data-'));
       h.#ownsStandIns = true;
     }
-    h.config = loadConfig({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      OMICALL_API_KEY: API_KEY,
-      SLACK_API_URL: h.slack.apiUrl,
-      OMICALL_API_URL: h.omicall.apiUrl,
-      PUBLIC_URL: 'https://transcriber.test',
-      PORT: '0',
-      REDIS_PREFIX: h.prefix,
-      DATA_DIR: h.dataDir,
-      LOG_LEVEL: 'debug',
-      ...(options.redis ? { REDIS_URL: REDIS_URL } : {}),
-      ...options.env,
-    });
+    h.config = loadConfig(
+      {
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        OMICALL_API_KEY: API_KEY,
+        SLACK_API_URL: h.slack.apiUrl,
+        OMICALL_API_URL: h.omicall.apiUrl,
+        PUBLIC_URL: 'https://transcriber.test',
+        PORT: '0',
+        REDIS_PREFIX: h.prefix,
+        DATA_DIR: h.dataDir,
+        LOG_LEVEL: 'debug',
+        ...(options.redis ? { REDIS_URL: REDIS_URL } : {}),
+        ...options.env,
+      },
+      options.providers,
+    );
     const log = createLogger({
       level: 'debug',
       format: 'json',

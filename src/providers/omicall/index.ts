@@ -1,4 +1,5 @@
-import type { SpeechProvider } from '../index.ts';
+import type { EnvReader } from '../../env.ts';
+import type { ProviderModule, ProviderSetup, SpeechProvider } from '../index.ts';
 import { parseCallback } from './callback.ts';
 import { createOmicallClient, type OmicallOptions } from './client.ts';
 
@@ -21,8 +22,11 @@ export function createOmicall(options: OmicallOptions): SpeechProvider {
     },
     convertTo: { extension: 'mp3', contentType: 'audio/mpeg' },
     submit: (upload, account) => client.speechToText(upload, account.apiKey),
-    registerCallback: (url, account) => client.registerWebhook(url, account.apiKey),
-    parseCallback,
+    results: {
+      kind: 'callback',
+      register: (url, account) => client.registerWebhook(url, account.apiKey),
+      parse: parseCallback,
+    },
     diagnose: (result) =>
       /api_key/.test(result.error)
         ? "the key is wrong: copy OMICALL_API_KEY again from OMICall's web console (account settings, API management)"
@@ -30,3 +34,30 @@ export function createOmicall(options: OmicallOptions): SpeechProvider {
     close: () => client.close(),
   };
 }
+
+const DEFAULT_URL = 'https://public-v1-stg.omicrm.com/api/ai';
+
+/** OMICall in the registry: OMICALL_API_KEY, OMICALL_API_URL and OMICALL_WEBHOOK_SECRET are its settings. */
+export const omicall: ProviderModule = {
+  id: 'omicall',
+  configure(r: EnvReader): ProviderSetup {
+    const apiKey = r.value('OMICALL_API_KEY');
+    if (apiKey !== undefined && /\s/.test(apiKey)) r.problems.push('OMICALL_API_KEY must not contain spaces');
+    const webhookSecret = r.value('OMICALL_WEBHOOK_SECRET');
+    if (webhookSecret !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(webhookSecret)) {
+      r.problems.push('OMICALL_WEBHOOK_SECRET must be 16 to 128 letters, digits, "-" or "_"');
+    }
+    const baseUrl = r.url('OMICALL_API_URL', DEFAULT_URL);
+    return {
+      account: apiKey === undefined ? undefined : { apiKey },
+      accountSetting: {
+        variable: 'OMICALL_API_KEY',
+        hint: "the API key from OMICall's web console (account settings, API management)",
+      },
+      webhookSecret,
+      secrets: [apiKey, webhookSecret].filter((s): s is string => s !== undefined),
+      address: baseUrl,
+      create: ({ timeoutMs }) => createOmicall({ baseUrl, timeoutMs }),
+    };
+  },
+};
