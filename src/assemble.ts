@@ -4,16 +4,18 @@ import type { DatabaseSync } from 'node:sqlite';
 import { findFfmpeg } from './audio/ffmpeg.ts';
 import { createWorkdir, sweepStale } from './audio/workdir.ts';
 import { type Config, deriveSecret } from './config.ts';
-import { TIMINGS, type Timings } from './limits.ts';
-import { boltLogger, type Logger } from './log.ts';
+import { errorMessage } from './errors.ts';
+import { SLACK_RATES, type SlackRates, TIMINGS, type Timings } from './limits.ts';
+import { boltLogger, type Logger, onceIn } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { Foreground } from './pipeline/foreground.ts';
 import { createPipeline, type Pipeline } from './pipeline/index.ts';
-import { bullQueue } from './pipeline/queue/bullmq.ts';
+import { bullQueue, ioredisConnection } from './pipeline/queue/bullmq.ts';
 import type { RelayQueue } from './pipeline/queue/index.ts';
 import { sqliteQueue } from './pipeline/queue/sqlite.ts';
 import type { CallbackLimits } from './pipeline/results.ts';
 import type { SpeechProvider } from './providers/index.ts';
+import { SlackBudget } from './slack/budget.ts';
 import { slackHosts } from './slack/download.ts';
 import { UserLanguages } from './slack/users.ts';
 import type { Store } from './store/index.ts';
@@ -25,6 +27,8 @@ import { singleWorkspace, type Workspaces } from './workspaces/index.ts';
 export interface Overrides {
   timings?: Partial<Timings>;
   limits?: CallbackLimits;
+  /** Slack's rates the app spends its calls by (a local Slack that enforces smaller limits, to be quick). */
+  slackRates?: Partial<SlackRates>;
   /** The folder under which the app's private temporary folder is made (the system's temp folder by default). */
   tmpBase?: string;
 }
@@ -61,6 +65,7 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
   let store: Store;
   let queue: RelayQueue;
   let db: DatabaseSync | undefined;
+  let budgetRedis: ReturnType<typeof ioredisConnection> | undefined;
   if (config.redisUrl) {
     store = await redisStore({ url: config.redisUrl, prefix: config.redisPrefix, tlsVerify: config.redisTlsVerify });
     queue = bullQueue({
@@ -69,21 +74,34 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
       tlsVerify: config.redisTlsVerify,
       prefix: `${config.redisPrefix}bull`,
     });
+    // A connection of its own, that gives up on a command when Redis is gone (the call then goes ahead).
+    budgetRedis = ioredisConnection(config.redisUrl, config.redisTlsVerify, { maxRetriesPerRequest: 1 });
+    const warn = onceIn(10_000, log);
+    budgetRedis.on('error', (err) => warn('Slack budget connection error', { error: err.message }));
   } else {
     const database = openDatabase(join(config.dataDir, DATABASE_FILE));
     db = database;
     store = await sqliteStore({ path: '', db: database });
     queue = sqliteQueue({ ...queueOptions, db: database, instanceId });
   }
+  const metrics = createMetrics(() => queue.counts());
+  const budgetWarn = onceIn(10_000, log);
+  // On Redis every instance spends one budget; the embedded store serves one instance, whose memory holds it.
+  const budget = new SlackBudget({
+    rates: { ...SLACK_RATES, ...overrides.slackRates },
+    historyLimited: config.slackHistoryLimited,
+    redis: budgetRedis ? { client: budgetRedis, prefix: config.redisPrefix } : undefined,
+    onRateLimited: (method) => metrics.slackRateLimited.inc({ method }),
+    onError: (err) => budgetWarn('Slack budget unavailable, calling without it', { error: errorMessage(err) }),
+  });
   const workspaces = singleWorkspace({
     store,
     token: config.slackBotToken,
     apiKey: config.provider.account?.apiKey ?? '',
     retentionMs: config.retentionMs,
-    clients: { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) },
+    clients: { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel), budget },
   });
   const provider = config.provider.create({ timeoutMs: timings.providerTimeoutMs });
-  const metrics = createMetrics(() => queue.counts());
   const foreground = new Foreground();
   const pipeline = createPipeline({
     foreground,
@@ -123,6 +141,7 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
       await workdir.remove();
       await provider.close();
       await store.close();
+      if (budgetRedis) await budgetRedis.quit().catch(() => budgetRedis?.disconnect());
       if (db?.isOpen) db.close();
     },
   };

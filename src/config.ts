@@ -13,6 +13,11 @@ export interface Config {
   slackBotToken: string;
   slackSigningSecret: string;
   slackApiUrl: string;
+  /**
+   * Slack allows the app one conversations.history/replies call a minute, 15 messages each: an app distributed to
+   * other workspaces and not listed in the Slack Marketplace (Slack's rule since 2025-05-29).
+   */
+  slackHistoryLimited: boolean;
   /** The speech provider (SPEECH_PROVIDER) with the settings it read from the environment. */
   provider: ConfiguredProvider;
   /** Secret path segment of the provider's webhook URL. */
@@ -78,6 +83,7 @@ function slackSettings(r: EnvReader) {
       'the Signing Secret from your Slack app\'s "Basic Information" page',
     ),
     slackApiUrl: r.url('SLACK_API_URL', 'https://slack.com/api/'),
+    slackHistoryLimited: r.oneOf('SLACK_HISTORY_LIMITED', ['true', 'false'] as const, 'false') === 'true',
     publicUrl: publicBaseUrl(r.value('PUBLIC_URL'), r.problems),
     port: r.integer('PORT', 3000, 0, 65535),
   };

@@ -23,7 +23,9 @@ export type ErrorCode =
   /** A relay that cannot succeed; the thread says why. */
   | 'job_failed'
   /** A relay that failed for now; the queue tries again after its back-off. */
-  | 'retry_later';
+  | 'retry_later'
+  /** Slack's rate limit allows no call of a method soon enough (src/slack/budget.ts). */
+  | 'slack_busy';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

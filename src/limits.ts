@@ -22,8 +22,19 @@ export const LIMITS = {
   callbackWindowMs: 7 * DAY_MS,
   /** Records of transcripts are kept this long, unless a workspace says otherwise (RETENTION_DAYS). */
   retentionMs: 14 * DAY_MS,
-  /** `/transcribe` without a link looks at this many of the channel's latest messages. */
+  /** `/transcribe` without a link looks at this many of the channel's latest messages, budget allowing. */
   historyDepth: 50,
+  /**
+   * Messages asked for per `conversations.history`/`conversations.replies` call: Slack's most for apps distributed
+   * outside the Slack Marketplace (since 2025-05-29), and enough for everyone else.
+   */
+  historyPage: 15,
+  /** A Slack call the app makes for someone (not a thread reply) waits at most this long for its method's budget. */
+  slackBudgetWaitMs: 2 * MINUTE_MS,
+  /** Sets of Slack clients kept at once, one per workspace served (each holds its workspace's budget). */
+  workspaceClients: 1_000,
+  /** A thread reply's Slack call (chat.update, reactions.add, …) that has not answered by then is tried again. */
+  slackCallTimeoutMs: 30 * SECOND_MS,
   /** How long the store has to answer /healthz's ping; a store that hangs is as bad as one that is gone. */
   pingTimeoutMs: 2 * SECOND_MS,
   /** A person's Slack language is asked again after this long. */
@@ -34,6 +45,38 @@ export const LIMITS = {
   /** …and never waits longer than this for Slack's requests. */
   foregroundWaitMs: 500,
 } as const;
+
+/** One budget of Slack calls: at most `calls` in every window of `seconds`, the window starting at its first call. */
+export interface SlackRate {
+  calls: number;
+  /** Whole seconds: the Redis limiter's windows are. */
+  seconds: number;
+}
+
+/** The budgets the app spends Slack's Web API by, per workspace and method (src/slack/budget.ts). */
+export interface SlackRates {
+  /** Slack's Tier 3 (about 50 a minute): chat.update, reactions.add/remove, conversations.*, and unknown methods. */
+  tier3: SlackRate;
+  /** Slack's Tier 4 (about 100 a minute): chat.postEphemeral, files.info, users.info, chat.getPermalink, uploads. */
+  tier4: SlackRate;
+  /** chat.postMessage, per channel (about one a second). */
+  postMessage: SlackRate;
+  /** conversations.history and conversations.replies for an app outside the Marketplace (one a minute). */
+  historyLimited: SlackRate;
+}
+
+/**
+ * Slack evaluates its limits over a sliding minute. Windows that open at their first call let through at most
+ * `calls` × (⌊60 / seconds⌋ + 1) calls in any minute: 2 per 3 s is at most 42 of Tier 3's 50, 4 per 3 s at most 84 of
+ * Tier 4's 100, and 1 per second at most 5 in any 5 s per channel; the margin absorbs calls that reach Slack a
+ * moment later than they were counted. A 429 pauses its method (src/slack/budget.ts) for the Retry-After Slack gives.
+ */
+export const SLACK_RATES: SlackRates = {
+  tier3: { calls: 2, seconds: 3 },
+  tier4: { calls: 4, seconds: 3 },
+  postMessage: { calls: 1, seconds: 1 },
+  historyLimited: { calls: 1, seconds: 61 },
+};
 
 /** The durations tests shorten; production uses `TIMINGS`. */
 export interface Timings {

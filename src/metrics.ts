@@ -17,6 +17,8 @@ export interface Metrics {
   callbacks: Counter<'outcome'>;
   /** From a callback's arrival to the thread reply showing it. */
   callbackToUpdateSeconds: Histogram;
+  /** Slack's 429 answers, by Web API method. */
+  slackRateLimited: Counter<'method'>;
 }
 
 export function createMetrics(queueCounts: () => Promise<object>): Metrics {
@@ -66,6 +68,12 @@ export function createMetrics(queueCounts: () => Promise<object>): Metrics {
       name: 'transcriber_callback_to_update_seconds',
       help: 'Time from a callback arriving to the thread reply showing it',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    slackRateLimited: new Counter({
+      name: 'transcriber_slack_rate_limited_total',
+      help: "Slack's 429 answers (rate limited), by Web API method",
+      labelNames: ['method'],
       registers: [registry],
     }),
   };

@@ -46,6 +46,12 @@ export function workspaceKeys(workspace: string) {
     channelJobs: (channel: string) => `${ws}channel:${channel}:jobs`,
     /** Value: the language someone chose with `/transcribe language`. Kept. */
     personLanguage: (user: string) => `${ws}person:${user}:language`,
+    /**
+     * Counter: the calls spent on a Slack method in its current window (chat.postMessage: per channel), shared by
+     * every instance; a 429 holds it for Slack's Retry-After. Seconds.
+     */
+    slackBudget: (method: string, channel?: string) =>
+      channel === undefined ? `${ws}slack-budget:${method}` : `${ws}slack-budget:${method}:${channel}`,
   };
 }
 

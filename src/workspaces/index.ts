@@ -1,17 +1,31 @@
+import { createHash } from 'node:crypto';
 import type { Logger as BoltLogger } from '@slack/bolt';
 import { webApi } from '@slack/bolt';
+import { LIMITS, SLACK_RATES } from '../limits.ts';
 import type { ProviderAccount } from '../providers/index.ts';
+import { budgetChannel, retryAfterOf, SlackBudget, type WorkspaceBudget } from '../slack/budget.ts';
 import type { Store } from '../store/index.ts';
 import { processKeys } from '../store/keys.ts';
 
-/** A workspace's Slack: its bot token and Web API clients. */
+/** A workspace's Slack: its bot token, its Web API clients and its budget of calls. */
 export interface WorkspaceSlack {
   workspace: string;
   /** The bot token, for Slack's file host and the Web API. */
   token: string;
+  /**
+   * Every call waits for its method's budget in this workspace (src/slack/budget.ts); a 429 pauses that method
+   * alone, and the call is made again after Slack's Retry-After.
+   */
   web: webApi.WebClient;
-  /** For transcript files someone waits for: gives up within minutes, not the default half hour. */
+  /** For transcript files someone waits for: gives up within minutes, not the default half hour. Budgeted as `web`. */
   uploads: webApi.WebClient;
+  /** The workspace's budget, for callers that choose what to spend it on (the thread replies) and use `direct`. */
+  budget: WorkspaceBudget;
+  /**
+   * Calls made at once, by callers that took their budget first: a 429 is thrown (the caller pauses the method), a
+   * failure is not retried, and a call that has not answered within `slackCallTimeoutMs` fails.
+   */
+  direct: webApi.WebClient;
 }
 
 /**
@@ -51,18 +65,66 @@ export type KeyState =
 export interface ClientOptions {
   slackApiUrl: string;
   logger: BoltLogger;
+  /** The app's budget of Slack calls (shared by every instance on Redis); without one, these clients keep their own. */
+  budget?: SlackBudget;
 }
 
-/** The Web API clients of one bot token. */
-export function slackClients(token: string, options: ClientOptions): Pick<WorkspaceSlack, 'web' | 'uploads'> {
-  const clientOptions = { slackApiUrl: options.slackApiUrl, logger: options.logger };
+/**
+ * The Web API clients of one bot token, spending `workspace`'s budget (without a workspace, one of the token's own).
+ * Slack's 429s are returned to the app (`rejectRateLimitedCalls`): the Web API client would otherwise pause its whole
+ * queue, every method and every caller, for one rate-limited method.
+ */
+export function slackClients(
+  token: string,
+  options: ClientOptions,
+  workspace?: string,
+): Pick<WorkspaceSlack, 'web' | 'uploads' | 'budget' | 'direct'> {
+  const budget = (options.budget ?? new SlackBudget({ rates: SLACK_RATES, historyLimited: false })).of(
+    workspace ?? `token-${createHash('sha256').update(token).digest('hex').slice(0, 16)}`,
+  );
+  const clientOptions = { slackApiUrl: options.slackApiUrl, logger: options.logger, rejectRateLimitedCalls: true };
   return {
-    web: new webApi.WebClient(token, clientOptions),
-    uploads: new webApi.WebClient(token, {
+    web: new BudgetedWebClient(token, clientOptions, budget),
+    uploads: new BudgetedWebClient(
+      token,
+      { ...clientOptions, retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes },
+      budget,
+    ),
+    budget,
+    direct: new webApi.WebClient(token, {
       ...clientOptions,
-      retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
+      retryConfig: { retries: 0 },
+      timeout: LIMITS.slackCallTimeoutMs,
     }),
   };
+}
+
+/**
+ * A Web API client whose every call first waits for its method's budget, and which, answered 429, pauses that method
+ * for Slack's Retry-After and calls again (for at most `slackBudgetWaitMs` in all).
+ */
+class BudgetedWebClient extends webApi.WebClient {
+  readonly #budget: WorkspaceBudget;
+
+  constructor(token: string, options: webApi.WebClientOptions, budget: WorkspaceBudget) {
+    super(token, options);
+    this.#budget = budget;
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<webApi.WebAPICallResult> {
+    const channel = budgetChannel(method, options);
+    const until = Date.now() + LIMITS.slackBudgetWaitMs;
+    for (;;) {
+      await this.#budget.wait(method, channel, { maxWaitMs: until - Date.now() });
+      try {
+        return await super.apiCall(method, options);
+      } catch (err) {
+        const retryAfter = retryAfterOf(err);
+        if (retryAfter === undefined) throw err;
+        await this.#budget.pause(method, channel, retryAfter);
+      }
+    }
+  }
 }
 
 /** The registry of workspaces served, kept in the store. */
@@ -99,16 +161,26 @@ export function singleWorkspace(options: {
   clients: ClientOptions;
 }): Workspaces {
   const registry = new WorkspaceRegistry(options.store);
-  const clients = slackClients(options.token, options.clients);
+  // One set of clients per workspace the token serves (one, or an Enterprise Grid org's), each on its budget.
+  const clients = new Map<string, ReturnType<typeof slackClients>>();
+  const clientsOf = (workspace: string) => {
+    let found = clients.get(workspace);
+    if (!found) {
+      if (clients.size >= LIMITS.workspaceClients) clients.clear();
+      found = slackClients(options.token, options.clients, workspace);
+      clients.set(workspace, found);
+    }
+    return found;
+  };
   return {
     mode: 'single',
-    slack: async (workspace) => ({ workspace, token: options.token, ...clients }),
+    slack: async (workspace) => ({ workspace, token: options.token, ...clientsOf(workspace) }),
     account: async () => ({ apiKey: options.apiKey, source: 'default' }),
     retentionMs: async () => options.retentionMs,
     note: (workspace) => registry.note(workspace),
     list: () => registry.list(),
     keyState: async () => ({ kind: 'environment' }),
-    isAdmin: async (_workspace, user) => isWorkspaceAdmin(clients.web, user),
+    isAdmin: async (workspace, user) => isWorkspaceAdmin(clientsOf(workspace).web, user),
   };
 }
 

@@ -1,5 +1,5 @@
 import { type Job, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { errorMessage } from '../../errors.ts';
 import { type Logger, onceIn } from '../../log.ts';
 import {
@@ -41,10 +41,7 @@ export function bullQueue(options: BullOptions): RelayQueue {
   // BullMQ runs on its own client, ioredis: with the node-redis client the store uses, BullMQ's worker loop retried
   // at once on "Socket closed unexpectedly" when Redis dropped the connection, until the process ran out of memory;
   // ioredis commands wait for the reconnection instead (`maxRetriesPerRequest: null`, as BullMQ asks).
-  const client = new Redis(options.redisUrl, {
-    maxRetriesPerRequest: null,
-    ...(options.redisUrl.startsWith('rediss://') ? { tls: { rejectUnauthorized: options.tlsVerify } } : {}),
-  });
+  const client = ioredisConnection(options.redisUrl, options.tlsVerify, { maxRetriesPerRequest: null });
   const warn = onceIn(10_000, options.log);
   client.on('error', (err) => warn('queue connection error', { error: errorMessage(err) }));
   const connection = { connection: client, prefix: options.prefix };
@@ -130,6 +127,14 @@ export function bullQueue(options: BullOptions): RelayQueue {
       client.disconnect();
     },
   };
+}
+
+/** An ioredis connection to the app's Redis; for rediss:// URLs, checking the certificate as REDIS_TLS_VERIFY says. */
+export function ioredisConnection(url: string, tlsVerify: boolean, options: RedisOptions): Redis {
+  return new Redis(url, {
+    ...options,
+    ...(url.startsWith('rediss://') ? { tls: { rejectUnauthorized: tlsVerify } } : {}),
+  });
 }
 
 /** Waits for work, but no longer than ms (a Redis that is gone must not hold the app's exit). */
