@@ -89,6 +89,7 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
       const closed = new Promise((resolve) => server.close(resolve));
       await parts.pipeline.stop(parts.timings.drainMs);
       await Promise.race([parts.pipeline.replies.idle(), new Promise((r) => setTimeout(r, 3000).unref())]);
+      parts.pipeline.replies.close();
       server.closeAllConnections();
       await closed;
       await parts.close();

@@ -1,17 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Lang } from '../i18n/index.ts';
-import type { Timings } from '../limits.ts';
+import { LIMITS, type Timings } from '../limits.ts';
 import { type Logger, onceIn } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { JobRecord, Jobs } from '../records/job.ts';
 import type { Heartbeat } from '../records/ledger.ts';
 import type { Segment, Segments } from '../records/segments.ts';
 import { type MemoRef, replyThreadTs } from '../records/tracking-id.ts';
+import { retryAfterOf } from '../slack/budget.ts';
 import { slackError } from '../slack/errors.ts';
 import type { Store } from '../store/index.ts';
 import { type MemoId, workspaceKeys } from '../store/keys.ts';
 import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
 import type { Foreground } from './foreground.ts';
+import { type LaneKey, Lanes, type Turn, type Urgency } from './lanes.ts';
 import { type ReplyView, renderReply, type SlackMessage } from './render.ts';
 
 const REACTIONS: Record<ReplyView['kind'] | 'complete', string> = {
@@ -33,6 +35,8 @@ export interface ReplyRecord {
   shown: string[];
   /** The reaction this file put on the memo. */
   reaction?: string;
+  /** Reactions this file put on the memo before, still to be taken off. */
+  stale?: string[];
   /** The reply being posted: set before `chat.postMessage`, cleared once its ts is saved. */
   posting?: number;
 }
@@ -58,35 +62,74 @@ export interface ReplyWriterOptions {
   foreground?: Foreground;
 }
 
-interface Pending {
+/** A memo whose thread this process keeps in step. */
+interface Memo {
+  key: string;
   ref: MemoRef;
-  timer?: NodeJS.Timeout;
-  running: boolean;
-  again: boolean;
-  lastWrite: number;
   /** When the oldest change not yet shown arrived through a callback, for the callback → update metric. */
   callbackAt?: number;
+  /** A look at what the thread needs is under way; `again`: another change came meanwhile. */
+  looking: boolean;
+  again: boolean;
+  /** Calls that failed in a row without an answer from Slack (unreachable, 5xx, time-out), for the back-off. */
+  failures: number;
+  /** The memo's looks and calls, one at a time in this process; the store's reply lock keeps other instances out. */
+  chain: Promise<unknown>;
 }
+
+/** What the thread should show for a memo, beside what it shows. */
+interface MemoState {
+  job: JobRecord;
+  slack: WorkspaceSlack;
+  reply: ReplyRecord;
+  messages: SlackMessage[];
+  digests: string[];
+  reaction: string;
+  /** Nothing follows it but a late segment: a complete transcript, a failure, a time-out. */
+  final: boolean;
+  ttlMs: number;
+}
+
+/** One call the thread needs, on one of the writer's four methods. */
+type Call =
+  | { method: 'chat.postMessage' | 'chat.update'; part: number }
+  | { method: 'reactions.add' | 'reactions.remove'; name: string };
+
+const METHODS = ['chat.postMessage', 'chat.update', 'reactions.add', 'reactions.remove'] as const;
+
+/** Slack's answers that say "not now" rather than "no": the call is made again. */
+const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
 
 /**
  * Keeps each file's thread reply (and the memo's reaction) in step with its job and segments: this is where a
  * result lands in Slack. A change is first noted in the store as owed (`replies-owed`), so that a reply a process
- * could not write before it died is written by the next one; then it is written at once if the reply is idle, else
- * gathered with the changes that come meanwhile into one later write (at most one write per reply every
- * `replyGapMs`). A lock in the store, with an owner token and renewed while writing, keeps two instances from
- * writing one reply.
+ * could not write before it died is written by the next one. Then each call the thread needs (post, edit, react,
+ * take a reaction off) waits in its method's lane (src/pipeline/lanes.ts) for the workspace's budget with Slack
+ * (src/slack/budget.ts): first replies before final states before the states in between, which are merged into the
+ * next call or skipped when the budget is short. Every call renders the memo's latest state, and one memo's calls on
+ * one lane stay `replyGapMs` apart, changes in between gathered. Nothing is given up after some number of tries: a
+ * call Slack did not answer is made again after a back-off, and what is still owed when the process stops is written
+ * by the next. A lock in the store, with an owner token and renewed while writing, keeps two instances from writing
+ * one reply.
  */
 export class ReplyWriter {
   readonly #o: ReplyWriterOptions;
-  readonly #pending = new Map<string, Pending>();
+  readonly #memos = new Map<string, Memo>();
+  readonly #lanes: Lanes;
   #idle: (() => void)[] = [];
   #changes = 0;
   #sweep: NodeJS.Timeout | undefined;
+  #closed = false;
   readonly #warn: ReturnType<typeof onceIn>;
 
   constructor(options: ReplyWriterOptions) {
     this.#o = options;
     this.#warn = onceIn(10_000, options.log);
+    this.#lanes = new Lanes({
+      turn: (memo, lane) => this.#turn(memo, lane),
+      gapMs: options.timings.replyGapMs,
+      onIdle: () => this.#settled(),
+    });
   }
 
   /**
@@ -100,7 +143,7 @@ export class ReplyWriter {
     } catch (err) {
       this.#warn('could not note a reply change', { error: slackError(err) });
     }
-    this.#queue(ref, callbackAt);
+    this.#look(ref, callbackAt);
   }
 
   /** Writes the replies owed in every workspace now, and from then on every `repliesOwedSweepMs`. */
@@ -114,8 +157,16 @@ export class ReplyWriter {
     this.#sweep.unref();
   }
 
+  /** Stops looking for replies owed; the writes in line go on (`close` ends them). */
   stop(): void {
     clearInterval(this.#sweep);
+  }
+
+  /** Stops writing: what is not written yet stays owed in the store, for the next process. */
+  close(): void {
+    this.stop();
+    this.#closed = true;
+    this.#lanes.stop();
   }
 
   /** Resolves when every change has been written. */
@@ -128,70 +179,235 @@ export class ReplyWriter {
       const owed = await this.#o.store.record<Record<string, string>>(workspaceKeys(workspace).repliesOwed());
       for (const field of Object.keys(owed ?? {})) {
         const memo = parseMemoField(field);
-        if (!memo) continue;
-        const job = await this.#currentJob({ workspace, ...memo });
-        if (job) this.#queue(job);
+        if (memo) this.#look({ workspace, ...memo });
       }
     }
-  }
-
-  #queue(ref: MemoRef, callbackAt?: number): void {
-    const key = `${ref.workspace}/${memoField(ref)}`;
-    let p = this.#pending.get(key);
-    if (!p) {
-      p = { ref, running: false, again: false, lastWrite: 0 };
-      this.#pending.set(key, p);
-    }
-    if (callbackAt !== undefined) p.callbackAt = Math.min(p.callbackAt ?? callbackAt, callbackAt);
-    if (p.running) p.again = true;
-    else if (!p.timer) this.#schedule(key, p, p.lastWrite + this.#o.timings.replyGapMs - Date.now());
   }
 
   #busy(): boolean {
-    return [...this.#pending.values()].some((p) => p.running || p.timer !== undefined);
+    return this.#lanes.busy() || [...this.#memos.values()].some((m) => m.looking);
   }
 
-  #schedule(key: string, p: Pending, delayMs: number): void {
-    p.timer = setTimeout(() => void this.#run(key, p), Math.max(0, delayMs));
+  #settled(): void {
+    if (this.#busy()) return;
+    this.#memos.clear();
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  async #run(key: string, p: Pending): Promise<void> {
-    p.timer = undefined;
-    p.running = true;
-    await this.#o.foreground?.yield();
-    const callbackAt = p.callbackAt;
-    p.callbackAt = undefined;
-    let retryIn = this.#o.timings.replyGapMs;
+  #memo(ref: MemoRef): Memo {
+    const key = `${ref.workspace}/${memoField(ref)}`;
+    let m = this.#memos.get(key);
+    if (!m) {
+      const { workspace, channel, ts, fileId } = ref;
+      m = {
+        key,
+        ref: { workspace, channel, ts, fileId },
+        looking: false,
+        again: false,
+        failures: 0,
+        chain: Promise.resolve(),
+      };
+      this.#memos.set(key, m);
+    }
+    return m;
+  }
+
+  /** Runs one look or one call of the memo's after the ones before it, in this process. */
+  #exclusive<T>(m: Memo, work: () => Promise<T>): Promise<T> {
+    const run = m.chain.then(work, work);
+    m.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Looks at what the memo's thread needs and puts each call in its lane; once more if a change came meanwhile. */
+  #look(ref: MemoRef, callbackAt?: number): void {
+    if (this.#closed) return;
+    const m = this.#memo(ref);
+    if (callbackAt !== undefined) m.callbackAt = Math.min(m.callbackAt ?? callbackAt, callbackAt);
+    if (m.looking) {
+      m.again = true;
+      return;
+    }
+    m.looking = true;
+    void this.#exclusive(m, async () => {
+      do {
+        m.again = false;
+        try {
+          // The change this look covers: one noted after it stays owed for the next.
+          const change = await this.#owedChange(m.ref);
+          await this.#plan(m, await this.#state(m.ref), change);
+        } catch (err) {
+          // The store could not be reached: the change stays owed, and the next sweep looks again.
+          this.#warn('could not look at a thread reply', { error: slackError(err) });
+        }
+      } while (m.again && !this.#closed);
+    }).finally(() => {
+      m.looking = false;
+      this.#settled();
+    });
+  }
+
+  /** Puts the calls the thread still needs in line; when it needs none, the memo owes nothing more. */
+  async #plan(m: Memo, state: MemoState | undefined, change: string | undefined): Promise<void> {
+    const calls = state ? METHODS.flatMap((method) => nextCall(state, method) ?? []) : [];
+    for (const call of calls) {
+      const channel = call.method === 'chat.postMessage' ? { channel: m.ref.channel } : {};
+      const urgency = state ? urgencyOf(state, call) : 'intermediate';
+      this.#lanes.want({ workspace: m.ref.workspace, method: call.method, ...channel }, m.key, urgency);
+    }
+    if (calls.length === 0 && change) {
+      const field = memoField(m.ref);
+      const owed = workspaceKeys(m.ref.workspace).repliesOwed();
+      await this.#o.store.update(owed, { [field]: null }, { when: { [field]: [change] } });
+    }
+  }
+
+  async #owedChange(ref: MemoRef): Promise<string | undefined> {
+    return (await this.#o.store.record<Record<string, string>>(workspaceKeys(ref.workspace).repliesOwed()))?.[
+      memoField(ref)
+    ];
+  }
+
+  /** A lane's turn for a memo: its next call on the lane's method, under the memo's reply lock. */
+  async #turn(key: string, lane: LaneKey): Promise<Turn> {
+    const m = this.#memos.get(key) ?? this.#memoOfKey(key);
+    const method = METHODS.find((known) => known === lane.method);
+    if (!m || !method) return { kind: 'done', called: false };
+    return this.#exclusive(m, async () => {
+      if (this.#closed) return { kind: 'later', retryInMs: this.#o.timings.replyGapMs };
+      await this.#o.foreground?.yield();
+      let turn: Turn = { kind: 'done', called: false };
+      try {
+        const ran = await this.#locked(m.ref, async () => {
+          turn = await this.#call(m, method);
+        });
+        return ran ? turn : { kind: 'later', retryInMs: this.#o.timings.replyLockRetryMs };
+      } catch (err) {
+        // The store could not be reached: the change stays owed; this memo tries again after a back-off.
+        m.failures += 1;
+        this.#warn('could not update the thread reply', { memo: key, error: slackError(err) });
+        return { kind: 'later', retryInMs: backOff(m.failures) };
+      }
+    });
+  }
+
+  #memoOfKey(key: string): Memo | undefined {
+    const at = key.indexOf('/');
+    const memo = parseMemoField(key.slice(at + 1));
+    return at > 0 && memo ? this.#memo({ workspace: key.slice(0, at), ...memo }) : undefined;
+  }
+
+  /** Makes the memo's next call on `method`, if its thread needs one and the budget allows it now. */
+  async #call(m: Memo, method: (typeof METHODS)[number]): Promise<Turn> {
+    const change = await this.#owedChange(m.ref);
+    const state = await this.#state(m.ref);
+    const call = state && nextCall(state, method);
+    if (!state || !call) {
+      await this.#plan(m, state, change);
+      return { kind: 'done', called: false };
+    }
+    const { slack, job, reply } = state;
+    if (call.method === 'chat.postMessage' && reply.posting === call.part && !reply.replyTs[call.part]) {
+      // A process killed between posting this reply and saving its ts left `posting`: it may be in the thread.
+      const found = await this.#findPosted(slack, job, call.part);
+      if (found.kind === 'busy') return { kind: 'later', retryInMs: found.retryInMs };
+      if (found.ts) {
+        reply.replyTs[call.part] = found.ts;
+        delete reply.posting;
+        await this.#save(state);
+        await this.#plan(m, state, change);
+        return { kind: 'done', called: false };
+      }
+    }
+    const channel = method === 'chat.postMessage' ? job.channel : undefined;
+    const grant = await slack.budget.take(method, channel);
+    if (!grant.ok) return { kind: 'busy', retryInMs: grant.retryInMs };
+    const outcome = await this.#make(m, state, call);
+    if (outcome.kind !== 'done') return outcome;
+    m.failures = 0;
+    await this.#save(state);
+    await this.#plan(m, state, change);
+    return { kind: 'done', called: true };
+  }
+
+  /** The Slack call itself, and what it changes in the reply's record (saved by the caller). */
+  async #make(m: Memo, state: MemoState, call: Call): Promise<Turn> {
+    const { slack, job, reply } = state;
     try {
-      if (await this.#locked(p.ref, () => this.#write(p.ref))) {
-        if (callbackAt !== undefined) this.#o.metrics.callbackToUpdateSeconds.observe((Date.now() - callbackAt) / 1000);
-      } else {
-        p.again = true;
-        p.callbackAt = callbackAt;
-        retryIn = this.#o.timings.replyLockRetryMs;
+      switch (call.method) {
+        case 'chat.postMessage':
+        case 'chat.update':
+          await this.#show(state, call.method, call.part);
+          if (m.callbackAt !== undefined) {
+            this.#o.metrics.callbackToUpdateSeconds.observe((Date.now() - m.callbackAt) / 1000);
+            m.callbackAt = undefined;
+          }
+          this.#o.log.info('posted', { trackingId: job.trackingId, state: job.state, replies: reply.replyTs.length });
+          break;
+        case 'reactions.add':
+          await slack.direct.reactions
+            .add({ channel: job.channel, timestamp: job.ts, name: call.name })
+            .catch(unless('already_reacted'));
+          reacted(reply, call.name);
+          break;
+        case 'reactions.remove':
+          await slack.direct.reactions
+            .remove({ channel: job.channel, timestamp: job.ts, name: call.name })
+            .catch(unless('no_reaction'));
+          reply.stale = reply.stale?.filter((name) => name !== call.name);
+          break;
       }
+      return { kind: 'done', called: true };
     } catch (err) {
-      this.#o.log.error('could not update the thread reply', { memo: key, error: slackError(err) });
-    } finally {
-      p.running = false;
-      p.lastWrite = Date.now();
-      if (p.again) {
-        p.again = false;
-        this.#schedule(key, p, retryIn);
-      } else {
-        // Kept for one gap, so that the next change keeps its distance from this write.
-        setTimeout(() => {
-          if (!p.running && !p.timer) this.#pending.delete(key);
-        }, this.#o.timings.replyGapMs).unref();
-      }
-      if (!this.#busy()) for (const resolve of this.#idle.splice(0)) resolve();
+      return this.#failed(m, state, call, err);
     }
   }
 
   /**
+   * A call that did not go through. A 429 pauses its method for everyone (Slack's Retry-After). Slack's refusal
+   * (`ok: false`) is final for what was asked: logged, and not asked again until the memo changes. Anything else
+   * (Slack unreachable, 5xx, a time-out) is tried again after a back-off, for as long as it takes.
+   */
+  async #failed(m: Memo, state: MemoState, call: Call, err: unknown): Promise<Turn> {
+    const { slack, job, reply } = state;
+    if (call.method === 'chat.postMessage' && reply.posting === call.part && !isUnanswered(err)) {
+      // Slack answered, so nothing was posted: nothing to look for later.
+      delete reply.posting;
+      await this.#save(state);
+    }
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== undefined) {
+      await slack.budget.pause(call.method, call.method === 'chat.postMessage' ? job.channel : undefined, retryAfter);
+      return { kind: 'busy', retryInMs: retryAfter * 1000 };
+    }
+    const error = slackError(err);
+    if (isUnanswered(err) || TRANSIENT.has(error)) {
+      m.failures += 1;
+      this.#warn('Slack did not take a thread reply; trying again', { memo: m.key, method: call.method, error });
+      return { kind: 'later', retryInMs: backOff(m.failures) };
+    }
+    switch (call.method) {
+      case 'chat.postMessage':
+      case 'chat.update':
+        this.#o.log.error('could not update the thread reply', { memo: m.key, error });
+        reply.shown[call.part] = state.digests[call.part];
+        break;
+      case 'reactions.add':
+        this.#o.log.warn('could not add a reaction', { error });
+        reacted(reply, call.name);
+        break;
+      case 'reactions.remove':
+        this.#o.log.warn('could not remove a reaction', { error });
+        reply.stale = reply.stale?.filter((name) => name !== call.name);
+        break;
+    }
+    return { kind: 'done', called: true };
+  }
+
+  /**
    * Runs write under the memo's reply lock; false when another live instance holds it. The lock carries a token of
-   * its own, is renewed while the write lasts (a Slack answer can take a minute under rate limits), and is released
-   * only by its owner, so that a slow writer's lock never expires under it and is never deleted by another.
+   * its own, is renewed while the write lasts, and is released only by its owner, so that a slow writer's lock never
+   * expires under it and is never deleted by another.
    */
   async #locked(ref: MemoRef, write: () => Promise<void>): Promise<boolean> {
     const { store, timings } = this.#o;
@@ -230,114 +446,151 @@ export class ReplyWriter {
     return trackingId ? this.#o.jobs.load(memo.workspace, trackingId) : undefined;
   }
 
-  async #write(ref: MemoRef): Promise<void> {
-    const { store, log } = this.#o;
-    const keys = workspaceKeys(ref.workspace);
-    const owedKey = keys.repliesOwed();
-    const field = memoField(ref);
-    // The change this write shows; a change noted after it stays owed for the next write.
-    const change = (await store.record<Record<string, string>>(owedKey))?.[field];
+  /**
+   * What the memo's thread shows and should show; undefined when there is nothing to show: no attempt, the app no
+   * longer installed, or a file that may not be audio (nothing is shown until its first bytes say it is).
+   */
+  async #state(ref: MemoRef): Promise<MemoState | undefined> {
     const job = await this.#currentJob(ref);
-    const slack = job ? await this.#o.workspaces.slack(ref.workspace) : undefined;
-    if (!job || !slack) {
-      if (change) await store.update(owedKey, { [field]: null }, { when: { [field]: [change] } });
-      return;
-    }
-    // A file that may not be audio shows nothing until its first bytes say it is.
-    if (!job.unsure) {
-      const [segments, saved] = await Promise.all([
-        this.#o.segments.load(ref.workspace, job.trackingId),
-        store.get<ReplyRecord>(keys.reply(ref)),
-      ]);
-      const reply = saved ?? { fileName: job.fileName, replyTs: [], shown: [] };
-      const view = viewOf(job, segments);
-      const rendered = renderReply(reply.fileName, view, { lang: this.#o.lang, provider: this.#o.provider });
-      const ttlMs = await this.#o.workspaces.retentionMs(ref.workspace);
-      for (const [i, message] of rendered.entries()) await this.#show(slack, job, reply, i, message, ttlMs);
-      const reaction = view.kind === 'transcript' && view.complete ? REACTIONS.complete : REACTIONS[view.kind];
-      await this.#react(slack, job, reply, reaction);
-      await store.set(keys.reply(ref), reply, ttlMs);
-      log.info('posted', { trackingId: job.trackingId, state: job.state, replies: reply.replyTs.length });
-    }
-    if (change) await store.update(owedKey, { [field]: null }, { when: { [field]: [change] } });
+    const slack = job && !job.unsure ? await this.#o.workspaces.slack(ref.workspace) : undefined;
+    if (!job || !slack) return undefined;
+    const [segments, saved, ttlMs] = await Promise.all([
+      this.#o.segments.load(ref.workspace, job.trackingId),
+      this.#o.store.get<ReplyRecord>(workspaceKeys(ref.workspace).reply(ref)),
+      this.#o.workspaces.retentionMs(ref.workspace),
+    ]);
+    const reply = saved ?? { fileName: job.fileName, replyTs: [], shown: [] };
+    const view = viewOf(job, segments);
+    const messages = renderReply(reply.fileName, view, { lang: this.#o.lang, provider: this.#o.provider });
+    const complete = view.kind === 'transcript' && view.complete;
+    return {
+      job,
+      slack,
+      reply,
+      messages,
+      digests: messages.map(digestOf),
+      reaction: complete ? REACTIONS.complete : REACTIONS[view.kind],
+      final: complete || view.kind === 'failed' || view.kind === 'timed_out',
+      ttlMs,
+    };
   }
 
-  /** Posts or updates the i-th reply, unless it shows this already. */
-  async #show(
-    slack: WorkspaceSlack,
-    job: JobRecord,
-    reply: ReplyRecord,
-    i: number,
-    message: SlackMessage,
-    ttlMs: number,
-  ): Promise<void> {
-    const digest = digestOf(message);
-    if (reply.shown[i] === digest) return;
-    // A process killed between posting this reply and saving its ts left `posting`: the reply may be in the thread.
-    if (reply.posting === i && !reply.replyTs[i]) {
-      const found = await this.#findPosted(slack, job, i);
-      if (found) reply.replyTs[i] = found;
-    }
-    const ts = reply.replyTs[i];
-    const key = workspaceKeys(job.workspace).reply(job);
-    if (ts) {
-      await slack.web.chat.update({ channel: job.channel, ts, text: message.text, blocks: message.blocks });
+  async #save(state: MemoState): Promise<void> {
+    await this.#o.store.set(workspaceKeys(state.job.workspace).reply(state.job), state.reply, state.ttlMs);
+  }
+
+  /** Posts or edits the part-th reply with what it should show. */
+  async #show(state: MemoState, method: 'chat.postMessage' | 'chat.update', part: number): Promise<void> {
+    const { slack, job, reply } = state;
+    const message = state.messages[part];
+    const ts = reply.replyTs[part];
+    if (method === 'chat.update' && ts) {
+      await slack.direct.chat.update({ channel: job.channel, ts, text: message.text, blocks: message.blocks });
     } else {
-      reply.posting = i;
-      await this.#o.store.set(key, reply, ttlMs);
-      const posted = await slack.web.chat.postMessage({
+      // Saved before posting, so that a process killed before it saves the ts looks for the reply, not posts twice.
+      reply.posting = part;
+      await this.#save(state);
+      const posted = await slack.direct.chat.postMessage({
         channel: job.channel,
         thread_ts: replyThreadTs(job),
         text: message.text,
         blocks: message.blocks,
         unfurl_links: false,
         unfurl_media: false,
-        metadata: { event_type: REPLY_EVENT, event_payload: { memo: memoField(job), part: i } },
+        metadata: { event_type: REPLY_EVENT, event_payload: { memo: memoField(job), part } },
       });
-      if (typeof posted.ts === 'string') reply.replyTs[i] = posted.ts;
+      if (typeof posted.ts === 'string') reply.replyTs[part] = posted.ts;
       delete reply.posting;
     }
-    reply.shown[i] = digest;
-    // Saved after each message, so a crash between two never posts a message twice.
-    await this.#o.store.set(key, reply, ttlMs);
+    reply.shown[part] = state.digests[part];
   }
 
-  /** The ts of the i-th reply of a memo in its thread, found by its metadata, when it is there. */
-  async #findPosted(slack: WorkspaceSlack, job: JobRecord, i: number): Promise<string | undefined> {
+  /**
+   * The ts of the part-th reply of a memo in its thread, found by its metadata, when it is there; `busy` when the
+   * budget of conversations.replies has no call now.
+   */
+  async #findPosted(
+    slack: WorkspaceSlack,
+    job: JobRecord,
+    part: number,
+  ): Promise<{ kind: 'busy'; retryInMs: number } | { kind: 'looked'; ts?: string }> {
+    const grant = await slack.budget.take('conversations.replies');
+    if (!grant.ok) return { kind: 'busy', retryInMs: grant.retryInMs };
     try {
-      const found = await slack.web.conversations.replies({
+      const found = await slack.direct.conversations.replies({
         channel: job.channel,
         ts: replyThreadTs(job),
         include_all_metadata: true,
-        limit: 200,
+        limit: LIMITS.historyPage,
       });
       const mine = (found.messages ?? []).find((m) => {
         const payload = m.metadata?.event_payload as { memo?: unknown; part?: unknown } | undefined;
-        return m.metadata?.event_type === REPLY_EVENT && payload?.memo === memoField(job) && payload?.part === i;
+        return m.metadata?.event_type === REPLY_EVENT && payload?.memo === memoField(job) && payload?.part === part;
       });
-      return typeof mine?.ts === 'string' ? mine.ts : undefined;
+      return { kind: 'looked', ts: typeof mine?.ts === 'string' ? mine.ts : undefined };
     } catch (err) {
+      const retryAfter = retryAfterOf(err);
+      if (retryAfter !== undefined) {
+        await slack.budget.pause('conversations.replies', undefined, retryAfter);
+        return { kind: 'busy', retryInMs: retryAfter * 1000 };
+      }
       this.#o.log.warn('could not look for a reply posted before a restart', { error: slackError(err) });
-      return undefined;
+      return { kind: 'looked' };
     }
   }
+}
 
-  async #react(slack: WorkspaceSlack, job: JobRecord, reply: ReplyRecord, name: string): Promise<void> {
-    if (reply.reaction === name) return;
-    const { log } = this.#o;
-    try {
-      if (reply.reaction)
-        await slack.web.reactions.remove({ channel: job.channel, timestamp: job.ts, name: reply.reaction });
-    } catch (err) {
-      if (slackError(err) !== 'no_reaction') log.warn('could not remove a reaction', { error: slackError(err) });
+/** The next call the thread needs on `method`, if any. */
+function nextCall(s: MemoState, method: (typeof METHODS)[number]): Call | undefined {
+  const { reply, digests } = s;
+  switch (method) {
+    case 'chat.postMessage':
+    case 'chat.update': {
+      const posted = method === 'chat.update';
+      const part = digests.findIndex((d, i) => Boolean(reply.replyTs[i]) === posted && reply.shown[i] !== d);
+      return part >= 0 ? { method, part } : undefined;
     }
-    try {
-      await slack.web.reactions.add({ channel: job.channel, timestamp: job.ts, name });
-    } catch (err) {
-      if (slackError(err) !== 'already_reacted') log.warn('could not add a reaction', { error: slackError(err) });
+    case 'reactions.add':
+      return reply.reaction !== s.reaction ? { method, name: s.reaction } : undefined;
+    case 'reactions.remove': {
+      // Taken off once the reaction that replaces it is on, so that the memo is never left without one.
+      const name = reply.reaction === s.reaction ? reply.stale?.[0] : undefined;
+      return name ? { method, name } : undefined;
     }
-    reply.reaction = name;
   }
+}
+
+/** How much a call matters: a memo's first reply most, then what is final, then the states in between. */
+function urgencyOf(s: MemoState, call: Call): Urgency {
+  if (call.method === 'chat.postMessage' && call.part === 0) return 'first';
+  return s.final ? 'final' : 'intermediate';
+}
+
+/** The reaction is on the memo now; the one it replaces is to be taken off. */
+function reacted(reply: ReplyRecord, name: string): void {
+  const stale = new Set(reply.stale ?? []);
+  if (reply.reaction && reply.reaction !== name) stale.add(reply.reaction);
+  stale.delete(name);
+  reply.reaction = name;
+  reply.stale = [...stale];
+}
+
+/** Slack's refusal with this error name means the call's purpose is met (already there, already gone). */
+function unless(error: string): (err: unknown) => void {
+  return (err) => {
+    if (slackError(err) !== error) throw err;
+  };
+}
+
+/** The call may not have reached Slack, or its answer did not come back: not Slack's refusal, not a 429. */
+function isUnanswered(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code !== 'slack_webapi_platform_error' && code !== 'slack_webapi_rate_limited_error';
+}
+
+/** Waits between tries of a call Slack did not answer: 1 s, doubling, at most `replyRetryMaxMs`. */
+function backOff(failures: number): number {
+  return Math.min(LIMITS.replyRetryMaxMs, 1000 * 2 ** Math.min(failures - 1, 10));
 }
 
 /** A memo's field in its workspace's `replies-owed` record. */

@@ -75,6 +75,58 @@ interface PendingUpload {
 
 type Responder = (call: ApiCall, res: ServerResponse) => boolean;
 
+/**
+ * Slack's rate limits, when the stand-in enforces them (`enforce`): per method per workspace (token), over a sliding
+ * window, answered 429 with Retry-After (whole seconds) as Slack does; other methods keep working.
+ */
+export interface EnforcedLimits {
+  /** Calls allowed in any window of `windowMs` (a minute), by method; methods not listed are not limited. */
+  perWindow: Record<string, number>;
+  windowMs: number;
+  /** chat.postMessage, per channel: at most `calls` in any `windowMs`. */
+  postMessage?: { calls: number; windowMs: number };
+  /** conversations.history and conversations.replies answer at most this many messages (15 outside the Marketplace). */
+  historyMessages?: number;
+}
+
+const TIER_3 = 50;
+const TIER_4 = 100;
+
+/** Slack's documented limits for the methods the app calls (docs.slack.dev, "Rate limits" and each method's page). */
+export const SLACK_LIMITS: EnforcedLimits = {
+  perWindow: {
+    'chat.update': TIER_3,
+    'chat.delete': TIER_3,
+    'reactions.add': TIER_3,
+    'reactions.remove': TIER_3,
+    'conversations.history': TIER_3,
+    'conversations.replies': TIER_3,
+    'conversations.info': TIER_3,
+    'chat.postEphemeral': TIER_4,
+    'chat.getPermalink': TIER_4,
+    'files.info': TIER_4,
+    'users.info': TIER_4,
+    'conversations.members': TIER_4,
+    'files.getUploadURLExternal': TIER_4,
+    'files.completeUploadExternal': TIER_4,
+  },
+  windowMs: 60_000,
+  postMessage: { calls: 5, windowMs: 5_000 },
+};
+
+/** Since 2025-05-29, for apps distributed outside the Marketplace: history and replies once a minute, 15 messages. */
+export const OUTSIDE_MARKETPLACE: EnforcedLimits = {
+  ...SLACK_LIMITS,
+  perWindow: { ...SLACK_LIMITS.perWindow, 'conversations.history': 1, 'conversations.replies': 1 },
+  historyMessages: 15,
+};
+
+/** Calls a method got through, and those answered 429. */
+export interface MethodCounts {
+  calls: number;
+  limited: number;
+}
+
 /** How the file host sends a file, for files that do not behave (all optional; by default it sends at once). */
 export interface Transfer {
   /** The content, made anew for each download, instead of `path` or `bytes`: sent without Content-Length. */
@@ -130,6 +182,12 @@ export class SlackStandIn {
   readonly delays = new Map<string, number>();
   /** Files uploaded and completed, in order. */
   readonly uploadedFiles: UploadedFile[] = [];
+  /** The limits enforced, if any (`enforce`). */
+  limits?: EnforcedLimits;
+  /** When each call that got through a limited method (or channel) arrived, by method and workspace (token). */
+  readonly #windows = new Map<string, number[]>();
+  /** Calls that reached the Web API (valid token), and those answered 429, by method. */
+  readonly counts = new Map<string, MethodCounts>();
   /** Uploads by file id, from files.getUploadURLExternal until completed. */
   readonly #pendingUploads = new Map<string, PendingUpload>();
   #overrides: Responder[] = [];
@@ -195,6 +253,47 @@ export class SlackStandIn {
     return file;
   }
 
+  /** Enforces Slack's rate limits (by default its documented tiers) from now on; `undefined` lifts them. */
+  enforce(limits: EnforcedLimits | undefined = SLACK_LIMITS): void {
+    this.limits = limits;
+    this.#windows.clear();
+  }
+
+  /** Calls that got through and calls answered 429, by method, since the start. */
+  countsOf(method: string): MethodCounts {
+    return this.counts.get(method) ?? { calls: 0, limited: 0 };
+  }
+
+  /** Every 429 answered, all methods together. */
+  get limited(): number {
+    return [...this.counts.values()].reduce((n, c) => n + c.limited, 0);
+  }
+
+  /**
+   * Whether the call passes the enforced limits; records it when it does. Else the seconds Slack would give in
+   * Retry-After: until the oldest call in the window leaves it.
+   */
+  #retryAfter(call: ApiCall): number | undefined {
+    const limits = this.limits;
+    if (!limits) return undefined;
+    const channel = String(call.args.channel ?? '');
+    const rule =
+      call.method === 'chat.postMessage'
+        ? limits.postMessage && { key: `${call.token}|${call.method}|${channel}`, ...limits.postMessage }
+        : limits.perWindow[call.method] !== undefined
+          ? { key: `${call.token}|${call.method}`, calls: limits.perWindow[call.method], windowMs: limits.windowMs }
+          : undefined;
+    if (!rule) return undefined;
+    const now = Date.now();
+    const times = (this.#windows.get(rule.key) ?? []).filter((t) => t > now - rule.windowMs);
+    this.#windows.set(rule.key, times);
+    if (times.length < rule.calls) {
+      times.push(now);
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((times[0] + rule.windowMs - now) / 1000));
+  }
+
   /** Answers the next calls of a method with something else (an error, a 429). */
   override(responder: Responder): void {
     this.#overrides.push(responder);
@@ -254,12 +353,22 @@ export class SlackStandIn {
       }
     }
     if (token !== BOT_TOKEN) return json(res, 200, { ok: false, error: 'invalid_auth' });
+    const counts = this.counts.get(method) ?? { calls: 0, limited: 0 };
+    this.counts.set(method, counts);
+    const retryAfter = this.#retryAfter(call);
+    if (retryAfter !== undefined) {
+      counts.limited += 1;
+      this.events.emit('answered', call, 429);
+      return json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
+    }
+    counts.calls += 1;
     const delay = this.delays.get(method);
     if (delay) await new Promise((r) => setTimeout(r, delay));
     res.setHeader('x-oauth-scopes', this.scopes.join(','));
     const answer = this.#api(method, args);
     if (answer.ok === false) this.errors.push({ method, error: String(answer.error) });
     json(res, 200, answer);
+    this.events.emit('answered', call, 200, answer);
   }
 
   #api(method: string, a: Record<string, unknown>): Record<string, unknown> {
@@ -355,16 +464,43 @@ export class SlackStandIn {
         const next = start + limit < members.length ? Buffer.from(String(start + limit)).toString('base64') : '';
         return { ok: true, members: page, response_metadata: { next_cursor: next } };
       }
+      case 'conversations.info': {
+        // A private channel the bot is not in is one it cannot see; a public one says whether the bot is a member.
+        const listed = this.channelMembers.get(channel);
+        if (this.privateChannels.has(channel) && !listed?.includes(BOT_USER_ID)) {
+          return { ok: false, error: 'channel_not_found' };
+        }
+        const im = channel.startsWith('D');
+        return {
+          ok: true,
+          channel: {
+            id: channel,
+            is_im: im,
+            is_private: this.privateChannels.has(channel),
+            ...(im ? {} : { is_member: listed ? listed.includes(BOT_USER_ID) : true }),
+          },
+        };
+      }
       case 'conversations.history': {
         if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
+        // The next page (`cursor`, as this stand-in writes it) is the messages older than the last one given.
+        const before = typeof a.cursor === 'string' && a.cursor.startsWith('ts:') ? Number(a.cursor.slice(3)) : Infinity;
         const inRange = (m: PostedMessage) =>
           (!a.latest || (a.inclusive ? Number(m.ts) <= Number(a.latest) : Number(m.ts) < Number(a.latest))) &&
-          (!a.oldest || Number(m.ts) >= Number(a.oldest));
+          (!a.oldest || Number(m.ts) >= Number(a.oldest)) &&
+          Number(m.ts) < before;
         const inChannel = this.messages.filter(
           (m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts) && inRange(m),
         );
-        const messages = inChannel.sort((x, y) => Number(y.ts) - Number(x.ts)).slice(0, Number(a.limit ?? 100));
-        return { ok: true, messages: messages.map(({ history, ...m }) => m), has_more: false };
+        const limit = Math.min(Number(a.limit ?? 100), this.limits?.historyMessages ?? Number.POSITIVE_INFINITY);
+        const newestFirst = inChannel.sort((x, y) => Number(y.ts) - Number(x.ts));
+        const messages = newestFirst.slice(0, limit);
+        return {
+          ok: true,
+          messages: messages.map(({ history, ...m }) => m),
+          has_more: newestFirst.length > limit,
+          ...(newestFirst.length > limit ? { response_metadata: { next_cursor: `ts:${messages.at(-1)?.ts}` } } : {}),
+        };
       }
       case 'conversations.replies': {
         if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
@@ -376,7 +512,8 @@ export class SlackStandIn {
         const inRange = (m: PostedMessage) =>
           (!a.latest || (a.inclusive ? Number(m.ts) <= Number(a.latest) : Number(m.ts) < Number(a.latest))) &&
           (!a.oldest || (a.inclusive ? Number(m.ts) >= Number(a.oldest) : Number(m.ts) > Number(a.oldest)));
-        const wanted = parentFirst.filter((m) => m.ts === ts || inRange(m)).slice(0, Number(a.limit ?? 1000));
+        const limit = Math.min(Number(a.limit ?? 1000), this.limits?.historyMessages ?? Number.POSITIVE_INFINITY);
+        const wanted = parentFirst.filter((m) => m.ts === ts || inRange(m)).slice(0, limit);
         const shown = wanted.map(({ history, metadata, ...m }) =>
           a.include_all_metadata && metadata ? { ...m, metadata } : m,
         );
