@@ -48,11 +48,16 @@ export const LIMITS = {
   foregroundWaitMs: 500,
 } as const;
 
-/** One budget of Slack calls: at most `calls` in every window of `seconds`, the window starting at its first call. */
-export interface SlackRate {
+/** A window of Slack calls: at most `calls` in each window of `seconds`, the window opening at its first call. */
+export interface SlackWindow {
   calls: number;
   /** Whole seconds: the Redis limiter's windows are. */
   seconds: number;
+}
+
+/** One budget of Slack calls: a steady window, and calls beyond it that a burst may take. */
+export interface SlackRate extends SlackWindow {
+  burst?: SlackWindow;
 }
 
 /** The budgets the app spends Slack's Web API by, per workspace and method (src/slack/budget.ts). */
@@ -69,13 +74,14 @@ export interface SlackRates {
 
 /**
  * Slack evaluates its limits over a sliding minute. Windows that open at their first call let through at most
- * `calls` × (⌊60 / seconds⌋ + 1) calls in any minute: 2 per 3 s is at most 42 of Tier 3's 50, 4 per 3 s at most 84 of
- * Tier 4's 100, and 1 per second at most 5 in any 5 s per channel; the margin absorbs calls that reach Slack a
- * moment later than they were counted. A 429 pauses its method (src/slack/budget.ts) for the Retry-After Slack gives.
+ * `calls` × (⌊60 / seconds⌋ + 1) calls in any minute. Tier 3: 2 per 4 s (at most 32 in a minute) and bursts of 5 per
+ * 30 s (at most 15): 47 of Slack's 50, about 40 a minute sustained. Tier 4: 3 per 3 s (63) and 9 per 30 s (27): 90 of
+ * 100. chat.postMessage: one a second per channel, at most 5 in any 5 s. The margin absorbs calls that reach Slack a
+ * moment later than they were counted. A 429 pauses its method for the Retry-After Slack gives (src/slack/budget.ts).
  */
 export const SLACK_RATES: SlackRates = {
-  tier3: { calls: 2, seconds: 3 },
-  tier4: { calls: 4, seconds: 3 },
+  tier3: { calls: 2, seconds: 4, burst: { calls: 5, seconds: 30 } },
+  tier4: { calls: 3, seconds: 3, burst: { calls: 9, seconds: 30 } },
   postMessage: { calls: 1, seconds: 1 },
   historyLimited: { calls: 1, seconds: 61 },
 };

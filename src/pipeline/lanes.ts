@@ -54,6 +54,8 @@ export interface LanesOptions {
 export class Lanes {
   readonly #o: LanesOptions;
   readonly #lanes = new Map<string, Lane>();
+  /** When each memo's last call on each lane was made, kept one gap: its next call waits for the gap to pass. */
+  readonly #lastCalls = new Map<string, number>();
   #stopped = false;
 
   constructor(options: LanesOptions) {
@@ -66,13 +68,22 @@ export class Lanes {
     const id = `${key.workspace}\n${key.method}\n${key.channel ?? ''}`;
     let lane = this.#lanes.get(id);
     if (!lane) {
-      lane = new Lane(key, this.#o, () => {
-        this.#lanes.delete(id);
-        if (!this.busy()) this.#o.onIdle();
+      lane = new Lane(key, this.#o, {
+        empty: () => {
+          this.#lanes.delete(id);
+          if (!this.busy()) this.#o.onIdle();
+        },
+        called: (memo) => this.#called(`${id}\n${memo}`),
       });
       this.#lanes.set(id, lane);
     }
-    lane.want(memo, urgency);
+    lane.want(memo, urgency, (this.#lastCalls.get(`${id}\n${memo}`) ?? 0) + this.#o.gapMs);
+  }
+
+  #called(id: string): void {
+    const now = Date.now();
+    for (const [key, at] of this.#lastCalls) if (at + this.#o.gapMs <= now) this.#lastCalls.delete(key);
+    this.#lastCalls.set(id, now);
   }
 
   busy(): boolean {
@@ -89,7 +100,7 @@ export class Lanes {
 class Lane {
   readonly #key: LaneKey;
   readonly #o: LanesOptions;
-  readonly #empty: () => void;
+  readonly #hooks: { empty: () => void; called: (memo: string) => void };
   readonly #waiting = new Map<string, Waiting>();
   #running = false;
   #stopped = false;
@@ -98,13 +109,14 @@ class Lane {
   #wake: (() => void) | undefined;
   #interrupt: (() => void) | undefined;
 
-  constructor(key: LaneKey, options: LanesOptions, empty: () => void) {
+  constructor(key: LaneKey, options: LanesOptions, hooks: { empty: () => void; called: (memo: string) => void }) {
     this.#key = key;
     this.#o = options;
-    this.#empty = empty;
+    this.#hooks = hooks;
   }
 
-  want(memo: string, urgency: Urgency): void {
+  /** `notBefore`: one gap after the memo's last call on this lane. */
+  want(memo: string, urgency: Urgency, notBefore: number): void {
     const now = Date.now();
     const w = this.#waiting.get(memo);
     if (w) {
@@ -112,7 +124,7 @@ class Lane {
       else if (RANK[urgency] < RANK[w.urgency]) w.urgency = urgency;
       w.version += 1;
     } else {
-      this.#waiting.set(memo, { urgency, since: now, notBefore: 0, version: 0 });
+      this.#waiting.set(memo, { urgency, since: now, notBefore, version: 0 });
     }
     this.#wake?.();
     if (!this.#running) void this.#run();
@@ -142,6 +154,7 @@ class Lane {
           this.#serving = undefined;
         });
         const after = Date.now();
+        if (turn.kind === 'done' && turn.called) this.#hooks.called(memo);
         const wanted = w.next;
         w.next = undefined;
         switch (turn.kind) {
@@ -166,7 +179,7 @@ class Lane {
       }
     } finally {
       this.#running = false;
-      if (this.#waiting.size === 0 || this.#stopped) this.#empty();
+      if (this.#waiting.size === 0 || this.#stopped) this.#hooks.empty();
     }
   }
 

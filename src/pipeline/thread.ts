@@ -299,6 +299,17 @@ export class ReplyWriter {
 
   /** Makes the memo's next call on `method`, if its thread needs one and the budget allows it now. */
   async #call(m: Memo, method: (typeof METHODS)[number]): Promise<Turn> {
+    // The callback this call shows, if it writes the reply: a callback that comes meanwhile waits for the next.
+    const callbackAt = m.callbackAt;
+    m.callbackAt = undefined;
+    const turn = await this.#callWith(m, method, callbackAt);
+    if (callbackAt !== undefined && !(turn.kind === 'done' && turn.called && isMessage(method))) {
+      m.callbackAt = Math.min(m.callbackAt ?? callbackAt, callbackAt);
+    }
+    return turn;
+  }
+
+  async #callWith(m: Memo, method: (typeof METHODS)[number], callbackAt: number | undefined): Promise<Turn> {
     const change = await this.#owedChange(m.ref);
     const state = await this.#state(m.ref);
     const call = state && nextCall(state, method);
@@ -322,7 +333,7 @@ export class ReplyWriter {
     const channel = method === 'chat.postMessage' ? job.channel : undefined;
     const grant = await slack.budget.take(method, channel);
     if (!grant.ok) return { kind: 'busy', retryInMs: grant.retryInMs };
-    const outcome = await this.#make(m, state, call);
+    const outcome = await this.#make(m, state, call, callbackAt);
     if (outcome.kind !== 'done') return outcome;
     m.failures = 0;
     await this.#save(state);
@@ -331,17 +342,14 @@ export class ReplyWriter {
   }
 
   /** The Slack call itself, and what it changes in the reply's record (saved by the caller). */
-  async #make(m: Memo, state: MemoState, call: Call): Promise<Turn> {
+  async #make(m: Memo, state: MemoState, call: Call, callbackAt: number | undefined): Promise<Turn> {
     const { slack, job, reply } = state;
     try {
       switch (call.method) {
         case 'chat.postMessage':
         case 'chat.update':
           await this.#show(state, call.method, call.part);
-          if (m.callbackAt !== undefined) {
-            this.#o.metrics.callbackToUpdateSeconds.observe((Date.now() - m.callbackAt) / 1000);
-            m.callbackAt = undefined;
-          }
+          if (callbackAt !== undefined) this.#o.metrics.callbackToUpdateSeconds.observe((Date.now() - callbackAt) / 1000);
           this.#o.log.info('posted', { trackingId: job.trackingId, state: job.state, replies: reply.replyTs.length });
           break;
         case 'reactions.add':
@@ -558,6 +566,10 @@ function nextCall(s: MemoState, method: (typeof METHODS)[number]): Call | undefi
       return name ? { method, name } : undefined;
     }
   }
+}
+
+function isMessage(method: string): boolean {
+  return method === 'chat.postMessage' || method === 'chat.update';
 }
 
 /** How much a call matters: a memo's first reply most, then what is final, then the states in between. */

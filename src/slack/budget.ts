@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../errors.ts';
-import { LIMITS, type SlackRate, type SlackRates } from '../limits.ts';
+import { LIMITS, type SlackRate, type SlackRates, type SlackWindow } from '../limits.ts';
 import { workspaceKeys } from '../store/keys.ts';
 
 /** What the budget answered a request for one call: go, or ask again in `retryInMs`. */
@@ -50,25 +50,29 @@ export interface BudgetOptions {
 export class SlackBudget {
   readonly kind: 'redis' | 'memory';
   readonly #o: BudgetOptions;
-  readonly #limiters: Record<keyof SlackRates, RateLimiterAbstract>;
+  readonly #limiters: Record<keyof SlackRates, Limiters>;
   readonly #prefix: string;
 
   constructor(options: BudgetOptions) {
     this.#o = options;
     this.kind = options.redis ? 'redis' : 'memory';
     this.#prefix = options.redis?.prefix ?? '';
-    const limiter = (rate: SlackRate): RateLimiterAbstract => {
+    const limiter = (window: SlackWindow): RateLimiterAbstract => {
       // The key passed is the whole key (src/store/keys.ts, under the store's prefix): no prefix of the limiter's own.
-      const shape = { keyPrefix: '', points: rate.calls, duration: rate.seconds };
+      const shape = { keyPrefix: '', points: window.calls, duration: window.seconds };
       return options.redis
         ? new RateLimiterRedis({ ...shape, storeClient: options.redis.client })
         : new RateLimiterMemory(shape);
     };
+    const limiters = (rate: SlackRate): Limiters => ({
+      steady: limiter(rate),
+      burst: rate.burst ? limiter(rate.burst) : undefined,
+    });
     this.#limiters = {
-      tier3: limiter(options.rates.tier3),
-      tier4: limiter(options.rates.tier4),
-      postMessage: limiter(options.rates.postMessage),
-      historyLimited: limiter(options.rates.historyLimited),
+      tier3: limiters(options.rates.tier3),
+      tier4: limiters(options.rates.tier4),
+      postMessage: limiters(options.rates.postMessage),
+      historyLimited: limiters(options.rates.historyLimited),
     };
   }
 
@@ -77,38 +81,64 @@ export class SlackBudget {
     return new WorkspaceBudget(this, workspace);
   }
 
-  /** Spends one call of `method` in the workspace if its budget has one now. */
+  /** Spends one call of `method` in the workspace if its budget has one now: the steady window's, else a burst's. */
   async take(workspace: string, method: string, channel?: string): Promise<Grant> {
     if (HELPERS.has(method)) return { ok: true };
+    const { steady, burst } = this.#limiter(method);
+    const keys = this.#keys(workspace, method, channel);
     try {
-      await this.#limiter(method).consume(this.#key(workspace, method, channel));
+      await steady.consume(keys.steady);
       return { ok: true };
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return { ok: false, retryInMs: Math.max(1, err.msBeforeNext) };
-      this.#o.onError?.(err);
-      return { ok: true };
+    } catch (refused) {
+      if (!(refused instanceof RateLimiterRes)) return this.#unavailable(refused);
+      if (!burst) return { ok: false, retryInMs: Math.max(1, refused.msBeforeNext) };
+      try {
+        await burst.consume(keys.burst);
+        return { ok: true };
+      } catch (also) {
+        if (!(also instanceof RateLimiterRes)) return this.#unavailable(also);
+        return { ok: false, retryInMs: Math.max(1, Math.min(refused.msBeforeNext, also.msBeforeNext)) };
+      }
     }
   }
 
   /** Slack answered 429: holds the method (in the channel, for chat.postMessage) for `seconds`, in every instance. */
   async pause(workspace: string, method: string, channel: string | undefined, seconds: number): Promise<void> {
     this.#o.onRateLimited?.(method);
+    const { steady, burst } = this.#limiter(method);
+    const keys = this.#keys(workspace, method, channel);
+    const held = Math.max(1, Math.ceil(seconds));
     try {
-      await this.#limiter(method).block(this.#key(workspace, method, channel), Math.max(1, Math.ceil(seconds)));
+      await Promise.all([steady.block(keys.steady, held), burst?.block(keys.burst, held)]);
     } catch (err) {
       this.#o.onError?.(err);
     }
   }
 
-  #limiter(method: string): RateLimiterAbstract {
+  #unavailable(err: unknown): Grant {
+    this.#o.onError?.(err);
+    return { ok: true };
+  }
+
+  #limiter(method: string): Limiters {
     if (method === 'chat.postMessage') return this.#limiters.postMessage;
     if (HISTORY.has(method) && this.#o.historyLimited) return this.#limiters.historyLimited;
     return TIER_4.has(method) ? this.#limiters.tier4 : this.#limiters.tier3;
   }
 
-  #key(workspace: string, method: string, channel: string | undefined): string {
-    return `${this.#prefix}${workspaceKeys(workspace).slackBudget(method, method === 'chat.postMessage' ? channel : undefined)}`;
+  #keys(workspace: string, method: string, channel: string | undefined): { steady: string; burst: string } {
+    const keys = workspaceKeys(workspace);
+    const perChannel = method === 'chat.postMessage' ? channel : undefined;
+    return {
+      steady: `${this.#prefix}${keys.slackBudget(method, perChannel)}`,
+      burst: `${this.#prefix}${keys.slackBurst(method, perChannel)}`,
+    };
   }
+}
+
+interface Limiters {
+  steady: RateLimiterAbstract;
+  burst?: RateLimiterAbstract;
 }
 
 /** The budget of one workspace. */

@@ -52,6 +52,9 @@ export function workspaceKeys(workspace: string) {
      */
     slackBudget: (method: string, channel?: string) =>
       channel === undefined ? `${ws}slack-budget:${method}` : `${ws}slack-budget:${method}:${channel}`,
+    /** Counter: the calls of a Slack method a burst took beyond its steady budget, in the burst's window. Seconds. */
+    slackBurst: (method: string, channel?: string) =>
+      channel === undefined ? `${ws}slack-burst:${method}` : `${ws}slack-burst:${method}:${channel}`,
   };
 }
 
