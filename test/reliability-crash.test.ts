@@ -164,6 +164,9 @@ describe.each(['redis', 'sqlite'] as const)('after kill -9 and a restart on the 
       expect(res.status).toBe(200);
     }
     for (const m of shares) await waitFor(() => uploadsOf(m.ts).length > 0, 20_000, `upload of ${m.ts}`);
+    // Slack takes about one message a second per channel: twenty first replies in one channel take twenty seconds.
+    for (const m of shares)
+      await waitFor(() => standIns.slack.thread(CHANNEL, m.ts).length > 0, 30_000, `reply to ${m.ts}`);
     await new Promise((r) => setTimeout(r, 2000));
     for (const m of shares) {
       expect(uploadsOf(m.ts)).toHaveLength(1);
