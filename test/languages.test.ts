@@ -98,6 +98,7 @@ function said(lang: Lang): { [K in keyof Messages]: string[] } {
     botNotInChannel: [t.botNotInChannel({ channel: CHANNEL })],
     cannotReadChannel: [t.cannotReadChannel({ error: 'ratelimited' })],
     nothingRecent: [t.nothingRecent({ depth: 200 })],
+    readingSoon: [t.readingSoon({ seconds: 45 })],
     soFar: [t.soFar],
     exportMissingScope: [t.exportMissingScope({ scope: 'files:write' })],
     exportFailed: [t.exportFailed({ error: 'not_allowed_token_type' })],

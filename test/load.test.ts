@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { speech } from './helpers/audio.ts';
-import { Harness, waitFor } from './helpers/harness.ts';
+import { Harness, POSTS_AT_ONCE, waitFor } from './helpers/harness.ts';
 import { fileShareEvent, postEvent } from './helpers/slack-requests.ts';
 
 let h: Harness;
@@ -35,7 +35,7 @@ const tooMany = (res: ServerResponse) => {
 
 describe('long transcripts', () => {
   it('an hour of speech shows whole, across replies, with no call refused', async () => {
-    h = await Harness.start();
+    h = await Harness.start({ overrides: POSTS_AT_ONCE });
     const [memo] = await uploaded(1);
     const sentence =
       'Hôm nay chúng ta bàn về doanh số quý ba, khách hàng mới ở Đà Nẵng và kế hoạch tuyển dụng cho đội bán hàng';

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { deriveSecret } from '../src/config.ts';
 import { signTrackingId } from '../src/records/tracking-id.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
+import { Harness, POSTS_AT_ONCE, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
 import { occurrences, plantedMemo, threadText, uploadedMemo } from './helpers/memos.ts';
 import { freePort, mutantEnv } from './helpers/process.ts';
 import { Raw, slackHead } from './helpers/raw-http.ts';
@@ -588,7 +588,7 @@ describe('caps, at their edges (docs/architecture.md: 2,000 segments a body, 5,0
   }, 30_000);
 
   it('a segment of 5,000 characters is taken and one of 5,001 dropped; a job stops at 400,000 characters, and what is dropped is taken back out', async () => {
-    const h = await start();
+    const h = await start({ overrides: POSTS_AT_ONCE });
     const memo = await uploadedMemo(h);
     const seg = (from: number, length: number, mark = 'x') => ({
       tracking_id: memo.trackingId,

@@ -106,6 +106,8 @@ export const en: Messages = {
     `Slack did not let me read the channel (\`${error}\`). Please try again in a moment.`,
   nothingRecent: ({ depth }) =>
     `I found no voice memo without a transcript among the last ${depth} messages here. To transcribe an older one, use \`/transcribe <message link>\` or the *Transcribe* shortcut on it.`,
+  readingSoon: ({ seconds }) =>
+    `Slack lets me read this channel's messages only so often. I will look in about ${seconds} s and answer here.`,
   soFar: 'You can download what has arrived so far:',
   exportMissingScope: ({ scope }) =>
     `I cannot upload files: the app lacks the \`${scope}\` scope. Ask a workspace admin to add it (or update the app from manifest.yml) and reinstall the app.`,

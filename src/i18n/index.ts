@@ -70,6 +70,8 @@ export interface Messages {
   botNotInChannel(p: { channel: string }): string;
   cannotReadChannel(p: { error: string }): string;
   nothingRecent(p: { depth: number }): string;
+  /** Before a read of the channel that waits for Slack's rate limit (once a minute for apps outside the Marketplace). */
+  readingSoon(p: { seconds: number }): string;
   /** After "being transcribed already", when text has arrived: the buttons download it as it is so far. */
   soFar: string;
   exportMissingScope(p: { scope: string }): string;

@@ -120,6 +120,8 @@ export const vi: Messages = {
     `Slack không cho phép ứng dụng đọc kênh này (\`${error}\`). Vui lòng thử lại sau giây lát.`,
   nothingRecent: ({ depth }) =>
     `Không tìm thấy tin nhắn thoại nào chưa có bản chép lời trong ${num(depth)} tin nhắn gần nhất ở đây. Để chép lời một tin nhắn cũ hơn, hãy dùng \`/transcribe <message link>\` hoặc phím tắt *Transcribe* trên tin nhắn đó.`,
+  readingSoon: ({ seconds }) =>
+    `Slack chỉ cho phép ứng dụng đọc tin nhắn của kênh này một số lần nhất định. Ứng dụng sẽ tìm sau khoảng ${num(seconds)} giây và trả lời tại đây.`,
   soFar: 'Bạn có thể tải xuống phần đã nhận được đến giờ:',
   exportMissingScope: ({ scope }) =>
     `Không thể tải tệp lên: ứng dụng thiếu quyền \`${scope}\`. Hãy nhờ quản trị viên không gian làm việc thêm quyền này (hoặc cập nhật ứng dụng từ manifest.yml) rồi cài đặt lại ứng dụng.`,

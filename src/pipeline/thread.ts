@@ -349,7 +349,8 @@ export class ReplyWriter {
         case 'chat.postMessage':
         case 'chat.update':
           await this.#show(state, call.method, call.part);
-          if (callbackAt !== undefined) this.#o.metrics.callbackToUpdateSeconds.observe((Date.now() - callbackAt) / 1000);
+          if (callbackAt !== undefined)
+            this.#o.metrics.callbackToUpdateSeconds.observe((Date.now() - callbackAt) / 1000);
           this.#o.log.info('posted', { trackingId: job.trackingId, state: job.state, replies: reply.replyTs.length });
           break;
         case 'reactions.add':
@@ -558,8 +559,11 @@ function nextCall(s: MemoState, method: (typeof METHODS)[number]): Call | undefi
       const part = digests.findIndex((d, i) => Boolean(reply.replyTs[i]) === posted && reply.shown[i] !== d);
       return part >= 0 ? { method, part } : undefined;
     }
-    case 'reactions.add':
-      return reply.reaction !== s.reaction ? { method, name: s.reaction } : undefined;
+    case 'reactions.add': {
+      // A final reaction (✅, ⚠️) follows the text it stands for; the ones in between (⏳, 📝) do not wait for it.
+      const textShown = s.digests.every((d, i) => reply.shown[i] === d);
+      return reply.reaction !== s.reaction && (textShown || !s.final) ? { method, name: s.reaction } : undefined;
+    }
     case 'reactions.remove': {
       // Taken off once the reaction that replaces it is on, so that the memo is never left without one.
       const name = reply.reaction === s.reaction ? reply.stale?.[0] : undefined;

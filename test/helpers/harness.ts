@@ -36,6 +36,12 @@ export const TEST_TIMINGS: Partial<Timings> = {
   checkEveryMs: 100,
 };
 
+/**
+ * For tests of long transcripts, not of Slack's pace: posts as fast as they come. At Slack's one message a second per
+ * channel (the app's budget, src/limits.ts), a 400,000-character transcript's 37 messages take 37 s.
+ */
+export const POSTS_AT_ONCE: Omit<Overrides, 'timings'> = { slackRates: { postMessage: { calls: 100, seconds: 1 } } };
+
 /** The real app on a real port, wired to local Slack and OMICall stand-ins. */
 export class Harness {
   slack!: SlackStandIn;

@@ -23,6 +23,8 @@ export interface ApiCall {
   args: Record<string, unknown>;
   token?: string;
   at: number;
+  /** The HTTP status it was answered with (200, or 429 under the enforced limits), once answered. */
+  status?: number;
 }
 
 export interface PostedMessage {
@@ -80,8 +82,11 @@ type Responder = (call: ApiCall, res: ServerResponse) => boolean;
  * window, answered 429 with Retry-After (whole seconds) as Slack does; other methods keep working.
  */
 export interface EnforcedLimits {
-  /** Calls allowed in any window of `windowMs` (a minute), by method; methods not listed are not limited. */
-  perWindow: Record<string, number>;
+  /**
+   * Calls allowed in any window of `windowMs` (a minute), by method, or in a window of its own; methods not listed
+   * are not limited.
+   */
+  perWindow: Record<string, number | { calls: number; windowMs: number }>;
   windowMs: number;
   /** chat.postMessage, per channel: at most `calls` in any `windowMs`. */
   postMessage?: { calls: number; windowMs: number };
@@ -154,7 +159,7 @@ export const SIGN_IN_PAGE = `<!DOCTYPE html><html lang="en-US"><head><title>Slac
 
 export class SlackStandIn {
   readonly calls: ApiCall[] = [];
-  /** Emits 'call' with each ApiCall as it arrives. */
+  /** Emits 'call' with each ApiCall as it arrives, and 'answered' (the call, and Slack's answer) once answered. */
   readonly events = new EventEmitter();
   readonly messages: PostedMessage[] = [];
   readonly reactions = new Map<string, Set<string>>();
@@ -274,15 +279,7 @@ export class SlackStandIn {
    * Retry-After: until the oldest call in the window leaves it.
    */
   #retryAfter(call: ApiCall): number | undefined {
-    const limits = this.limits;
-    if (!limits) return undefined;
-    const channel = String(call.args.channel ?? '');
-    const rule =
-      call.method === 'chat.postMessage'
-        ? limits.postMessage && { key: `${call.token}|${call.method}|${channel}`, ...limits.postMessage }
-        : limits.perWindow[call.method] !== undefined
-          ? { key: `${call.token}|${call.method}`, calls: limits.perWindow[call.method], windowMs: limits.windowMs }
-          : undefined;
+    const rule = this.#rule(call.method, call.token, String(call.args.channel ?? ''));
     if (!rule) return undefined;
     const now = Date.now();
     const times = (this.#windows.get(rule.key) ?? []).filter((t) => t > now - rule.windowMs);
@@ -292,6 +289,34 @@ export class SlackStandIn {
       return undefined;
     }
     return Math.max(1, Math.ceil((times[0] + rule.windowMs - now) / 1000));
+  }
+
+  /** The limit a call falls under, and the window it is counted in (by method and token; by channel for posts). */
+  #rule(method: string, token: string | undefined, channel: string) {
+    const limits = this.limits;
+    if (!limits) return undefined;
+    if (method === 'chat.postMessage')
+      return limits.postMessage && { key: `${token}|${method}|${channel}`, ...limits.postMessage };
+    const limit = limits.perWindow[method];
+    if (limit === undefined) return undefined;
+    return {
+      key: `${token}|${method}`,
+      ...(typeof limit === 'number' ? { calls: limit, windowMs: limits.windowMs } : limit),
+    };
+  }
+
+  /**
+   * Spends a method's whole window now, as other calls of the same app would have: the app's calls of it are answered
+   * 429 for the next `forMs`.
+   */
+  exhaust(method: string, forMs: number, channel = ''): void {
+    const rule = this.#rule(method, BOT_TOKEN, channel);
+    if (!rule) throw new Error(`${method} is not limited`);
+    const at = Date.now() - rule.windowMs + forMs;
+    this.#windows.set(
+      rule.key,
+      Array.from({ length: rule.calls }, () => at),
+    );
   }
 
   /** Answers the next calls of a method with something else (an error, a 429). */
@@ -358,7 +383,8 @@ export class SlackStandIn {
     const retryAfter = this.#retryAfter(call);
     if (retryAfter !== undefined) {
       counts.limited += 1;
-      this.events.emit('answered', call, 429);
+      call.status = 429;
+      this.events.emit('answered', call);
       return json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
     }
     counts.calls += 1;
@@ -368,7 +394,8 @@ export class SlackStandIn {
     const answer = this.#api(method, args);
     if (answer.ok === false) this.errors.push({ method, error: String(answer.error) });
     json(res, 200, answer);
-    this.events.emit('answered', call, 200, answer);
+    call.status = 200;
+    this.events.emit('answered', call, answer);
   }
 
   #api(method: string, a: Record<string, unknown>): Record<string, unknown> {
@@ -484,7 +511,8 @@ export class SlackStandIn {
       case 'conversations.history': {
         if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
         // The next page (`cursor`, as this stand-in writes it) is the messages older than the last one given.
-        const before = typeof a.cursor === 'string' && a.cursor.startsWith('ts:') ? Number(a.cursor.slice(3)) : Infinity;
+        const before =
+          typeof a.cursor === 'string' && a.cursor.startsWith('ts:') ? Number(a.cursor.slice(3)) : Infinity;
         const inRange = (m: PostedMessage) =>
           (!a.latest || (a.inclusive ? Number(m.ts) <= Number(a.latest) : Number(m.ts) < Number(a.latest))) &&
           (!a.oldest || Number(m.ts) >= Number(a.oldest)) &&

@@ -14,7 +14,7 @@ export const link: Subcommand = {
   hint: '[message link]',
   matches: (text) => parsePermalink(text) !== undefined,
   run: async ({ deps, workspace, channel, user, text, lang, t }) => ({
-    later: async () => {
+    later: async (progress) => {
       const linked = parsePermalink(text);
       const slack = await deps.workspaces.slack(workspace);
       if (!linked || !slack) return ephemeral(t.notFoundOrNotAllowed);
@@ -24,7 +24,9 @@ export const link: Subcommand = {
       }
       let message: SlackMessage | undefined;
       try {
-        message = await readMessage(slack.web, linked);
+        message = await readMessage(slack, linked, (ms) =>
+          progress(ephemeral(t.readingSoon({ seconds: Math.ceil(ms / 1000) }))),
+        );
       } catch (err) {
         const error = slackError(err);
         if (error === 'not_in_channel') return ephemeral(t.botNotInChannel({ channel: linked.channel }));

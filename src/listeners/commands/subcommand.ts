@@ -17,8 +17,14 @@ export interface CommandRequest {
   usage: string;
 }
 
-/** An answer given with the acknowledgement, or one that needs Slack first and follows through `respond`. */
-export type CommandAnswer = { now: Ephemeral } | { later: () => Promise<Ephemeral> };
+/** Tells the asker where things stand before the answer (an answer that waits for Slack's rate limit). */
+export type Progress = (note: Ephemeral) => void;
+
+/**
+ * An answer given with the acknowledgement, or one that needs Slack first and follows through `respond` (`progress`
+ * says something meanwhile when it must wait).
+ */
+export type CommandAnswer = { now: Ephemeral } | { later: (progress: Progress) => Promise<Ephemeral> };
 
 /** A row of the `/transcribe` table (src/listeners/commands/subcommands.ts). */
 export interface Subcommand {

@@ -1,5 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { errorMessage } from '../../errors.ts';
 import { messages } from '../../i18n/index.ts';
+import type { Ephemeral } from '../answers.ts';
 import { afterAck, workspaceOf } from '../context.ts';
 import type { ListenerDeps } from '../index.ts';
 import { SUBCOMMANDS, usage } from './subcommands.ts';
@@ -32,6 +34,8 @@ export function transcribeCommand(deps: ListenerDeps) {
       return;
     }
     await ack();
-    afterAck(deps.log, '/transcribe', async () => void (await respond(await answer.later())));
+    const progress = (note: Ephemeral) =>
+      void respond(note).catch((err: unknown) => deps.log.warn('could not answer', { error: errorMessage(err) }));
+    afterAck(deps.log, '/transcribe', async () => void (await respond(await answer.later(progress))));
   };
 }

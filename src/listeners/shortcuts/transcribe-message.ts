@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackShortcutMiddlewareArgs } from '@slack/bolt';
 import { messages } from '../../i18n/index.ts';
 import { slackError } from '../../slack/errors.ts';
-import { readMessage, type SlackMessage } from '../../slack/messages.ts';
+import { appIsMember, type SlackMessage } from '../../slack/messages.ts';
 import { askFor, ephemeral } from '../answers.ts';
 import { afterAck, workspaceOf } from '../context.ts';
 import type { ListenerDeps } from '../index.ts';
@@ -28,12 +28,13 @@ export function transcribeMessage(deps: ListenerDeps) {
       const lang = await deps.languages.of(workspace, shortcut.user.id);
       const t = messages(lang);
       const slack = await deps.workspaces.slack(workspace);
-      try {
-        // Reading the message proves the app is in the channel: the transcript could not be posted otherwise.
-        if (!slack) throw new Error('not_installed');
-        await readMessage(slack.web, { channel, ts: message.ts, threadTs: message.thread_ts });
-      } catch (err) {
-        deps.log.info('shortcut in a channel the app cannot read', { channel, error: slackError(err) });
+      // The transcript could not be posted in a channel the app is not in. The shortcut brings the whole message, so
+      // nothing is read from the channel's history (which Slack may allow the app once a minute).
+      const member = slack
+        ? await appIsMember(slack.web, channel).catch((err: unknown) => slackError(err))
+        : 'not_installed';
+      if (member !== true) {
+        deps.log.info('shortcut in a channel the app cannot read', { channel, error: member || 'not_in_channel' });
         await respond(ephemeral(t.botNotInChannel({ channel })));
         return;
       }
