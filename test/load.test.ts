@@ -66,7 +66,9 @@ describe('long transcripts', () => {
 describe("Slack's rate limits", () => {
   it('many callbacks for many jobs reach Slack, coalesced, through 429s, without losing a segment', async () => {
     h = await Harness.start();
-    const memos = await uploaded(20);
+    // Ten memos: at Slack's pace for chat.update (the app's budget, about 40 a minute) and fifteen 429s of a second
+    // each, their transcripts take some 25 s to show.
+    const memos = await uploaded(10);
     for (let i = 0; i < 15; i++)
       h.slack.override((call, res) => (call.method === 'chat.update' ? tooMany(res) : false));
     const updatesBefore = h.slack.callsOf('chat.update').length;
@@ -83,14 +85,14 @@ describe("Slack's rate limits", () => {
           const text = h.slack.thread(m.channel, m.ts)[0]?.text ?? '';
           return Array.from({ length: 30 }, (_, i) => `${m.ts} đoạn ${i}`).every((t) => text.includes(t));
         },
-        20_000,
+        40_000,
         `every segment of ${m.ts}`,
       );
     }
     expect(limited).toBe(15);
     const updates = h.slack.callsOf('chat.update').length - updatesBefore;
-    expect(updates).toBeLessThan(600 / 3);
-  });
+    expect(updates).toBeLessThan(300 / 3);
+  }, 60_000);
 });
 
 describe('bursts', () => {
