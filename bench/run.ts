@@ -5,6 +5,7 @@
 import { ackBench } from './ack.ts';
 import { convertBench } from './convert.ts';
 import { memoryBench } from './memory.ts';
+import { rateLimitBench } from './rate-limits.ts';
 import { relayBench } from './relay.ts';
 
 process.stdout.write(`# Benchmarks (node ${process.version}, ${new Date().toISOString()})\n`);
@@ -13,4 +14,5 @@ await relayBench();
 await convertBench();
 await ackBench(100, 'sqlite');
 await ackBench(100, 'redis');
+await rateLimitBench('sqlite');
 process.exit(0);
