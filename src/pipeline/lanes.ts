@@ -43,6 +43,8 @@ export interface LanesOptions {
   gapMs: number;
   /** Called whenever the lanes have nothing left to do. */
   onIdle: () => void;
+  /** Called when a memo leaves a lane, its calls there done. */
+  onLeave: (memo: string) => void;
 }
 
 /**
@@ -90,6 +92,12 @@ export class Lanes {
     return this.#lanes.size > 0;
   }
 
+  /** Whether the memo waits in a lane, or has its turn in one. */
+  holds(memo: string): boolean {
+    for (const lane of this.#lanes.values()) if (lane.holds(memo)) return true;
+    return false;
+  }
+
   /** Stops every lane after its turn in progress; what is left is still owed in the store. */
   stop(): void {
     this.#stopped = true;
@@ -113,6 +121,10 @@ class Lane {
     this.#key = key;
     this.#o = options;
     this.#hooks = hooks;
+  }
+
+  holds(memo: string): boolean {
+    return this.#waiting.has(memo);
   }
 
   /** `notBefore`: one gap after the memo's last call on this lane. */
@@ -161,6 +173,7 @@ class Lane {
           case 'done':
             if (w.version === version) {
               this.#waiting.delete(memo);
+              this.#o.onLeave(memo);
             } else {
               // Wanted again while it was being written: for what it needs now, and after a call one gap later and
               // behind the memos already waiting.

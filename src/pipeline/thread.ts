@@ -75,6 +75,8 @@ interface Memo {
   failures: number;
   /** The memo's looks and calls, one at a time in this process; the store's reply lock keeps other instances out. */
   chain: Promise<unknown>;
+  /** Looks and calls in the chain not yet done. */
+  pending: number;
 }
 
 /** What the thread should show for a memo, beside what it shows. */
@@ -129,6 +131,7 @@ export class ReplyWriter {
       turn: (memo, lane) => this.#turn(memo, lane),
       gapMs: options.timings.replyGapMs,
       onIdle: () => this.#settled(),
+      onLeave: (memo) => this.#forget(memo),
     });
   }
 
@@ -189,9 +192,13 @@ export class ReplyWriter {
   }
 
   #settled(): void {
-    if (this.#busy()) return;
-    this.#memos.clear();
-    for (const resolve of this.#idle.splice(0)) resolve();
+    if (!this.#busy()) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Forgets a memo this process has nothing left to do for (its next change makes it anew). */
+  #forget(key: string): void {
+    const m = this.#memos.get(key);
+    if (m && !m.looking && m.pending === 0 && !this.#lanes.holds(key)) this.#memos.delete(key);
   }
 
   #memo(ref: MemoRef): Memo {
@@ -206,6 +213,7 @@ export class ReplyWriter {
         again: false,
         failures: 0,
         chain: Promise.resolve(),
+        pending: 0,
       };
       this.#memos.set(key, m);
     }
@@ -214,7 +222,10 @@ export class ReplyWriter {
 
   /** Runs one look or one call of the memo's after the ones before it, in this process. */
   #exclusive<T>(m: Memo, work: () => Promise<T>): Promise<T> {
-    const run = m.chain.then(work, work);
+    m.pending += 1;
+    const run = m.chain.then(work, work).finally(() => {
+      m.pending -= 1;
+    });
     m.chain = run.catch(() => undefined);
     return run;
   }
@@ -243,6 +254,7 @@ export class ReplyWriter {
       } while (m.again && !this.#closed);
     }).finally(() => {
       m.looking = false;
+      this.#forget(m.key);
       this.#settled();
     });
   }

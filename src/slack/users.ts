@@ -3,15 +3,17 @@ import { LANGS, type Lang, langOfLocale } from '../i18n/index.ts';
 import { LIMITS } from '../limits.ts';
 import { chosenLanguage } from '../records/people.ts';
 import type { Store } from '../store/index.ts';
+import { retryAfterOf, type WorkspaceBudget } from './budget.ts';
 
-/** A workspace's Web API client, when the app is installed there. */
-export type SlackOf = (workspace: string) => Promise<{ web: webApi.WebClient } | undefined>;
+/** A workspace's budget of Slack calls and its client that calls at once, when the app is installed there. */
+export type SlackOf = (workspace: string) => Promise<{ budget: WorkspaceBudget; direct: webApi.WebClient } | undefined>;
 
 /**
  * Each person's language: the one they chose with `/transcribe language`, else their Slack locale (`users.info`
  * with `include_locale`, which needs `users:read`; cached for an hour), else the app's language (when Slack will
  * not say, or speaks a language the app does not). Slack may not offer Vietnamese as a display language, hence
- * the choice.
+ * the choice. A language is often asked for before Slack's request is answered, so users.info is never waited for:
+ * when its budget has no call now, the app's language serves this once.
  */
 export class UserLanguages {
   readonly #slackOf: SlackOf;
@@ -34,13 +36,15 @@ export class UserLanguages {
     const hit = this.#cache.get(cacheKey);
     if (hit && hit.expires > Date.now()) return hit.lang;
     let lang = this.#fallback;
+    const slack = await this.#slackOf(workspace).catch(() => undefined);
     try {
-      const slack = await this.#slackOf(workspace);
-      if (!slack) return this.#fallback;
-      const info = await slack.web.users.info({ user: userId, include_locale: true });
+      if (!slack || !(await slack.budget.take('users.info')).ok) return this.#fallback;
+      const info = await slack.direct.users.info({ user: userId, include_locale: true });
       lang = langOfLocale(info.user?.locale) ?? this.#fallback;
-    } catch {
+    } catch (err) {
       // Missing users:read, or Slack busy: the app's language, and ask again next time.
+      const retryAfter = retryAfterOf(err);
+      if (slack && retryAfter !== undefined) await slack.budget.pause('users.info', undefined, retryAfter);
       return this.#fallback;
     }
     if (this.#cache.size >= LIMITS.languageCacheEntries) this.#cache.delete(this.#cache.keys().next().value ?? '');
