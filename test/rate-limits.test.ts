@@ -89,11 +89,11 @@ describe('a burst of memos in a busy workspace', () => {
   it('gets every first reply within 5 s while edits are rate limited, and every memo ends whole with ✅', async () => {
     const h = await start();
     h.slack.enforce();
-    // The workspace's edits are spent for the next 6 s (Slack answers chat.update with 429 until then).
-    h.slack.exhaust('chat.update', 6000);
+    // The workspace's edits are spent for the next 5 s (Slack answers chat.update with 429 until then).
+    h.slack.exhaust('chat.update', 5000);
     const posted = firstReplies(h);
-    const channels = ['C0RATE001', 'C0RATE002', 'C0RATE003', 'C0RATE004'];
-    const memos = await Promise.all(Array.from({ length: 8 }, (_, i) => share(h, channels[i % channels.length])));
+    const channels = ['C0RATE001', 'C0RATE002', 'C0RATE003'];
+    const memos = await Promise.all(Array.from({ length: 6 }, (_, i) => share(h, channels[i % channels.length])));
     await waitFor(() => memos.every((m) => posted.has(m.ts)), 6000, 'every first reply');
     for (const m of memos) expect(posted.get(m.ts)).toBeLessThan(m.sharedAt + 5000);
     expect(h.slack.countsOf('chat.update').limited).toBeGreaterThan(0);
@@ -179,6 +179,32 @@ describe('instances share one budget', () => {
       expect(busiestWindow(two.hs[0].slack.calls, method, 3000)).toBeLessThanOrEqual(8);
     }
   }, 100_000);
+});
+
+describe('a write Slack does not answer', () => {
+  it('is made again, 1 s later then twice as long each time, until Slack takes it: never given up', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h, { channel: 'C0RATE020' });
+    // Slack's servers fail three edits in a row (HTTP 503), then come back.
+    let failed = 0;
+    for (let i = 0; i < 3; i++)
+      h.slack.override((call, res) => {
+        if (call.method !== 'chat.update') return false;
+        failed += 1;
+        res.writeHead(503, { 'content-type': 'text/plain' });
+        res.end('service unavailable');
+        return true;
+      });
+    const sent = Date.now();
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 1.3, text: 'sau ba lần' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('sau ba lần'), 15_000, 'the edit, at last');
+    expect(failed).toBe(3);
+    // 1 s, 2 s and 4 s between the four tries.
+    expect(Date.now() - sent).toBeGreaterThan(6000);
+    const tries = h.slack.callsOf('chat.update').filter((c) => c.at >= sent);
+    expect(tries).toHaveLength(4);
+    expect(h.logged('Slack did not take a thread reply; trying again')).not.toEqual([]);
+  }, 30_000);
 });
 
 describe('a restart in the middle', () => {
