@@ -43,9 +43,11 @@ export interface BudgetOptions {
 /**
  * The app's budget of Slack Web API calls, per workspace and per method (chat.postMessage per channel), following
  * Slack's tiers (`SLACK_RATES`) and what its 429s say. Each budget is a rate-limiter-flexible counter whose window
- * opens at its first call: in Redis (`RateLimiterRedis`), so that every instance spends the same budget, or in this
- * process's memory (`RateLimiterMemory`) for the embedded store, which serves one instance. A 429 holds only its
- * method (in its channel, for chat.postMessage) in its workspace, for every instance, until Slack's Retry-After.
+ * opens at its first call, and a second one for the calls a burst may take beyond it: in Redis (`RateLimiterRedis`),
+ * so that every instance spends the same budget, or in this process's memory (`RateLimiterMemory`) for the embedded
+ * store, which serves one instance (after a restart it starts full; Slack's 429s cover the difference). A 429 holds
+ * only its method (in its channel, for chat.postMessage) in its workspace, for every instance, until Slack's
+ * Retry-After. When the budget's store cannot be asked, calls go ahead: Slack's own 429s still stop them.
  */
 export class SlackBudget {
   readonly kind: 'redis' | 'memory';
