@@ -4,14 +4,24 @@
  * whatever else is limited, every memo ends whole with ✅, instances share one budget, a 429 holds only its method,
  * and what is owed survives a restart. History reads keep working where Slack allows one a minute.
  */
+import { Redis } from 'ioredis';
+import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SlackRates } from '../src/limits.ts';
+import { SLACK_RATES, type SlackRates } from '../src/limits.ts';
+import { SlackBudget } from '../src/slack/budget.ts';
 import { workspaceKeys } from '../src/store/keys.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, type HarnessOptions, WORKSPACE, waitFor } from './helpers/harness.ts';
+import { Harness, type HarnessOptions, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
 import { repliedMemo, threadText } from './helpers/memos.ts';
 import { postCommand, postShortcut } from './helpers/slack-requests.ts';
-import { type ApiCall, type EnforcedLimits, OUTSIDE_MARKETPLACE, SLACK_LIMITS } from './stand-ins/slack.ts';
+import {
+  type ApiCall,
+  BOT_TOKEN,
+  type EnforcedLimits,
+  OUTSIDE_MARKETPLACE,
+  SLACK_LIMITS,
+  SlackStandIn,
+} from './stand-ins/slack.ts';
 
 const started: Harness[] = [];
 afterEach(async () => {
@@ -288,4 +298,90 @@ describe('reading history where Slack allows one read a minute', () => {
       reads,
     );
   }, 30_000);
+});
+
+describe('the budget itself', () => {
+  it('spends the steady window, then the burst, then says how long to wait; a 429 holds that method alone', async () => {
+    const budget = new SlackBudget({
+      rates: { ...SLACK_RATES, tier3: { calls: 2, seconds: 4, burst: { calls: 3, seconds: 30 } } },
+      historyLimited: false,
+    }).of(WORKSPACE);
+    const grants = [];
+    for (let i = 0; i < 6; i++) grants.push(await budget.take('chat.update'));
+    expect(grants.map((g) => g.ok)).toEqual([true, true, true, true, true, false]);
+    const refused = grants[5];
+    expect(!refused.ok && refused.retryInMs).toBeGreaterThan(3000);
+    expect(!refused.ok && refused.retryInMs).toBeLessThanOrEqual(4000);
+    // Other methods, and chat.postMessage in each channel, have budgets of their own.
+    expect((await budget.take('reactions.add')).ok).toBe(true);
+    expect((await budget.take('chat.postMessage', 'C0ONE')).ok).toBe(true);
+    expect((await budget.take('chat.postMessage', 'C0ONE')).ok).toBe(false);
+    expect((await budget.take('chat.postMessage', 'C0TWO')).ok).toBe(true);
+    // Slack's Retry-After of 7 s holds reactions.add, and only it.
+    await budget.pause('reactions.add', undefined, 7);
+    const held = await budget.take('reactions.add');
+    expect(!held.ok && held.retryInMs).toBeGreaterThan(6000);
+    expect((await budget.take('reactions.remove')).ok).toBe(true);
+  });
+
+  it('on Redis, one budget for every instance, under the app’s key prefix and the workspace', async () => {
+    const prefix = `test-budget-${Date.now()}:`;
+    const clients = [0, 1].map(() => new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }));
+    try {
+      const [a, b] = clients.map((client) =>
+        new SlackBudget({ rates: SLACK_RATES, historyLimited: false, redis: { client, prefix } }).of(WORKSPACE),
+      );
+      // Tier 3: 2 steady and 5 burst calls, whichever instance asks.
+      const grants = [];
+      for (let i = 0; i < 8; i++) grants.push((await (i % 2 ? b : a).take('chat.update')).ok);
+      expect(grants).toEqual([true, true, true, true, true, true, true, false]);
+      await a.pause('users.info', undefined, 5);
+      expect((await b.take('users.info')).ok).toBe(false);
+      const keys = await clients[0].keys(`${prefix}*`);
+      expect(keys.sort()).toEqual(
+        [
+          `${prefix}${workspaceKeys(WORKSPACE).slackBudget('chat.update')}`,
+          `${prefix}${workspaceKeys(WORKSPACE).slackBurst('chat.update')}`,
+          `${prefix}${workspaceKeys(WORKSPACE).slackBudget('users.info')}`,
+          `${prefix}${workspaceKeys(WORKSPACE).slackBurst('users.info')}`,
+        ].sort(),
+      );
+      await clients[0].del(...keys);
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
+  });
+});
+
+describe('the local Slack’s limits', () => {
+  it('answer 429 with Retry-After once a method’s window is spent, per method and per channel for posts', async () => {
+    const slack = await new SlackStandIn().start();
+    try {
+      slack.enforce({ ...SLACK_LIMITS, perWindow: { 'reactions.add': 2 }, windowMs: 60_000 });
+      const call = async (method: string, args: Record<string, string>) => {
+        const res = await request(`${slack.apiUrl}${method}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify(args),
+        });
+        await res.body.dump();
+        return { status: res.statusCode, retryAfter: res.headers['retry-after'] };
+      };
+      const react = (ts: string) => call('reactions.add', { channel: 'C0LIMIT1', timestamp: ts, name: 'memo' });
+      expect((await react('1.1')).status).toBe(200);
+      expect((await react('1.2')).status).toBe(200);
+      expect(await react('1.3')).toEqual({ status: 429, retryAfter: '60' });
+      expect((await call('reactions.remove', { channel: 'C0LIMIT1', timestamp: '1.1', name: 'memo' })).status).toBe(
+        200,
+      );
+      const post = (channel: string) => call('chat.postMessage', { channel, text: 'x' });
+      for (let i = 0; i < 5; i++) expect((await post('C0LIMIT1')).status).toBe(200);
+      expect(await post('C0LIMIT1')).toEqual({ status: 429, retryAfter: '5' });
+      expect((await post('C0LIMIT2')).status).toBe(200);
+      expect(slack.countsOf('reactions.add')).toEqual({ calls: 2, limited: 1 });
+      expect(slack.countsOf('chat.postMessage')).toEqual({ calls: 6, limited: 1 });
+    } finally {
+      await slack.close();
+    }
+  });
 });

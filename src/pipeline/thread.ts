@@ -241,6 +241,8 @@ export class ReplyWriter {
     }
     m.looking = true;
     void this.#exclusive(m, async () => {
+      // Looking reads the store: Slack's requests, being answered, go first.
+      await this.#o.foreground?.yield();
       do {
         m.again = false;
         try {
