@@ -71,8 +71,8 @@ interface Memo {
   /** A look at what the thread needs is under way; `again`: another change came meanwhile. */
   looking: boolean;
   again: boolean;
-  /** Calls that failed in a row without an answer from Slack (unreachable, 5xx, time-out), for the back-off. */
-  failures: number;
+  /** By method: calls that failed in a row without an answer (unreachable, 5xx, a time-out), for the back-off. */
+  failures: Map<string, number>;
   /** The memo's looks and calls, one at a time in this process; the store's reply lock keeps other instances out. */
   chain: Promise<unknown>;
   /** Looks and calls in the chain not yet done. */
@@ -211,7 +211,7 @@ export class ReplyWriter {
         ref: { workspace, channel, ts, fileId },
         looking: false,
         again: false,
-        failures: 0,
+        failures: new Map(),
         chain: Promise.resolve(),
         pending: 0,
       };
@@ -298,9 +298,8 @@ export class ReplyWriter {
         return ran ? turn : { kind: 'later', retryInMs: this.#o.timings.replyLockRetryMs };
       } catch (err) {
         // The store could not be reached: the change stays owed; this memo tries again after a back-off.
-        m.failures += 1;
         this.#warn('could not update the thread reply', { memo: key, error: slackError(err) });
-        return { kind: 'later', retryInMs: backOff(m.failures) };
+        return { kind: 'later', retryInMs: backOff(m, method) };
       }
     });
   }
@@ -349,7 +348,7 @@ export class ReplyWriter {
     if (!grant.ok) return { kind: 'busy', retryInMs: grant.retryInMs };
     const outcome = await this.#make(m, state, call, callbackAt);
     if (outcome.kind !== 'done') return outcome;
-    m.failures = 0;
+    m.failures.delete(method);
     await this.#save(state);
     await this.#plan(m, state, change);
     return { kind: 'done', called: true };
@@ -405,9 +404,8 @@ export class ReplyWriter {
     }
     const error = slackError(err);
     if (isUnanswered(err) || TRANSIENT.has(error)) {
-      m.failures += 1;
       this.#warn('Slack did not take a thread reply; trying again', { memo: m.key, method: call.method, error });
-      return { kind: 'later', retryInMs: backOff(m.failures) };
+      return { kind: 'later', retryInMs: backOff(m, call.method) };
     }
     switch (call.method) {
       case 'chat.postMessage':
@@ -618,8 +616,13 @@ function isUnanswered(err: unknown): boolean {
   return code !== 'slack_webapi_platform_error' && code !== 'slack_webapi_rate_limited_error';
 }
 
-/** Waits between tries of a call Slack did not answer: 1 s, doubling, at most `replyRetryMaxMs`. */
-function backOff(failures: number): number {
+/**
+ * Counts one more failure in a row of the memo's calls on `method`, and says how long to wait before the next try:
+ * 1 s, doubling, at most `replyRetryMaxMs`.
+ */
+function backOff(m: Memo, method: string): number {
+  const failures = (m.failures.get(method) ?? 0) + 1;
+  m.failures.set(method, failures);
   return Math.min(LIMITS.replyRetryMaxMs, 1000 * 2 ** Math.min(failures - 1, 10));
 }
 
