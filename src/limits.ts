@@ -33,7 +33,7 @@ export const LIMITS = {
   slackBudgetWaitMs: 2 * MINUTE_MS,
   /** Sets of Slack clients kept at once, one per workspace served (each holds its workspace's budget). */
   workspaceClients: 1_000,
-  /** A thread reply's Slack call that Slack did not answer is tried again, 1 s later, then twice as long each time up to this. */
+  /** A thread reply's call Slack did not answer is made again 1 s later, then twice as long each time, up to this. */
   replyRetryMaxMs: 30 * SECOND_MS,
   /** A thread reply's Slack call (chat.update, reactions.add, …) that has not answered by then is tried again. */
   slackCallTimeoutMs: 30 * SECOND_MS,

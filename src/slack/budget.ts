@@ -7,7 +7,7 @@ import { workspaceKeys } from '../store/keys.ts';
 /** What the budget answered a request for one call: go, or ask again in `retryInMs`. */
 export type Grant = { ok: true } | { ok: false; retryInMs: number };
 
-/** Slack's Tier 4 methods among those the app calls (docs.slack.dev, each method's page); unknown methods are Tier 3. */
+/** Slack's Tier 4 methods among those the app calls (docs.slack.dev, each method's page); others are Tier 3. */
 const TIER_4 = new Set([
   'auth.test',
   'chat.getPermalink',
