@@ -1,12 +1,15 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { type ConvertibleContainer, isConvertible, needsSeeking, sniff } from '../audio/containers.ts';
 import { type ConversionInput, convertToMp3 } from '../audio/convert.ts';
 import { durationFromHead } from '../audio/duration.ts';
+import { lengthOfFile, type MeasuredContainer } from '../audio/length.ts';
 import type { Workdir } from '../audio/workdir.ts';
 import { AppError, ConversionError, DownloadError, errorMessage, SourceError } from '../errors.ts';
 import { type Lang, messages } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AudioUpload, ProviderAccount, ProviderResult, SpeechProvider } from '../providers/index.ts';
+import type { AudioUpload, ProviderAccount, ProviderResult, SpeechProvider, UploadFormat } from '../providers/index.ts';
 import type { Channels } from '../records/channels.ts';
 import type { Failure, JobRecord, Jobs } from '../records/job.ts';
 import type { Ledger } from '../records/ledger.ts';
@@ -46,6 +49,9 @@ class RetryLater extends AppError {
 type Transfer = { kind: 'accepted'; durationSeconds?: number; transcript?: Segment[] } | { kind: 'not-audio' };
 
 const MB = 1024 * 1024;
+
+const MEASURED: readonly string[] = ['wav', 'mp3', 'mp4'] satisfies MeasuredContainer[];
+const isMeasured = (c: ConvertibleContainer): c is ConvertibleContainer & MeasuredContainer => MEASURED.includes(c);
 
 export interface RelaySettings {
   /** This process, written on the jobs it relays. */
@@ -273,26 +279,70 @@ export class Relay {
       log.info('downloaded', { container, plan: asIs ? 'as-is' : 'convert', bytes: download.length });
 
       handedOver = true;
-      if (asIs) {
-        const result = await this.#submit(
-          job,
-          {
-            trackingId: job.trackingId,
-            fileName: `${job.fileId}.${asIs.extension}`,
-            contentType: asIs.contentType,
-            body: download.body,
-            length: download.length,
-            signal: attempt.signal,
-          },
-          account,
-        );
-        return { kind: 'accepted', durationSeconds: known, transcript: this.#answered(result, attempt) };
+      if (asIs && isConvertible(container) && isMeasured(container)) {
+        return await this.#sendAsIs(job, account, attempt, container, asIs, download, { reported, known }, log);
       }
       if (!isConvertible(container)) throw new JobFailure({ code: 'not_convertible' });
       return await this.#convertAndSubmit(job, account, attempt, container, download, known, log);
     } finally {
       if (!handedOver) download.cancel();
     }
+  }
+
+  /**
+   * A file the provider takes as it is goes byte for byte only once its own structure says how long it plays, over the
+   * whole file (src/audio/length.ts): its header was written by whoever shared it. So it waits in the private folder
+   * first; one whose length cannot be read is converted instead, with the conversion bounded by the limit.
+   */
+  async #sendAsIs(
+    job: JobRecord,
+    account: ProviderAccount,
+    attempt: Attempt,
+    container: MeasuredContainer & ConvertibleContainer,
+    format: UploadFormat,
+    download: Download,
+    /** Slack's `duration_ms`, and what the head said: neither lets a file through, Slack's still times the completion. */
+    lengths: { reported: number | undefined; known: number | undefined },
+    log: Logger,
+  ): Promise<Transfer> {
+    const { settings } = this.#o;
+    const path = await this.#spool(download);
+    try {
+      const measured = await lengthOfFile(path, container);
+      if (measured === undefined) {
+        log.info('length unreadable: converting instead', { container });
+        return await this.#convertAndSubmit(job, account, attempt, container, { path }, lengths.known, log);
+      }
+      if (measured > settings.maxAudioSeconds) throw this.#tooLong(measured);
+      const result = await this.#submit(
+        job,
+        {
+          trackingId: job.trackingId,
+          fileName: `${job.fileId}.${format.extension}`,
+          contentType: format.contentType,
+          body: createReadStream(path),
+          length: (await stat(path)).size,
+          signal: attempt.signal,
+        },
+        account,
+      );
+      return {
+        kind: 'accepted',
+        durationSeconds: lengths.reported ?? measured,
+        transcript: this.#answered(result, attempt),
+      };
+    } finally {
+      await settings.workdir.discard(path);
+    }
+  }
+
+  /** The download, written whole to the private folder (readable by this user only). */
+  async #spool(download: Download): Promise<string> {
+    return this.#o.settings.workdir.write(download.body, '.input').catch((err: unknown) => {
+      throw err instanceof DownloadError
+        ? this.#downloadFailure(err)
+        : new RetryLater({ code: 'download_failed' }, err);
+    });
   }
 
   /** The first bytes of a file that might not have been audio say it is: it shows in its thread from now on. */
@@ -307,7 +357,7 @@ export class Relay {
     account: ProviderAccount,
     attempt: Attempt,
     container: ConvertibleContainer,
-    download: Download,
+    source: Download | { path: string },
     known: number | undefined,
     log: Logger,
   ): Promise<Transfer> {
@@ -315,17 +365,15 @@ export class Relay {
     let tempPath: string | undefined;
     try {
       let input: ConversionInput;
-      if (needsSeeking(container, download.head)) {
+      if ('path' in source) {
+        input = { path: source.path };
+      } else if (needsSeeking(container, source.head)) {
         // ffmpeg must seek in this container (an MP4's index may come last): the file waits on disk once,
         // readable by this user only, in the app's private folder.
-        tempPath = await settings.workdir.write(download.body, '.input').catch((err: unknown) => {
-          throw err instanceof DownloadError
-            ? this.#downloadFailure(err)
-            : new RetryLater({ code: 'download_failed' }, err);
-        });
+        tempPath = await this.#spool(source);
         input = { path: tempPath };
       } else {
-        input = { stream: download.body };
+        input = { stream: source.body };
       }
       const conversion = convertToMp3({
         ffmpeg: settings.ffmpegPath,
@@ -430,10 +478,11 @@ export class Relay {
     return new JobFailure({ code: 'too_large', sizeMb: Math.max(limitMb + 1, Math.round(bytes / MB)), limitMb }, cause);
   }
 
+  /** The length is said in whole minutes, the nearest (encoders add a fraction of a second), never the limit's own. */
   #tooLong(seconds: number, cause?: unknown): JobFailure {
     const limitMinutes = Math.round(this.#o.settings.maxAudioSeconds / 60);
     return new JobFailure(
-      { code: 'too_long', minutes: Math.max(limitMinutes + 1, Math.ceil(seconds / 60)), limitMinutes },
+      { code: 'too_long', minutes: Math.max(limitMinutes + 1, Math.round(seconds / 60)), limitMinutes },
       cause,
     );
   }
