@@ -18,6 +18,8 @@ export const LIMITS = {
   charactersPerJob: 400_000,
   /** Characters (text and timed words) of one segment; a longer one is dropped. */
   charactersPerSegment: 5_000,
+  /** Timed words of one segment (`word_alignment`); a segment with more is dropped. Speech has a few per second. */
+  wordsPerSegment: 1_000,
   /** Callbacks for a tracking ID issued longer ago than this are refused. */
   callbackWindowMs: 7 * DAY_MS,
   /** Records of transcripts are kept this long, unless a workspace says otherwise (RETENTION_DAYS). */

@@ -32,6 +32,7 @@ export interface CallbackLimits {
   segmentsPerJob: number;
   charactersPerJob: number;
   charactersPerSegment: number;
+  wordsPerSegment: number;
 }
 
 export interface ResultsOptions {
@@ -157,7 +158,7 @@ export class Results {
     let capped = 0;
     for (const { segment } of deliveries) {
       const cost = segmentCharacters(segment);
-      if (cost > limits.charactersPerSegment) {
+      if (cost > limits.charactersPerSegment || (segment.words?.length ?? 0) > limits.wordsPerSegment) {
         capped += 1;
         continue;
       }
