@@ -17,6 +17,11 @@ export type { Overrides } from './assemble.ts';
 
 export interface RunningApp {
   port: number;
+  /**
+   * Fails the HTTP request the current code runs for (500, or its connection cut), for an error nothing caught;
+   * returns its path, or undefined when the code runs for no request (src/index.ts decides what then).
+   */
+  failCurrentRequest(): string | undefined;
   pipeline: Pipeline;
   store: Store;
   /** Stops taking requests and work, finishes what it can, closes connections. */
@@ -66,7 +71,7 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
     ],
     slackBodyLimit: LIMITS.slackBodyBytes,
     slackSigningSecret: config.slackSigningSecret,
-    bodySlots: 16,
+    proxyHops: config.proxyHops,
     foreground: parts.foreground,
     log,
   });
@@ -76,6 +81,7 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
   if (web) await registerCallback(config, parts.provider, log);
   return {
     port,
+    failCurrentRequest: () => server.failCurrentRequest(),
     pipeline: parts.pipeline,
     store: parts.store,
     stop: async () => {

@@ -19,6 +19,11 @@ export interface Config {
   /** Where Slack and OMICall reach this app: https, no trailing slash, so `${publicUrl}/slack/events` is right. */
   publicUrl?: string;
   port: number;
+  /**
+   * Proxies in front of the app that each append the address they saw to X-Forwarded-For (Heroku's router: 1): the
+   * HTTP server counts body slots by the address the outermost of them saw. 0: by the connection's own address.
+   */
+  proxyHops: number;
   role: Role;
   redisUrl?: string;
   /** Where the embedded store (SQLite) keeps its file when there is no Redis. */
@@ -73,6 +78,8 @@ function slackSettings(r: EnvReader) {
     slackApiUrl: r.url('SLACK_API_URL', 'https://slack.com/api/'),
     publicUrl: publicBaseUrl(r.value('PUBLIC_URL'), r.problems),
     port: r.integer('PORT', 3000, 0, 65535),
+    // Heroku sets DYNO, and always puts its router in front of the app.
+    proxyHops: r.integer('PROXY_HOPS', r.value('DYNO') === undefined ? 0 : 1, 0, 10),
   };
 }
 

@@ -33,6 +33,38 @@ export const LIMITS = {
   foregroundQuietMs: 10,
   /** …and never waits longer than this for Slack's requests. */
   foregroundWaitMs: 500,
+  /** Pages of `conversations.members` one membership check reads (1,000 members each); beyond, the answer is "no". */
+  memberPages: 5,
+  /** Members asked for per page of `conversations.members` (Slack's documented maximum). */
+  membersPerPage: 1_000,
+
+  // The HTTP server (src/http/server.ts). A caller holds the server's memory and time only while it sends what its
+  // route receives, and each kind of caller (Slack, the provider's callbacks) has body slots of its own, counted per
+  // client address too, so that no flood of one kind, nor one address, keeps another from being served.
+  /** A request's headers must arrive within this from its first byte (Node's `headersTimeout`). */
+  headersTimeoutMs: 10 * SECOND_MS,
+  /** A whole request, headers and body, within this (Node's `requestTimeout`); the body deadlines below are shorter. */
+  requestTimeoutMs: 60 * SECOND_MS,
+  /** How often Node looks for requests past those two (its default, 30 s, would let them run 30 s late). */
+  connectionsCheckMs: SECOND_MS,
+  /** The longest request target (path and query) the server parses; a longer one is refused (414). */
+  targetChars: 2_048,
+  /** A Slack body (a few KB, and Slack waits 3 s for the answer) must arrive within this once its reading starts. */
+  slackBodyDeadlineMs: 5 * SECOND_MS,
+  /** A callback body (up to `callbackBodyBytes`) must arrive within this once its reading starts. */
+  callbackBodyDeadlineMs: 30 * SECOND_MS,
+  /** Slack bodies read at once, from every address. */
+  slackBodySlots: 32,
+  /** Callback bodies read at once: a pool of their own, so Slack's requests and callbacks never wait for each other. */
+  callbackBodySlots: 16,
+  /** Bodies one client address reads at once in each pool (an IPv6 /64 counts as one address). */
+  bodySlotsPerAddress: 4,
+  /** How long a request waits for a body slot; then 503 with `retry-after` (Slack and OMICall send again). */
+  bodySlotWaitMs: 2 * SECOND_MS,
+  /** Requests waiting for a body slot in one pool; one more is answered 503 at once. */
+  bodyWaitersPerPool: 1_000,
+  /** Requests of one client address waiting for a body slot in one pool; one more is answered 503 at once. */
+  bodyWaitersPerAddress: 200,
 } as const;
 
 /** The durations tests shorten; production uses `TIMINGS`. */
