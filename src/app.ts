@@ -17,11 +17,6 @@ export type { Overrides } from './assemble.ts';
 
 export interface RunningApp {
   port: number;
-  /**
-   * Fails the HTTP request the current code runs for (500, or its connection cut), for an error nothing caught;
-   * returns its path, or undefined when the code runs for no request (src/index.ts decides what then).
-   */
-  failCurrentRequest(): string | undefined;
   pipeline: Pipeline;
   store: Store;
   /** Stops taking requests and work, finishes what it can, closes connections. */
@@ -81,7 +76,6 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
   if (web) await registerCallback(config, parts.provider, log);
   return {
     port,
-    failCurrentRequest: () => server.failCurrentRequest(),
     pipeline: parts.pipeline,
     store: parts.store,
     stop: async () => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { type RunningApp, startApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { ConfigError, describeError, errorMessage } from './errors.ts';
+import { failCurrentRequest } from './http/server.ts';
 import { createLogger } from './log.ts';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -39,7 +40,7 @@ let stopping: string | undefined;
 
 function unexpected(kind: 'rejection' | 'exception', error: unknown): void {
   try {
-    const request = app?.failCurrentRequest();
+    const request = failCurrentRequest();
     const stops = kind === 'exception' && request === undefined;
     log.error(kind === 'rejection' ? 'unhandled rejection' : 'uncaught exception', {
       error: describeError(error),

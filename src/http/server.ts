@@ -48,14 +48,7 @@ export interface ServerOptions {
   log: Logger;
 }
 
-export type HttpServer = Server & {
-  stopping: boolean;
-  /**
-   * Fails the request the current code runs for (an error nothing caught, reported to the process): answers it 500,
-   * or cuts its connection when its answer had begun. Returns its path, or undefined when the code runs for none.
-   */
-  failCurrentRequest(): string | undefined;
-};
+export type HttpServer = Server & { stopping: boolean };
 
 const SLACK_PATH = '/slack/events';
 /** Slack signs with the request's time; Bolt refuses requests older than 5 minutes, and so does this. */
@@ -64,6 +57,21 @@ const MAX_AGE_S = 5 * 60;
 interface InFlight {
   req: IncomingMessage;
   res: ServerResponse;
+}
+
+/** The request each piece of code runs for: every request is handled in an async context of its own. */
+const inFlight = new AsyncLocalStorage<InFlight>();
+
+/**
+ * Fails the request the current code runs for (an error nothing caught, reported to the process): answers it 500, or
+ * cuts its connection when its answer had begun, or leaves it be when it was answered. Returns its path, or undefined
+ * when the code runs for no request. Work a request started after its answer runs in its context too.
+ */
+export function failCurrentRequest(): string | undefined {
+  const current = inFlight.getStore();
+  if (!current) return undefined;
+  answerFailure(current.res);
+  return shownPath(current.req);
 }
 
 /**
@@ -83,7 +91,6 @@ export function createHttpServer(options: ServerOptions): HttpServer {
   const slackSlots = new BodySlots(pool(LIMITS.slackBodySlots));
   const callbackSlots = new BodySlots(pool(LIMITS.callbackBodySlots));
   const routes = options.routes.map((r) => ({ ...r, match: matcher(r.path) }));
-  const inFlight = new AsyncLocalStorage<InFlight>();
   const server = createServer(
     {
       headersTimeout: LIMITS.headersTimeoutMs,
@@ -97,12 +104,6 @@ export function createHttpServer(options: ServerOptions): HttpServer {
     },
   ) as HttpServer;
   server.stopping = false;
-  server.failCurrentRequest = () => {
-    const current = inFlight.getStore();
-    if (!current) return undefined;
-    answerFailure(current.res);
-    return shownPath(current.req);
-  };
 
   function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     try {
