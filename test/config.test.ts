@@ -142,6 +142,16 @@ describe('each setting, as docs/configuration.md documents it', () => {
     expect(one({ PORT: '65536' })).toEqual(['PORT must be a whole number from 0 to 65535, got "65536"']);
   });
 
+  it('PROXY_HOPS: 0 by default, 1 on Heroku (DYNO is set), or as set', () => {
+    expect(loadConfig(good).proxyHops).toBe(0);
+    expect(loadConfig({ ...good, DYNO: 'web.1' }).proxyHops).toBe(1);
+    expect(loadConfig({ ...good, DYNO: 'web.1', PROXY_HOPS: '0' }).proxyHops).toBe(0);
+    expect(loadConfig({ ...good, PROXY_HOPS: '2' }).proxyHops).toBe(2);
+    expect(problems({ ...good, PROXY_HOPS: 'one' })).toEqual([
+      'PROXY_HOPS must be a whole number from 0 to 10, got "one"',
+    ]);
+  });
+
   it('a web or worker process needs Redis, an all-in-one process does not', () => {
     expect(one({ ROLE: 'web' })).toEqual([expect.stringMatching(/^ROLE=web needs REDIS_URL/)]);
     expect(one({ ROLE: 'web', REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual([]);
