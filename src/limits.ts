@@ -35,7 +35,7 @@ export const LIMITS = {
   foregroundWaitMs: 500,
   /** Pages of `conversations.members` one membership check reads (1,000 members each); beyond, the answer is "no". */
   memberPages: 5,
-  /** Members asked for per page of `conversations.members` (Slack's documented maximum). */
+  /** Members asked for per page of `conversations.members` (the most Slack returns in one). */
   membersPerPage: 1_000,
 
   // The HTTP server (src/http/server.ts). A caller holds the server's memory and time only while it sends what its

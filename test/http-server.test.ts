@@ -9,6 +9,7 @@ import { createHttpServer } from '../src/http/server.ts';
 import { addressKey } from '../src/http/slots.ts';
 import { LIMITS } from '../src/limits.ts';
 import { createLogger } from '../src/log.ts';
+import { Foreground } from '../src/pipeline/foreground.ts';
 import { startAppProcess } from './helpers/app-process.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
@@ -461,6 +462,77 @@ describe('body slots: per kind of caller, per address', () => {
       await drop([...clients, same, other]);
     } finally {
       await proxied.stop();
+    }
+  });
+});
+
+describe("Slack's requests first: only those whose signature was checked", () => {
+  const SECRET = '0123456789abcdef0123456789abcdef';
+  /** The server with a Slack listener that answers after `holdMs`, and the pipeline's real Foreground. */
+  async function serve(holdMs: number) {
+    const foreground = new Foreground();
+    let begun = 0;
+    const server = createHttpServer({
+      slack: (_req, res) => void setTimeout(() => res.end('ok'), holdMs),
+      routes: [],
+      slackBodyLimit: 1024,
+      slackSigningSecret: SECRET,
+      proxyHops: 0,
+      foreground: {
+        begin: () => {
+          begun += 1;
+          return foreground.begin();
+        },
+      },
+      log: createLogger({ level: 'error', format: 'json', write: () => {} }),
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const close = async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    };
+    return { url, foreground, begun: () => begun, close };
+  }
+  const post = (url: string, body: string, headers: Record<string, string>) =>
+    request(`${url}/slack/events`, { method: 'POST', headers, body }).then(async (r) => {
+      await r.body.dump();
+      return r.statusCode;
+    });
+  /** How long the pipeline's next step waits while `inHand` is being answered. */
+  async function delayWhile(foreground: Foreground, inHand: Promise<unknown>) {
+    await sleep(50);
+    const started = performance.now();
+    await foreground.yield();
+    const waited = performance.now() - started;
+    await inHand;
+    return waited;
+  }
+
+  it('unsigned, forged and ssl_check requests never hold the pipeline back; a signed one does, until answered', async () => {
+    const s = await serve(300);
+    try {
+      const ts = String(Math.floor(Date.now() / 1000));
+      const form = { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts };
+      // Slack's ssl_check reaches Bolt unsigned, and is answered there: 300 ms here.
+      const sslCheck = post(s.url, 'ssl_check=1', { ...form, 'x-slack-signature': `v0=${'0'.repeat(64)}` });
+      expect(await delayWhile(s.foreground, sslCheck)).toBeLessThan(100);
+      expect(await sslCheck).toBe(200);
+      expect(await post(s.url, 'a=1', form)).toBe(401);
+      expect(await post(s.url, 'a=1', { ...form, 'x-slack-signature': `v0=${'0'.repeat(64)}` })).toBe(401);
+      expect(s.begun()).toBe(0);
+
+      const body = '{"type":"event_callback"}';
+      const signed = post(s.url, body, {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': ts,
+        'x-slack-signature': slackSignature(ts, body, SECRET),
+      });
+      expect(await delayWhile(s.foreground, signed)).toBeGreaterThan(200);
+      expect(await signed).toBe(200);
+      expect(s.begun()).toBe(1);
+    } finally {
+      await s.close();
     }
   });
 });
