@@ -50,6 +50,30 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * The values nothing the app writes may show (its logs, `npm run doctor`'s lines): the tokens, secrets and keys of the
+ * configuration, and the password of `REDIS_URL`.
+ */
+export function secretsOf(config: Config): string[] {
+  const redisPassword = config.redisUrl ? URL.parse(config.redisUrl)?.password : undefined;
+  return [
+    config.slackBotToken,
+    config.slackSigningSecret,
+    config.omicallApiKey,
+    config.webhookSecret,
+    ...(config.metricsToken ? [config.metricsToken] : []),
+    ...(redisPassword ? [redisPassword, decoded(redisPassword)] : []),
+  ];
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Reads and validates the environment. Throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
   const r = new EnvReader(env);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type RunningApp, startApp } from './app.ts';
-import { type Config, loadConfig } from './config.ts';
+import { type Config, loadConfig, secretsOf } from './config.ts';
 import { ConfigError, describeError, errorMessage } from './errors.ts';
 import { failCurrentRequest } from './http/server.ts';
 import { createLogger } from './log.ts';
@@ -19,7 +19,7 @@ try {
 const log = createLogger({
   level: config.logLevel,
   format: config.logFormat,
-  secrets: [config.slackBotToken, config.slackSigningSecret, config.omicallApiKey, config.webhookSecret],
+  secrets: secretsOf(config),
 });
 
 /**
