@@ -57,6 +57,7 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
             webhookRoute({
               providerId: parts.provider.id,
               secret: config.webhookSecret,
+              bodyDeadlineMs: parts.timings.callbackBodyDeadlineMs,
               results: parts.pipeline.results,
               metrics: parts.metrics,
               log: log.child({ component: 'webhook' }),
@@ -66,6 +67,7 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
     ],
     slackBodyLimit: LIMITS.slackBodyBytes,
     slackSigningSecret: config.slackSigningSecret,
+    slackBodyDeadlineMs: parts.timings.slackBodyDeadlineMs,
     proxyHops: config.proxyHops,
     foreground: parts.foreground,
     log,

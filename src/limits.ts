@@ -49,10 +49,7 @@ export const LIMITS = {
   connectionsCheckMs: SECOND_MS,
   /** The longest request target (path and query) the server parses; a longer one is refused (414). */
   targetChars: 2_048,
-  /** A Slack body (a few KB, and Slack waits 3 s for the answer) must arrive within this once its reading starts. */
-  slackBodyDeadlineMs: 5 * SECOND_MS,
-  /** A callback body (up to `callbackBodyBytes`) must arrive within this once its reading starts. */
-  callbackBodyDeadlineMs: 30 * SECOND_MS,
+  // The body deadlines of each route are Timings (below).
   /** Slack bodies read at once, from every address. */
   slackBodySlots: 32,
   /** Callback bodies read at once: a pool of their own, so Slack's requests and callbacks never wait for each other. */
@@ -98,6 +95,10 @@ export interface Timings {
   downloadDeadlineMs: number;
   /** The whole conversion, wall clock. */
   conversionTimeoutMs: number;
+  /** A Slack body (a few KB, and Slack waits 3 s for the answer) must arrive within this once its reading starts. */
+  slackBodyDeadlineMs: number;
+  /** A callback body (up to `LIMITS.callbackBodyBytes`) must arrive within this once its reading starts. */
+  callbackBodyDeadlineMs: number;
 }
 
 export const TIMINGS: Timings = {
@@ -114,4 +115,6 @@ export const TIMINGS: Timings = {
   lostRelayMs: 5 * SECOND_MS,
   downloadDeadlineMs: 10 * MINUTE_MS,
   conversionTimeoutMs: 30 * MINUTE_MS,
+  slackBodyDeadlineMs: 5 * SECOND_MS,
+  callbackBodyDeadlineMs: 30 * SECOND_MS,
 };

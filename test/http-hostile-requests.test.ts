@@ -4,7 +4,7 @@
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS } from '../src/limits.ts';
+import { LIMITS, TIMINGS } from '../src/limits.ts';
 import { type AppProcess, startAppProcess } from './helpers/app-process.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
@@ -209,13 +209,13 @@ describe('slow bodies', () => {
     const second = await h.share([wav()]);
     expect(second.res.status).toBe(200);
     await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(second.ts)), 8000, 'the second upload');
-    expect(performance.now() - started).toBeLessThan(LIMITS.slackBodyDeadlineMs);
+    expect(performance.now() - started).toBeLessThan(TIMINGS.slackBodyDeadlineMs);
 
     // Every idle socket is answered and closed: those reading a body at the body deadline (408), those waiting for a
     // slot once their wait is over (503, which Slack would retry).
     await waitFor(
       () => attack.every((r) => r.closedAt !== undefined),
-      LIMITS.slackBodyDeadlineMs + 3000,
+      TIMINGS.slackBodyDeadlineMs + 3000,
       'the idle sockets to be closed',
     );
     const statuses = attack.map((r) => r.answer?.status);
@@ -224,7 +224,7 @@ describe('slow bodies', () => {
       attack.length - attackers.length * LIMITS.bodySlotsPerAddress,
     );
     const last = Math.max(...attack.map((r) => r.closedAt ?? 0)) - started;
-    expect(last).toBeLessThan(LIMITS.slackBodyDeadlineMs + 1000);
+    expect(last).toBeLessThan(TIMINGS.slackBodyDeadlineMs + 1000);
     expect(attack.find((r) => r.answer?.status === 408)?.answer?.body).toBe('{"ok":false,"error":"body too slow"}');
   }, 30_000);
 
@@ -255,7 +255,7 @@ describe('slow bodies', () => {
     await refused.body.dump();
     await waitFor(
       () => attack.every((r) => r.closedAt !== undefined),
-      LIMITS.slackBodyDeadlineMs + 2000,
+      TIMINGS.slackBodyDeadlineMs + 2000,
       'the deadline',
     );
     const retried = await request(`${h.url}/slack/events`, { method: 'POST', headers: signed, body: event });

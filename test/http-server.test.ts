@@ -477,6 +477,7 @@ describe("Slack's requests first: only those whose signature was checked", () =>
       routes: [],
       slackBodyLimit: 1024,
       slackSigningSecret: SECRET,
+      slackBodyDeadlineMs: 1000,
       proxyHops: 0,
       foreground: {
         begin: () => {
@@ -555,6 +556,7 @@ describe('a route that fails', () => {
       ],
       slackBodyLimit: 1024,
       slackSigningSecret: 'secret',
+      slackBodyDeadlineMs: 1000,
       proxyHops: 0,
       log: createLogger({ level: 'debug', format: 'json', write: (l) => lines.push(l) }),
     });

@@ -41,6 +41,8 @@ export interface ServerOptions {
   slackBodyLimit: number;
   /** Slack's bodies are checked against it as they are read; Bolt checks them again. */
   slackSigningSecret: string;
+  /** A Slack body must have arrived within this once its reading starts (`Timings.slackBodyDeadlineMs`). */
+  slackBodyDeadlineMs: number;
   /** Proxies in front of the app that append to X-Forwarded-For (PROXY_HOPS): who the caller is, for its slots. */
   proxyHops: number;
   /** Told of each Slack request whose signature was checked, while it is handled: returns what to call once answered. */
@@ -126,7 +128,7 @@ export function createHttpServer(options: ServerOptions): HttpServer {
       if (refusal) return refuse(req, res, refusal.status, refusal.error);
       if (server.stopping) return refuse(req, res, 503, 'stopping');
       const read = await inPool(slackSlots, address, req, res, () =>
-        readSigned(req, options.slackBodyLimit, options.slackSigningSecret),
+        readSigned(req, options.slackBodyLimit, options.slackBodyDeadlineMs, options.slackSigningSecret),
       );
       if (!read.ok) return refuse(req, res, read.status, read.error);
       // Bolt takes a request whose body is already read as it is (its `rawBody`).
@@ -203,18 +205,23 @@ function refuseUnsigned(req: IncomingMessage, bodyLimit: number): { status: numb
 type SignedBody = { ok: true; body: Buffer; signed: boolean } | BodyRefusal | { ok: false; status: 401; error: string };
 
 /**
- * Reads a Slack request's body, at most `limit` bytes within `LIMITS.slackBodyDeadlineMs`, computing its signature
+ * Reads a Slack request's body, at most `limit` bytes within `deadlineMs`, computing its signature
  * as the bytes arrive (HMAC-SHA256 of `v0:{timestamp}:{body}` under the signing secret). A body whose signature is
  * wrong has the memory of its chunks released at once: headers that merely look signed cost an attacker's bytes
  * nothing after the answer. Slack's `ssl_check` (a form with `ssl_check=1`, which Bolt answers without a signature)
  * goes on to Bolt, as unsigned (`signed: false`).
  */
-async function readSigned(req: IncomingMessage, limit: number, secret: string): Promise<SignedBody> {
+async function readSigned(
+  req: IncomingMessage,
+  limit: number,
+  deadlineMs: number,
+  secret: string,
+): Promise<SignedBody> {
   const timestamp = String(req.headers['x-slack-request-timestamp']);
   const hmac = createHmac('sha256', secret).update(`v0:${timestamp}:`);
   const read = await readBody(req, {
     limit,
-    deadlineMs: LIMITS.slackBodyDeadlineMs,
+    deadlineMs,
     onChunk: (chunk) => hmac.update(chunk),
   });
   if (!read.ok) return read;

@@ -10,6 +10,8 @@ export interface WebhookOptions {
   /** The provider's id: the route is `/{id}/webhook/:secret`. */
   providerId: string;
   secret: string;
+  /** A callback body must have arrived within this once its reading starts (`Timings.callbackBodyDeadlineMs`). */
+  bodyDeadlineMs: number;
   results: Pick<Results, 'receive'>;
   metrics: Metrics;
   log: Logger;
@@ -21,14 +23,14 @@ const UNREAD = { 400: 'unreadable', 408: 'too_slow', 413: 'too_large', 503: 'bus
 /**
  * The provider's callbacks. No signature is documented, so the URL carries a secret of the app's: a wrong one
  * is refused (403) before the body is read. The body is read in the callbacks' own body slots, within
- * `callbackBodyDeadlineMs`, then goes to the pipeline's results, which checks each tracking ID's own signature.
+ * `bodyDeadlineMs`, then goes to the pipeline's results, which checks each tracking ID's own signature.
  */
-export function webhookRoute({ providerId, secret, results, metrics, log }: WebhookOptions): Route {
+export function webhookRoute({ providerId, secret, bodyDeadlineMs, results, metrics, log }: WebhookOptions): Route {
   const expected = Buffer.from(secret);
   return {
     path: `/${providerId}/webhook/:secret`,
     method: 'POST',
-    body: { limit: LIMITS.callbackBodyBytes, deadlineMs: LIMITS.callbackBodyDeadlineMs },
+    body: { limit: LIMITS.callbackBodyBytes, deadlineMs: bodyDeadlineMs },
     handler: async ({ req, res, params, readBody }) => {
       // Stryker disable next-line StringLiteral: the route's matcher always sets `secret`; the default is never used
       const given = Buffer.from(String(params.secret ?? ''));
