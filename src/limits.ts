@@ -54,8 +54,13 @@ export const LIMITS = {
   slackBodySlots: 32,
   /** Callback bodies read at once: a pool of their own, so Slack's requests and callbacks never wait for each other. */
   callbackBodySlots: 16,
-  /** Bodies one client address reads at once in each pool (an IPv6 /64 counts as one address). */
+  /** Bodies one client address may always read at once in each pool: its share (an IPv6 /64 counts as one address). */
   bodySlotsPerAddress: 4,
+  /**
+   * Beyond its share, an address takes a free slot only while more than this part of the pool stays free for the
+   * others: a burst from one address (Slack's, a proxy's) is read 16 at a time, and never holds more than half a pool.
+   */
+  bodySlotsKeptFree: 0.5,
   /** How long a request waits for a body slot; then 503 with `retry-after` (Slack and OMICall send again). */
   bodySlotWaitMs: 2 * SECOND_MS,
   /** Requests waiting for a body slot in one pool; one more is answered 503 at once. */

@@ -332,6 +332,8 @@ describe('body slots: per kind of caller, per address', () => {
   afterAll(() => h.stop());
 
   const PER_ADDRESS = LIMITS.bodySlotsPerAddress;
+  /** What one address holds when it is alone: its share, then free slots while half the pool stays free. */
+  const ALONE = LIMITS.slackBodySlots - Math.floor(LIMITS.slackBodySlots * LIMITS.bodySlotsKeptFree);
   /** n requests from `from` that hold a Slack body slot each: headers that look signed, a body that never comes. */
   async function holders(n: number, from: string, path = '/slack/events'): Promise<Raw[]> {
     const head = path === '/slack/events' ? lookingSigned(100) : slackHead({ 'content-length': 100 }, 'POST', path);
@@ -348,17 +350,21 @@ describe('body slots: per kind of caller, per address', () => {
   }
   const BAD = { status: 401, body: '{"ok":false,"error":"bad signature"}' };
 
-  it(`one address reads ${PER_ADDRESS} bodies at once; its next waits while another address is served at once`, async () => {
-    const held = await holders(PER_ADDRESS, '127.0.2.1');
+  it(`one address alone reads up to ${ALONE} bodies at once, half the pool; its next waits while another address is served at once`, async () => {
+    const held = await holders(ALONE, '127.0.2.1');
     const next = whole('127.0.2.1');
-    const other = whole('127.0.2.2');
-    expect(await other.within(500)).toMatchObject(BAD);
     expect(await next.within(300)).toBe('waiting');
+    expect(await whole('127.0.2.2').within(500)).toMatchObject(BAD);
     // One of the first finishes: the waiter gets its slot.
     held[0].socket.write('x'.repeat(100));
     expect(await held[0].within(500)).toMatchObject(BAD);
     expect(await next.within(500)).toMatchObject(BAD);
-    await drop([...held, next, other]);
+    // While it holds half the pool, another address has its share, and no more.
+    const second = await holders(PER_ADDRESS, '127.0.2.3');
+    const past = whole('127.0.2.3');
+    expect(await past.within(300)).toBe('waiting');
+    expect(await whole('127.0.2.4').within(500)).toMatchObject(BAD);
+    await drop([...held, ...second, next, past]);
   });
 
   it(`Slack's pool holds ${LIMITS.slackBodySlots}: then a new address waits, and is refused 503 busy, retry-after 1, after 2 s`, async () => {
@@ -397,7 +403,7 @@ describe('body slots: per kind of caller, per address', () => {
   });
 
   it('waiters that went away give their place in the line back', async () => {
-    const held = await holders(PER_ADDRESS, '127.0.5.1');
+    const held = await holders(ALONE, '127.0.5.1');
     const gone = Array.from({ length: LIMITS.bodyWaitersPerAddress }, () => whole('127.0.5.1'));
     await sleep(150);
     await drop(gone);
@@ -408,7 +414,7 @@ describe('body slots: per kind of caller, per address', () => {
   });
 
   it(`beyond ${LIMITS.bodyWaitersPerAddress} waiting from one address, 503 at once; another address still gets a slot`, async () => {
-    const held = await holders(PER_ADDRESS, '127.0.6.1');
+    const held = await holders(ALONE, '127.0.6.1');
     const waiting: Raw[] = [];
     for (let i = 0; i < LIMITS.bodyWaitersPerAddress; i += 50) {
       waiting.push(...Array.from({ length: 50 }, () => whole('127.0.6.1')));
@@ -442,7 +448,7 @@ describe('body slots: per kind of caller, per address', () => {
     const spoofed = (forwardedFor: string, from: string, body = '') =>
       new Raw(h.url, lookingSigned(100, { 'x-forwarded-for': forwardedFor }), body, { from });
     // Without PROXY_HOPS the header is the caller's word: one address, however many it claims.
-    const held = Array.from({ length: PER_ADDRESS }, (_, i) => spoofed(`10.0.0.${i}`, '127.0.9.1'));
+    const held = Array.from({ length: ALONE }, (_, i) => spoofed(`10.0.0.${i}`, '127.0.9.1'));
     await sleep(80);
     const next = spoofed('10.0.0.99', '127.0.9.1', 'x'.repeat(100));
     expect(await next.within(300)).toBe('waiting');
@@ -453,7 +459,7 @@ describe('body slots: per kind of caller, per address', () => {
     try {
       const via = (forwardedFor: string, body = '') =>
         new Raw(proxied.url, lookingSigned(100, { 'x-forwarded-for': forwardedFor }), body, { from: '127.0.9.2' });
-      const clients = Array.from({ length: PER_ADDRESS }, (_, i) => via(`spoof-${i}, 203.0.113.7`));
+      const clients = Array.from({ length: ALONE }, (_, i) => via(`spoof-${i}, 203.0.113.7`));
       await sleep(80);
       const same = via('another-spoof, 203.0.113.7', 'x'.repeat(100));
       const other = via('203.0.113.8', 'x'.repeat(100));

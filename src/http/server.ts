@@ -162,6 +162,7 @@ function pool(slots: number) {
   return {
     slots,
     perAddress: LIMITS.bodySlotsPerAddress,
+    keptFree: Math.floor(slots * LIMITS.bodySlotsKeptFree),
     waitMs: LIMITS.bodySlotWaitMs,
     waiting: LIMITS.bodyWaitersPerPool,
     waitingPerAddress: LIMITS.bodyWaitersPerAddress,

@@ -4,8 +4,10 @@ import { isIPv4, isIPv6 } from 'node:net';
 export interface SlotLimits {
   /** Bodies read at once in the pool. */
   slots: number;
-  /** Bodies one client address reads at once. */
+  /** Bodies one client address may always read at once: its share. */
   perAddress: number;
+  /** Slots kept free for addresses within their share: past its share, an address takes one only while more are free. */
+  keptFree: number;
   /** How long a request waits for a slot. */
   waitMs: number;
   /** Requests waiting in the pool, and of one address; beyond either, none waits. */
@@ -22,10 +24,11 @@ interface Waiter {
 }
 
 /**
- * Body slots: at most `slots` request bodies read at once, at most `perAddress` of them from one client address.
- * A request that finds none free waits (up to `waitMs`, up to `waiting` of them, `waitingPerAddress` of one
- * address); a freed slot goes to the first waiter whose address is under its own share, so a crowd from one address
- * never stands ahead of everyone else.
+ * Body slots: at most `slots` request bodies read at once. An address within its share (`perAddress`) takes any free
+ * slot; past it, only while more than `keptFree` slots are free, so that a crowd from one address never holds what
+ * the others need, and a burst from one address still reads many bodies at once when no one else is waiting. A
+ * request that finds no slot it may take waits (up to `waitMs`, up to `waiting` of them, `waitingPerAddress` of one
+ * address); a freed slot goes to the first waiter that may take it.
  */
 export class BodySlots {
   readonly #limits: SlotLimits;
@@ -44,9 +47,7 @@ export class BodySlots {
    * caller went away first (`gone` fires).
    */
   take(address: string, gone: { once(event: 'close', listener: () => void): unknown }): Promise<Release | undefined> {
-    if (this.#free > 0 && count(this.#held, address) < this.#limits.perAddress) {
-      return Promise.resolve(this.#grant(address));
-    }
+    if (this.#mayTake(address)) return Promise.resolve(this.#grant(address));
     if (
       this.#waiters.length >= this.#limits.waiting ||
       count(this.#waitingOf, address) >= this.#limits.waitingPerAddress
@@ -78,6 +79,11 @@ export class BodySlots {
     return this.#limits.slots - this.#free;
   }
 
+  #mayTake(address: string): boolean {
+    if (this.#free <= 0) return false;
+    return count(this.#held, address) < this.#limits.perAddress || this.#free > this.#limits.keptFree;
+  }
+
   #grant(address: string): Release {
     this.#free -= 1;
     add(this.#held, address, 1);
@@ -93,7 +99,7 @@ export class BodySlots {
 
   #next(): void {
     while (this.#free > 0) {
-      const waiter = this.#waiters.find((w) => count(this.#held, w.address) < this.#limits.perAddress);
+      const waiter = this.#waiters.find((w) => this.#mayTake(w.address));
       if (!waiter) return;
       waiter.grant(this.#grant(waiter.address));
     }
