@@ -62,6 +62,7 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
             webhookRoute({
               providerId: parts.provider.id,
               secret: config.webhookSecret,
+              bodyDeadlineMs: parts.timings.callbackBodyDeadlineMs,
               results: parts.pipeline.results,
               metrics: parts.metrics,
               log: log.child({ component: 'webhook' }),
@@ -71,7 +72,8 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
     ],
     slackBodyLimit: LIMITS.slackBodyBytes,
     slackSigningSecret: config.slackSigningSecret,
-    bodySlots: 16,
+    slackBodyDeadlineMs: parts.timings.slackBodyDeadlineMs,
+    proxyHops: config.proxyHops,
     foreground: parts.foreground,
     log,
   });

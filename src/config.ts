@@ -20,6 +20,11 @@ export interface Config {
   /** Where Slack and OMICall reach this app: https, no trailing slash, so `${publicUrl}/slack/events` is right. */
   publicUrl?: string;
   port: number;
+  /**
+   * Proxies in front of the app that each append the address they saw to X-Forwarded-For (Heroku's router: 1): the
+   * HTTP server counts body slots by the address the outermost of them saw. 0: by the connection's own address.
+   */
+  proxyHops: number;
   role: Role;
   redisUrl?: string;
   /** Where the embedded store (SQLite) keeps its file when there is no Redis. */
@@ -47,6 +52,30 @@ export interface Config {
 /** A provider chosen by SPEECH_PROVIDER, configured from the environment. */
 export interface ConfiguredProvider extends ProviderSetup {
   id: string;
+}
+
+/**
+ * The values nothing the app writes may show (its logs, `npm run doctor`'s lines): the tokens, secrets and keys of the
+ * configuration, and the password of `REDIS_URL`.
+ */
+export function secretsOf(config: Config): string[] {
+  const redisPassword = config.redisUrl ? URL.parse(config.redisUrl)?.password : undefined;
+  return [
+    config.slackBotToken,
+    config.slackSigningSecret,
+    ...config.provider.secrets,
+    config.webhookSecret,
+    ...(config.metricsToken ? [config.metricsToken] : []),
+    ...(redisPassword ? [redisPassword, decoded(redisPassword)] : []),
+  ];
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /**
@@ -80,6 +109,8 @@ function slackSettings(r: EnvReader) {
     slackApiUrl: r.url('SLACK_API_URL', 'https://slack.com/api/'),
     publicUrl: publicBaseUrl(r.value('PUBLIC_URL'), r.problems),
     port: r.integer('PORT', 3000, 0, 65535),
+    // Heroku sets DYNO, and always puts its router in front of the app.
+    proxyHops: r.integer('PROXY_HOPS', r.value('DYNO') === undefined ? 0 : 1, 0, 10),
   };
 }
 

@@ -18,8 +18,6 @@ export type ErrorCode =
   | 'conversion_failed'
   /** The audio source failed while it was being uploaded (download cut, ffmpeg stopped). */
   | 'source_failed'
-  /** A request body over its limit. */
-  | 'body_too_large'
   /** A relay that cannot succeed; the thread says why. */
   | 'job_failed'
   /** A relay that failed for now; the queue tries again after its back-off. */
@@ -91,13 +89,23 @@ export class SourceError extends AppError {
   }
 }
 
-export class BodyTooLargeError extends AppError {
-  constructor(limit: number) {
-    super('body_too_large', `request body over ${limit} bytes`);
+/** A readable message from anything thrown. */
+/**
+ * What a log line says of an error nothing caught: its name and message, and the first lines of its stack; never
+ * throws, whatever was thrown (an object whose getters throw, one without a prototype), and never very long.
+ */
+export function describeError(err: unknown): string {
+  try {
+    const text =
+      err instanceof Error
+        ? `${err.name}: ${err.message}${err.stack ? `\n${err.stack.split('\n').slice(1, 8).join('\n')}` : ''}`
+        : errorMessage(err);
+    return String(text).slice(0, 4000);
+  } catch {
+    return 'an error that cannot be shown';
   }
 }
 
-/** A readable message from anything thrown. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (typeof err === 'string') return err;

@@ -35,6 +35,40 @@ export const LIMITS = {
   foregroundQuietMs: 10,
   /** …and never waits longer than this for Slack's requests. */
   foregroundWaitMs: 500,
+  /** Pages of `conversations.members` one membership check reads (1,000 members each); beyond, the answer is "no". */
+  memberPages: 5,
+  /** Members asked for per page of `conversations.members` (the most Slack returns in one). */
+  membersPerPage: 1_000,
+
+  // The HTTP server (src/http/server.ts). A caller holds the server's memory and time only while it sends what its
+  // route receives, and each kind of caller (Slack, the provider's callbacks) has body slots of its own, counted per
+  // client address too, so that no flood of one kind, nor one address, keeps another from being served.
+  /** A request's headers must arrive within this from its first byte (Node's `headersTimeout`). */
+  headersTimeoutMs: 10 * SECOND_MS,
+  /** A whole request, headers and body, within this (Node's `requestTimeout`); the body deadlines below are shorter. */
+  requestTimeoutMs: 60 * SECOND_MS,
+  /** How often Node looks for requests past those two (its default, 30 s, would let them run 30 s late). */
+  connectionsCheckMs: SECOND_MS,
+  /** The longest request target (path and query) the server parses; a longer one is refused (414). */
+  targetChars: 2_048,
+  // The body deadlines of each route are Timings (below).
+  /** Slack bodies read at once, from every address. */
+  slackBodySlots: 32,
+  /** Callback bodies read at once: a pool of their own, so Slack's requests and callbacks never wait for each other. */
+  callbackBodySlots: 16,
+  /** Bodies one client address may always read at once in each pool: its share (an IPv6 /64 counts as one address). */
+  bodySlotsPerAddress: 4,
+  /**
+   * Beyond its share, an address takes a free slot only while more than this part of the pool stays free for the
+   * others: a burst from one address (Slack's, a proxy's) is read 16 at a time, and never holds more than half a pool.
+   */
+  bodySlotsKeptFree: 0.5,
+  /** How long a request waits for a body slot; then 503 with `retry-after` (Slack and OMICall send again). */
+  bodySlotWaitMs: 2 * SECOND_MS,
+  /** Requests waiting for a body slot in one pool; one more is answered 503 at once. */
+  bodyWaitersPerPool: 1_000,
+  /** Requests of one client address waiting for a body slot in one pool; one more is answered 503 at once. */
+  bodyWaitersPerAddress: 200,
 } as const;
 
 /** The durations tests shorten; production uses `TIMINGS`. */
@@ -68,6 +102,10 @@ export interface Timings {
   downloadDeadlineMs: number;
   /** The whole conversion, wall clock. */
   conversionTimeoutMs: number;
+  /** A Slack body (a few KB, and Slack waits 3 s for the answer) must arrive within this once its reading starts. */
+  slackBodyDeadlineMs: number;
+  /** A callback body (up to `LIMITS.callbackBodyBytes`) must arrive within this once its reading starts. */
+  callbackBodyDeadlineMs: number;
 }
 
 export const TIMINGS: Timings = {
@@ -84,4 +122,6 @@ export const TIMINGS: Timings = {
   lostRelayMs: 5 * SECOND_MS,
   downloadDeadlineMs: 10 * MINUTE_MS,
   conversionTimeoutMs: 30 * MINUTE_MS,
+  slackBodyDeadlineMs: 5 * SECOND_MS,
+  callbackBodyDeadlineMs: 30 * SECOND_MS,
 };

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveSecret, loadConfig, slackEventsUrl, webhookUrl } from '../src/config.ts';
+import { deriveSecret, loadConfig, secretsOf, slackEventsUrl, webhookUrl } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { startAppProcess } from './helpers/app-process.ts';
 import { Harness } from './helpers/harness.ts';
@@ -140,6 +140,33 @@ describe('each setting, as docs/configuration.md documents it', () => {
     expect(one({ CALLBACK_TIMEOUT_S: String(7 * 24 * 3600 + 1) })).toHaveLength(1);
     expect(one({ PORT: '65535' })).toEqual([]);
     expect(one({ PORT: '65536' })).toEqual(['PORT must be a whole number from 0 to 65535, got "65536"']);
+  });
+
+  it("the secrets nothing may show: tokens, keys, the webhook secret (derived or set), METRICS_TOKEN, Redis's password", () => {
+    const c = loadConfig({
+      ...good,
+      METRICS_TOKEN: 'metrics-token-1',
+      REDIS_URL: 'rediss://user:p%40ss-word@redis.test:6380',
+    });
+    expect(secretsOf(c)).toEqual([
+      good.SLACK_BOT_TOKEN,
+      good.SLACK_SIGNING_SECRET,
+      good.OMICALL_API_KEY,
+      deriveSecret(good.SLACK_SIGNING_SECRET, 'omicall-webhook'),
+      'metrics-token-1',
+      'p%40ss-word',
+      'p@ss-word',
+    ]);
+  });
+
+  it('PROXY_HOPS: 0 by default, 1 on Heroku (DYNO is set), or as set', () => {
+    expect(loadConfig(good).proxyHops).toBe(0);
+    expect(loadConfig({ ...good, DYNO: 'web.1' }).proxyHops).toBe(1);
+    expect(loadConfig({ ...good, DYNO: 'web.1', PROXY_HOPS: '0' }).proxyHops).toBe(0);
+    expect(loadConfig({ ...good, PROXY_HOPS: '2' }).proxyHops).toBe(2);
+    expect(problems({ ...good, PROXY_HOPS: 'one' })).toEqual([
+      'PROXY_HOPS must be a whole number from 0 to 10, got "one"',
+    ]);
   });
 
   it('a web or worker process needs Redis, an all-in-one process does not', () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../src/audio/ffmpeg.ts';
+import { deriveSecret } from '../src/config.ts';
 import { messages } from '../src/i18n/index.ts';
 import { SUBCOMMANDS, usage, usageHint } from '../src/listeners/commands/subcommands.ts';
 import { type CheckResult, checkManifest, formatResults, runDoctor, summarise } from '../src/ops/doctor.ts';
@@ -78,6 +79,30 @@ describe('npm run doctor, check by check', () => {
     expect(omi.status).toBe('fail');
     expect(omi.detail).toContain('api_key_invalid (API key is invalid)');
     expect(fixOf(omi)).toMatch(/key is wrong.*OMICALL_API_KEY/);
+  });
+
+  it("prints none of the secrets a refusal quotes: the webhook URL's secret and the API key show as [redacted]", async () => {
+    omicall.registrationRefusal = 'invalid_webhook';
+    try {
+      for (const extra of [{}, { OMICALL_WEBHOOK_SECRET: 'my-own-webhook-secret-0123456789' }]) {
+        const run = await runNode(['src/doctor.ts'], { ...env(), ...extra });
+        const printed = `${run.stdout}${run.stderr}`;
+        expect(run.status).toBe(1);
+        expect(run.stdout).toContain(
+          '✗ OMICall key: OMICall answered invalid_webhook (cannot reach https://transcriber.test/omicall/webhook/[redacted] with apiKey [redacted])',
+        );
+        const webhookSecret = extra.OMICALL_WEBHOOK_SECRET ?? deriveSecret(SIGNING_SECRET, 'omicall-webhook');
+        for (const secret of [webhookSecret, API_KEY, BOT_TOKEN, SIGNING_SECRET]) {
+          expect(printed).not.toContain(secret);
+        }
+      }
+      // What runDoctor returns is scrubbed too, for whoever calls it.
+      const omi = check(await runDoctor(env()), 'OMICall key');
+      expect(omi.detail).not.toContain(deriveSecret(SIGNING_SECRET, 'omicall-webhook'));
+      expect(omi.detail).toContain('[redacted]');
+    } finally {
+      omicall.registrationRefusal = undefined;
+    }
   });
 
   it('says the OMICall host is wrong when nothing answers there', async () => {

@@ -190,6 +190,19 @@ describe('what it refuses before a segment is read', () => {
     expect(await h.metric(`transcriber_callbacks_total{outcome="too_large"}`)).toBe(before + 1);
   });
 
+  it('a body that does not arrive within its deadline: 408, connection closed, counted as too_slow', async () => {
+    const h = await start({ timings: { callbackBodyDeadlineMs: 400 } });
+    const before = await h.metric(`transcriber_callbacks_total{outcome="too_slow"}`);
+    const path = h.webhookUrl.slice(h.url.length);
+    const started = performance.now();
+    const slow = new Raw(h.url, slackHead({ 'content-length': 1000 }, 'POST', path), '[{"tracking_id":');
+    await slow.closed;
+    expect(performance.now() - started).toBeGreaterThan(350);
+    expect(slow.answer).toMatchObject({ status: 408, body: '{"ok":false,"error":"body too slow"}' });
+    expect(slow.answer?.headers.connection).toBe('close');
+    expect(await h.metric(`transcriber_callbacks_total{outcome="too_slow"}`)).toBe(before + 1);
+  });
+
   it('a body cut off by its sender is counted as unreadable', async () => {
     const h = await start();
     const before = await h.metric(`transcriber_callbacks_total{outcome="unreadable"}`);

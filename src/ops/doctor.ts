@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { DATABASE_FILE } from '../assemble.ts';
 import { type FoundFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../audio/ffmpeg.ts';
-import { type Config, isDocumentationHost, loadConfig, slackEventsUrl, webhookUrl } from '../config.ts';
+import { type Config, isDocumentationHost, loadConfig, secretsOf, slackEventsUrl, webhookUrl } from '../config.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import { healthProof, healthProofKey } from '../http/health.ts';
+import { scrubber } from '../log.ts';
 import { REQUIRED_SCOPES } from '../slack/scopes.ts';
 import { createStore } from '../store/index.ts';
 
@@ -29,11 +30,44 @@ const pass = (name: string, detail: string): CheckResult => ({ name, status: 'pa
 const warn = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'warn', detail, fix });
 const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'fail', detail, fix });
 
-/** Checks the configuration against the real services; one result per check. */
+/** The variables whose values doctor never prints, as they are set (before the configuration is read, or if it fails). */
+const SECRET_VARIABLES = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'OMICALL_API_KEY',
+  'OMICALL_WEBHOOK_SECRET',
+  'METRICS_TOKEN',
+] as const;
+
+/**
+ * What doctor prints goes through the logs' rule (`scrubber`, src/log.ts) with the configuration's secrets
+ * (`secretsOf`: the derived webhook secret and Redis' password too): a service's answer quoted in a line (OMICall
+ * echoing the webhook URL it was given, with its secret) shows `[redacted]` where a secret was.
+ */
+export function doctorScrubber(env: Record<string, string | undefined>): (text: string) => string {
+  const given = SECRET_VARIABLES.map((name) => env[name]?.trim());
+  let derived: string[] = [];
+  try {
+    derived = secretsOf(loadConfig(env));
+  } catch {
+    // A configuration that does not load has only the secrets as given.
+  }
+  return scrubber([...given, ...derived]);
+}
+
+/** Checks the configuration against the real services; one result per check, scrubbed of every secret. */
 export async function runDoctor(
   env: Record<string, string | undefined>,
   options: DoctorOptions = {},
 ): Promise<CheckResult[]> {
+  const scrub = doctorScrubber(env);
+  const results = await checks(env, options);
+  return results.map((r) =>
+    r.status === 'pass' ? { ...r, detail: scrub(r.detail) } : { ...r, detail: scrub(r.detail), fix: scrub(r.fix) },
+  );
+}
+
+async function checks(env: Record<string, string | undefined>, options: DoctorOptions): Promise<CheckResult[]> {
   let config: Config;
   try {
     config = loadConfig(env);

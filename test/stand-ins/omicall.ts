@@ -60,6 +60,11 @@ export class OmicallStandIn {
    */
   beforeAnswer?: (upload: ReceivedUpload) => Promise<void>;
   webhookUrl?: string;
+  /**
+   * When set, `register_webhook_ai` refuses with this error and a message that quotes the request (the URL, and the
+   * key it came with), as a careless API's refusal does.
+   */
+  registrationRefusal?: string;
   #server: Server;
   url = '';
 
@@ -107,6 +112,13 @@ export class OmicallStandIn {
       for await (const chunk of req) raw += chunk;
       const url = (JSON.parse(raw || '{}') as { url?: string }).url;
       if (!url) return envelope(res, 200, -9999, { status: 'fail', error: 'request_body_required' });
+      if (this.registrationRefusal) {
+        return envelope(res, 200, -9999, {
+          status: 'fail',
+          error: this.registrationRefusal,
+          message: `cannot reach ${url} with apiKey ${apiKey}`,
+        });
+      }
       this.registrations.push({ url, apiKey });
       this.webhookUrl = url;
       return envelope(res, 200, 9999, { status: 'success' });
