@@ -111,6 +111,9 @@ describe('heartbeats', () => {
     expect(await other.alive('i-1')).toBe(true);
     await heart.stop();
     expect(await other.alive('i-1')).toBe(false);
+    // A stopped heart beats no more.
+    await vi.advanceTimersByTimeAsync(2 * HEARTBEAT_MS);
+    expect(await other.alive('i-1')).toBe(false);
     expect(errors).toEqual([]);
   });
 
