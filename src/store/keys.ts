@@ -46,6 +46,24 @@ export function workspaceKeys(workspace: string) {
     channelJobs: (channel: string) => `${ws}channel:${channel}:jobs`,
     /** Value: the language someone chose with `/transcribe language`. Kept. */
     personLanguage: (user: string) => `${ws}person:${user}:language`,
+    /** Record: tracking ID → { channel, ts, fileId, fileName, since, link }, the memos someone shared. Retention. */
+    personJobs: (user: string) => `${ws}person:${user}:jobs`,
+    /** Value: when someone last opened the app's Home tab (changes are published only to people who did). Retention. */
+    personHome: (user: string) => `${ws}person:${user}:home`,
+    /** Token: when someone's Home tab was last published, so that it is published at most once a gap. The gap. */
+    homeGap: (user: string) => `${ws}person:${user}:home-gap`,
+    /** Record: tracking ID → when, every attempt at a file in this workspace (to find them when it is deleted). Retention. */
+    fileJobs: (fileId: string) => `${ws}file:${fileId}:jobs`,
+    /** Record: file id → { format, at }, the transcript files the app uploaded into a memo's thread. Retention. */
+    uploads: (m: MemoId) => `${ws}uploads:${memo(m)}`,
+    /** Record: memo → when, memos deleted in Slack whose transcript and records are still being deleted. Until done. */
+    deletionsOwed: () => `${ws}deletions-owed`,
+    /** Record: the workspace's settings, as its admins chose them in the Home tab (src/workspaces/settings.ts). Kept. */
+    settings: () => `${ws}settings`,
+    /** Record: a calendar month's usage (UTC, `YYYY-MM`): seconds and memos, in total and per channel. Two months. */
+    usage: (month: string) => `${ws}usage:${month}`,
+    /** Token: the admins were told the month's budget of this many minutes is 80 % used. Two months. */
+    budgetWarned: (month: string, minutes: number) => `${ws}usage:${month}:warned:${minutes}`,
   };
 }
 
