@@ -415,10 +415,11 @@ export class SlackStandIn {
         if (hosted.file.user !== BOT_USER_ID) return { ok: false, error: 'cant_delete_file' };
         this.files.delete(id);
         this.deletedFiles.push(id);
-        // The message that shared it shows it no more.
-        for (const m of this.messages) {
-          if (m.files?.some((f) => (f as { id?: string }).id === id))
-            m.files = m.files.filter((f) => (f as { id?: string }).id !== id);
+        // The message that shared it shows it no more; one that had nothing else goes with it, as in Slack.
+        for (const m of [...this.messages]) {
+          if (!m.files?.some((f) => (f as { id?: string }).id === id)) continue;
+          m.files = m.files.filter((f) => (f as { id?: string }).id !== id);
+          if (m.files.length === 0 && m.text === '') this.messages.splice(this.messages.indexOf(m), 1);
         }
         return { ok: true };
       }
