@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { ACTIONS, SETTING_INPUT, VIEWS } from '../../src/slack/ids.ts';
 import {
   appHomeOpenedEvent,
   eventCallback,
@@ -90,4 +91,23 @@ export async function submitModal(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await postInteraction(h.url, viewSubmission({ view, values, user: person(user) }));
   return { status: res.status, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {} };
+}
+
+/**
+ * A workspace admin changes a setting as they would: opens their Home tab, presses the setting's button, submits the
+ * modal with `value` (a `view.state.values` entry: numberValue, choiceValue).
+ */
+export async function chooseSetting(
+  h: Harness,
+  setting: 'auto' | 'lang' | 'retention' | 'budget',
+  value: Record<string, unknown>,
+  admin = 'UADMIN01',
+): Promise<void> {
+  h.slack.admins.add(admin);
+  if (!h.slack.homeViews.has(admin)) await openHome(h, admin);
+  const before = h.slack.modals.length;
+  expect((await pressHomeButton(h, admin, `${ACTIONS.settingPrefix}${setting}`)).status).toBe(200);
+  const modal = await openedModal(h, `${VIEWS.settingPrefix}${setting}`, before);
+  const res = await submitModal(h, admin, modal, { [SETTING_INPUT.block]: { [SETTING_INPUT.action]: value } });
+  expect(res).toEqual({ status: 200, body: {} });
 }
