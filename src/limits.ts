@@ -101,6 +101,8 @@ export interface Timings {
   homeGapMs: number;
   /** How often deletions left unfinished (by this or a dead process) are looked for. */
   deletionsSweepMs: number;
+  /** How often every workspace's records are looked through for what outlived its retention. */
+  retentionSweepMs: number;
 }
 
 export const TIMINGS: Timings = {
@@ -119,4 +121,5 @@ export const TIMINGS: Timings = {
   conversionTimeoutMs: 30 * MINUTE_MS,
   homeGapMs: 10 * SECOND_MS,
   deletionsSweepMs: 30 * SECOND_MS,
+  retentionSweepMs: HOUR_MS,
 };

@@ -5,13 +5,16 @@
  */
 import { createClient } from '@keyv/redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Channels } from '../src/records/channels.ts';
+import { Jobs } from '../src/records/job.ts';
+import { PersonJobs } from '../src/records/people.ts';
 import { ACTIONS, SETTING_INPUT, VIEWS } from '../src/slack/ids.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../src/time.ts';
 import { numberValue } from './fixtures/slack-payloads.ts';
 import { transcribe } from './helpers/commands.ts';
 import { Harness, type HarnessOptions, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
-import { openedModal, openHome, pressHomeButton, submitModal } from './helpers/home.ts';
-import { uploadedMemo } from './helpers/memos.ts';
+import { chooseSetting, openedModal, openHome, pressHomeButton, submitModal } from './helpers/home.ts';
+import { signedTrackingId, uploadedMemo } from './helpers/memos.ts';
 
 const harnesses: Harness[] = [];
 async function start(options: HarnessOptions = {}): Promise<Harness> {
@@ -134,5 +137,57 @@ describe('retention', () => {
     vi.restoreAllMocks();
     await new Promise((r) => setTimeout(r, 300));
     expect(h.slack.callsOf('chat.update')).toHaveLength(updates);
+  });
+
+  it('shortened by the admins, applies at once to what is stored already, lists included', async () => {
+    const h = await start({ env: { RETENTION_DAYS: '30' } });
+    const jobs = new Jobs(h.app.store, async () => 30 * DAY_MS);
+    const channels = new Channels(h.app.store);
+    const people = new PersonJobs(h.app.store, 40);
+    const plant = async (daysAgo: number, fileId: string) => {
+      const ref = { workspace: WORKSPACE, channel: 'C0OLD0001', ts: h.slack.nextTs(), fileId };
+      const trackingId = signedTrackingId(ref);
+      const since = Date.now() - daysAgo * DAY_MS;
+      await jobs.claim(ref, trackingId);
+      await jobs.create({
+        ...ref,
+        trackingId,
+        fileName: `${fileId}.wav`,
+        state: 'complete',
+        createdAt: since,
+        user: 'UALICE01',
+        run: 1,
+        unsure: false,
+        lookUp: false,
+        file: { id: fileId, name: `${fileId}.wav` },
+      });
+      await h.app.store.addField(
+        `ws:${WORKSPACE}:segments:${trackingId}`,
+        '0|1',
+        { from: 0, to: 1, text: 'cũ' },
+        DAY_MS,
+      );
+      await h.app.store.set(`ws:${WORKSPACE}:reply:${ref.channel}:${ref.ts}:${fileId}`, { replyTs: [] }, DAY_MS);
+      await channels.list(WORKSPACE, ref.channel, { trackingId, fileName: `${fileId}.wav`, since }, 30 * DAY_MS);
+      const entry = { trackingId, channel: ref.channel, ts: ref.ts, fileId, fileName: `${fileId}.wav`, since };
+      await people.list(WORKSPACE, 'UALICE01', entry, 30 * DAY_MS);
+      return { ...ref, trackingId };
+    };
+    await h.app.store.update('workspaces', { [WORKSPACE]: Date.now() });
+    const old = await plant(5, 'F0OLD0001');
+    const recent = await plant(0.5, 'F0NEW0001');
+
+    await chooseSetting(h, 'retention', numberValue('2'));
+    const left = async (memo: { ts: string; fileId: string }) =>
+      (await h.app.store.keysWith(`ws:${WORKSPACE}:`)).filter((k) => k.includes(memo.ts) || k.includes(memo.fileId));
+    await waitFor(async () => (await left(old)).length === 0, 5000, 'the old memo’s records gone');
+    expect((await left(recent)).length).toBeGreaterThanOrEqual(4);
+    expect(Object.keys((await h.app.store.record(`ws:${WORKSPACE}:channel:C0OLD0001:jobs`)) ?? {})).toEqual([
+      recent.trackingId,
+    ]);
+    expect(Object.keys((await h.app.store.record(`ws:${WORKSPACE}:person:UALICE01:jobs`)) ?? {})).toEqual([
+      recent.trackingId,
+    ]);
+    expect(h.logged('retention: records past their time deleted')).toHaveLength(1);
   });
 });

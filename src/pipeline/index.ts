@@ -27,6 +27,7 @@ import type { RelayQueue } from './queue/index.ts';
 import { Recovery } from './recovery.ts';
 import { Relay, type RelaySettings } from './relay.ts';
 import { type CallbackLimits, Results } from './results.ts';
+import { RetentionSweep } from './retention.ts';
 import { channelStatus, type StatusEntry } from './status.ts';
 import { ReplyWriter } from './thread.ts';
 
@@ -44,6 +45,8 @@ export interface Pipeline {
   channels: Channels;
   /** Memos deleted in Slack: their transcripts and records go too. */
   deletions: Deletions;
+  /** What outlived its workspace's retention (shortened by its admins, or listed), deleted. */
+  retention: RetentionSweep;
   /**
    * Whether memos shared in a channel are transcribed automatically, and whose choice that is: the channel's
    * (`/transcribe on|off`), else the workspace's setting for channels that never chose.
@@ -181,6 +184,13 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     trackingKey: o.trackingKey,
     log: log.child({ component: 'deletions' }),
   });
+  const retention = new RetentionSweep({
+    store,
+    index,
+    workspaces,
+    trackingKey: o.trackingKey,
+    log: log.child({ component: 'retention' }),
+  });
   const attempt = async (ref: MemoRef) => {
     const current = await jobs.current(ref);
     return current ? (await jobs.load(ref.workspace, current))?.state : undefined;
@@ -205,6 +215,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     replies,
     channels,
     deletions,
+    retention,
     autoRule: async (workspace, channel) => {
       const choice = await channels.choice(workspace, channel);
       if (choice) return { on: choice === 'on', by: 'channel' };
@@ -225,6 +236,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       working = true;
       recovery.start(timings.checkEveryMs);
       deadlines.start(timings.checkEveryMs);
+      retention.start(timings.retentionSweepMs);
       o.queue.work({
         relay: async (job, attempt) => {
           await o.foreground.yield();
@@ -240,6 +252,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       if (working) {
         await recovery.stop();
         await deadlines.stop();
+        await retention.stop();
       }
       await o.queue.close(deadlineMs);
       await heartbeat.stop();

@@ -3,7 +3,7 @@ import { readSubmission, type StateValues, settingOfView } from '../../home/inde
 import { messages } from '../../i18n/index.ts';
 import { LIMITS } from '../../limits.ts';
 import { SETTING_INPUT } from '../../slack/ids.ts';
-import { workspaceOf } from '../context.ts';
+import { afterAck, workspaceOf } from '../context.ts';
 import type { ListenerDeps } from '../index.ts';
 
 /**
@@ -38,5 +38,8 @@ export function settingSubmitted(deps: ListenerDeps) {
     await ack();
     deps.log.info('setting changed', { setting: name, value: read.change.value, user });
     deps.home.changed({ workspace, user });
+    // A shorter retention applies to what is stored already, at once.
+    if (read.change.name === 'retention')
+      afterAck(deps.log, 'the new retention', () => deps.pipeline.retention.sweepWorkspace(workspace));
   };
 }
