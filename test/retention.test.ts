@@ -91,7 +91,7 @@ describe('retention', () => {
     }
   });
 
-  it('follows the days the workspace’s admins chose, for memos from then on', async () => {
+  it('follows the days the workspace’s admins chose', async () => {
     const h = await start({ redis: true, env: { RETENTION_DAYS: '30' } });
     h.slack.admins.add('UADMIN01');
     await openHome(h, 'UADMIN01');

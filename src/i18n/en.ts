@@ -193,7 +193,7 @@ export const en: Messages = {
     auto: 'For channels that never ran `/transcribe on` or `off`. Off: only channels that ran `/transcribe on` are transcribed automatically; any memo can still be asked for.',
     lang: "The language of the replies in memos' threads, which everyone in the channel reads.",
     retention:
-      "How many days a transcript's records are kept (1 to 365). Memos transcribed before a change keep the days they were stored with.",
+      "How many days a transcript's records are kept (1 to 365), counted from the memo. A shorter time applies at once to what is stored already; the replies in Slack stay, under the workspace's own Slack retention.",
     budget:
       'Minutes of audio sent to OMICall per calendar month (UTC). Empty or 0: no budget. Admins are told by DM at 80 %; at 100 % new memos are not sent.',
   },

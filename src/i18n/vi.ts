@@ -203,7 +203,7 @@ export const vi: Messages = {
     auto: 'Áp dụng cho những kênh chưa từng dùng `/transcribe on` hoặc `off`. Tắt: chỉ những kênh đã dùng `/transcribe on` mới được chép lời tự động; vẫn có thể yêu cầu chép lời bất kỳ tin nhắn thoại nào.',
     lang: 'Ngôn ngữ của các phản hồi trong chuỗi tin nhắn của tin nhắn thoại, mà mọi người trong kênh đều đọc.',
     retention:
-      'Số ngày lưu dữ liệu của một bản chép lời (từ 1 đến 365). Những tin nhắn thoại đã chép lời trước khi thay đổi vẫn giữ số ngày lúc được lưu.',
+      'Số ngày lưu dữ liệu của một bản chép lời (từ 1 đến 365), tính từ lúc có tin nhắn thoại. Thời gian ngắn hơn được áp dụng ngay cho dữ liệu đã lưu; các phản hồi trong Slack vẫn còn, theo chính sách lưu giữ Slack của không gian làm việc.',
     budget:
       'Số phút âm thanh gửi tới OMICall mỗi tháng dương lịch (UTC). Để trống hoặc 0: không có hạn mức. Quản trị viên được báo qua tin nhắn riêng khi dùng đến 80 %; khi đủ 100 %, tin nhắn thoại mới sẽ không được gửi đi.',
   },
