@@ -55,8 +55,11 @@ export function memoDeleted(deps: ListenerDeps) {
       if (now?.subtype === 'tombstone') {
         fileIds = previous ? before : undefined;
       } else {
-        const kept = new Set(ids((now?.files ?? []).filter((f) => f.mode !== 'tombstone')));
-        fileIds = [...before, ...ids(now?.files)].filter((id) => !kept.has(id));
+        // Only what the message says: a file it lists as a tombstone, or one it no longer lists (a message event that
+        // leaves `files` out says nothing about them).
+        if (!Array.isArray(now?.files)) return;
+        const kept = new Set(ids(now.files.filter((f) => f.mode !== 'tombstone')));
+        fileIds = [...new Set([...before, ...ids(now.files)])].filter((id) => !kept.has(id));
         if (fileIds.length === 0) return;
       }
     }
