@@ -4,6 +4,7 @@
  * Slack's limits, and published again after a change at most once a gap.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { homeView } from '../src/home/index.ts';
 import { Jobs } from '../src/records/job.ts';
 import { PersonJobs } from '../src/records/people.ts';
 import { Usage } from '../src/records/usage.ts';
@@ -310,5 +311,61 @@ describe('the Home tab, for admins', () => {
     });
     expect(owner).toEqual({ status: 200, body: {} });
     expect(await h.app.store.record(`ws:${WORKSPACE}:settings`)).toEqual({ budgetMinutes: 120 });
+  });
+});
+
+describe('the view itself', () => {
+  const settings = { auto: 'on', lang: 'en', retentionDays: 14 } as const;
+  const usage = { month: '2026-06', seconds: 0, memos: 0, channels: [] };
+
+  it('in distribution mode, gives the admins the button that sets the workspace’s OMICall key, and words each key state', () => {
+    const own = homeView({
+      lang: 'en',
+      provider: 'OMICall',
+      memos: [],
+      admin: { settings, usage, key: { kind: 'own', last4: 'x9Z2', setAt: Date.UTC(2026, 5, 1) }, keyButton: true },
+    });
+    expect(viewButtons(own as never)).toContain(ACTIONS.setOmicallKey);
+    expect(viewText(own as never)).toContain('ending in `x9Z2`, set <!date^1780272000^');
+    expect(viewText(own as never)).toContain('Change the key');
+    const none = homeView({
+      lang: 'vi',
+      provider: 'OMICall',
+      memos: [],
+      admin: { settings, usage, key: { kind: 'none' }, keyButton: true },
+    });
+    expect(viewText(none as never)).toContain(':warning: Chưa có');
+    expect(viewText(none as never)).toContain('Thiết lập khóa');
+    expect(viewText(none as never)).toContain('Tháng này chưa có gì được gửi tới OMICall.');
+  });
+
+  it('never passes Slack’s 100 blocks or its text lengths, whatever it is given', () => {
+    const memos = Array.from({ length: 500 }, (_, i) => ({
+      fileName: `*${'x'.repeat(5000)}*${i}`,
+      channel: 'not a channel <!everyone>',
+      since: Date.now(),
+      state: 'queued' as const,
+    }));
+    const channels = Array.from({ length: 300 }, (_, i) => ({ channel: `C${i}`, seconds: 60, memos: 1 }));
+    const view = homeView({
+      lang: 'en',
+      provider: 'OMICall',
+      memos,
+      admin: {
+        settings,
+        usage: { ...usage, seconds: 18_000, memos: 300, channels },
+        key: { kind: 'default' },
+        keyButton: true,
+      },
+    });
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    for (const block of view.blocks as { type: string; text?: { text: string } }[]) {
+      const text = block.text?.text ?? '';
+      if (block.type === 'section') expect(text.length).toBeLessThanOrEqual(3000);
+      if (block.type === 'header') expect(text.length).toBeLessThanOrEqual(150);
+    }
+    const text = viewText(view as never);
+    expect(text).not.toContain('<!everyone>');
+    expect(text.split('\n').filter((l) => l.startsWith('• <#C'))).toHaveLength(10);
   });
 });
