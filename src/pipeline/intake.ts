@@ -200,17 +200,20 @@ export class Intake {
     log.info('received', { trackingId: job.trackingId, channel: job.channel, fileId: job.fileId, size: job.file.size });
     await workspaces.note(job.workspace);
     const ttlMs = await workspaces.retentionMs(job.workspace);
-    // Indexed before anything else: a memo deleted at once is found, whatever this process got to.
-    await index.noteAttempt(job.workspace, job.fileId, job.trackingId, ttlMs);
-    if (await jobs.create(job)) metrics.jobs.inc({ state: 'queued' });
-    await ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, since: Date.now() });
-    await channels.list(
-      job.workspace,
-      job.channel,
-      { trackingId: job.trackingId, fileName: job.fileName, since: job.createdAt },
-      ttlMs,
-    );
-    if (job.user) await this.#listFor(job, job.user, ttlMs);
+    // Written side by side (one round trip on Redis, not five), all before the queue entry: the job, the ledger
+    // (recovery), and the lists that find the memo again (status, the Home tab, a deletion).
+    await Promise.all([
+      jobs.create(job).then((created) => created && metrics.jobs.inc({ state: 'queued' })),
+      ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, since: Date.now() }),
+      index.noteAttempt(job.workspace, job.fileId, job.trackingId, ttlMs),
+      channels.list(
+        job.workspace,
+        job.channel,
+        { trackingId: job.trackingId, fileName: job.fileName, since: job.createdAt },
+        ttlMs,
+      ),
+      job.user ? this.#listFor(job, job.user, ttlMs) : undefined,
+    ]);
     await queue.add(relayOf(job));
     if (!job.unsure) await replies.refresh(job);
   }

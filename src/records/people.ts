@@ -31,8 +31,8 @@ export interface PersonJob {
 }
 
 /**
- * The memos each person shared (or asked for), newest kept: at most `kept` per person, the oldest leaving first,
- * each for the workspace's retention.
+ * The memos each person shared (or asked for), newest kept: `kept` per person (at most half as many again between
+ * two trims), the oldest leaving first, each for the workspace's retention.
  */
 export class PersonJobs {
   readonly #store: Store;
@@ -46,7 +46,9 @@ export class PersonJobs {
   async list(workspace: string, user: string, job: PersonJob, ttlMs: number): Promise<void> {
     const key = workspaceKeys(workspace).personJobs(user);
     const { size } = await this.#store.addField(key, job.trackingId, job, ttlMs);
-    if (size <= this.#kept) return;
+    // Trimmed back to `kept` once it passes it by half as many again, not at every memo: someone sharing a burst of
+    // memos costs one write each, and a trim now and then.
+    if (size <= this.#kept + Math.ceil(this.#kept / 2)) return;
     const oldest = (await this.jobs(workspace, user)).slice(this.#kept);
     await this.#store.update(key, Object.fromEntries(oldest.map((j) => [j.trackingId, null])));
   }
