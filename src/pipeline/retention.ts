@@ -3,7 +3,7 @@ import { type Logger, onceIn } from '../log.ts';
 import type { MemoIndex } from '../records/memo-index.ts';
 import { verifyTrackingId } from '../records/tracking-id.ts';
 import type { Store } from '../store/index.ts';
-import { workspaceKeys } from '../store/keys.ts';
+import { jobKeyParts, workspaceKeys } from '../store/keys.ts';
 import type { Workspaces } from '../workspaces/index.ts';
 
 export interface RetentionOptions {
@@ -69,17 +69,17 @@ export class RetentionSweep {
     const keys = workspaceKeys(workspace);
     const oldest = Date.now() - (await workspaces.retentionMs(workspace));
     let expired = 0;
-    for (const key of await store.keysWith(`${keys.prefix}job:`)) {
-      const trackingId = key.slice(`${keys.prefix}job:`.length);
+    for (const key of await store.keysWith(keys.jobsPrefix)) {
+      const trackingId = jobKeyParts(key)?.trackingId;
+      if (!trackingId) continue;
       const job = await store.record<{ createdAt: number }>(key);
       if (typeof job?.createdAt !== 'number' || job.createdAt >= oldest) continue;
       await this.#expire(workspace, trackingId);
       expired += 1;
     }
-    const lists = [
-      ...(await store.keysWith(`${keys.prefix}channel:`)),
-      ...(await store.keysWith(`${keys.prefix}person:`)),
-    ].filter((k) => k.endsWith(':jobs'));
+    const lists = [...(await store.keysWith(keys.channelsPrefix)), ...(await store.keysWith(keys.peoplePrefix))].filter(
+      keys.isMemoList,
+    );
     for (const list of lists) {
       const entries = (await store.record<Record<string, Listed>>(list)) ?? {};
       const old = Object.entries(entries)

@@ -26,6 +26,12 @@ export function workspaceKeys(workspace: string) {
   return {
     /** Prefix of every key of this workspace. */
     prefix: ws,
+    /** Prefixes of the keys of one kind, to look through them all (the retention sweep). */
+    jobsPrefix: `${ws}job:`,
+    channelsPrefix: `${ws}channel:`,
+    peoplePrefix: `${ws}person:`,
+    /** Whether a key under `channelsPrefix` or `peoplePrefix` is a list of memos (`…:jobs`). */
+    isMemoList: (key: string) => key.endsWith(':jobs'),
     /** Token: the tracking ID of the memo's current attempt. Claimed once; swapped for a new attempt. Retention. */
     memo: (m: MemoId) => `${ws}memo:${memo(m)}`,
     /** Record: one attempt at one memo (the job state machine, src/records/job.ts). Retention. */
