@@ -9,7 +9,7 @@ import type { PersonJobs } from '../records/people.ts';
 import { type MemoRef, verifyTrackingId } from '../records/tracking-id.ts';
 import { slackError, slackRefused } from '../slack/errors.ts';
 import type { Store } from '../store/index.ts';
-import { type MemoId, workspaceKeys } from '../store/keys.ts';
+import { type MemoId, memoField, parseMemoField, workspaceKeys } from '../store/keys.ts';
 import type { Workspaces } from '../workspaces/index.ts';
 import type { Deadlines } from './deadlines.ts';
 import { type JobObserver, quietly } from './observer.ts';
@@ -235,13 +235,4 @@ export class Deletions {
     const ref = verifyTrackingId(trackingId, this.#o.trackingKey)?.ref;
     return ref?.workspace === workspace ? ref : undefined;
   }
-}
-
-function memoField(m: MemoId): string {
-  return `${m.channel}:${m.ts}:${m.fileId}`;
-}
-
-function parseMemoField(field: string): MemoId | undefined {
-  const [channel, ts, fileId] = field.split(':');
-  return channel && ts && fileId ? { channel, ts, fileId } : undefined;
 }

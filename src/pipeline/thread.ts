@@ -9,7 +9,7 @@ import type { Segment, Segments } from '../records/segments.ts';
 import { type MemoRef, replyThreadTs } from '../records/tracking-id.ts';
 import { slackError, slackRefused } from '../slack/errors.ts';
 import type { Store } from '../store/index.ts';
-import { type MemoId, workspaceKeys } from '../store/keys.ts';
+import { type MemoId, memoField, parseMemoField, workspaceKeys } from '../store/keys.ts';
 import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
 import type { Foreground } from './foreground.ts';
 import { type ReplyView, renderReply, type SlackMessage } from './render.ts';
@@ -395,16 +395,6 @@ export class ReplyWriter {
     }
     reply.reaction = name;
   }
-}
-
-/** A memo's field in its workspace's `replies-owed` record. */
-function memoField(m: MemoId): string {
-  return `${m.channel}:${m.ts}:${m.fileId}`;
-}
-
-function parseMemoField(field: string): MemoId | undefined {
-  const [channel, ts, fileId] = field.split(':');
-  return channel && ts && fileId ? { channel, ts, fileId } : undefined;
 }
 
 /** What the thread shows for a job: its transcript once there is one, else where it stands. */

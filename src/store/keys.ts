@@ -20,6 +20,15 @@ export interface MemoId {
 
 const memo = (m: MemoId) => `${m.channel}:${m.ts}:${m.fileId}`;
 
+/** A memo as a field of the records that list memos (`replies-owed`, `deletions-owed`): `{channel}:{ts}:{file}`. */
+export const memoField = memo;
+
+/** The memo a field of those records names. */
+export function parseMemoField(field: string): MemoId | undefined {
+  const [channel, ts, fileId] = field.split(':');
+  return channel && ts && fileId ? { channel, ts, fileId } : undefined;
+}
+
 /** Keys of one workspace. */
 export function workspaceKeys(workspace: string) {
   const ws = `ws:${workspace}:`;
