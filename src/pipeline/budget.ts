@@ -26,7 +26,8 @@ export interface BudgetOptions {
  * Each workspace's monthly budget (its admins' setting, in minutes of audio per calendar month, UTC), counted when a
  * file is sent to the provider: a memo's seconds are counted once it is known how long it is and before it goes,
  * and one that would pass the budget is not sent (its thread says so). A recording whose length is known only once
- * it has been converted is counted when it has been sent, so it may pass the budget by its own length. The seconds
+ * it has been converted is counted when it has been sent, so it may pass the budget by its own length; one sent as it
+ * is whose length nothing tells (an MP4 whose index comes last, with no `duration_ms`) is not counted. The seconds
  * an attempt counts are written on its job (`billed`), so a relay tried again never counts them twice, and taken
  * back when the provider did not take the file. When a month's usage reaches 80 % of the budget, the workspace's
  * admins are told once, by DM.
