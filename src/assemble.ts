@@ -4,6 +4,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { findFfmpeg } from './audio/ffmpeg.ts';
 import { createWorkdir, sweepStale } from './audio/workdir.ts';
 import { type Config, deriveSecret } from './config.ts';
+import { HomeTab } from './home/index.ts';
 import { TIMINGS, type Timings } from './limits.ts';
 import { boltLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -19,7 +20,9 @@ import { UserLanguages } from './slack/users.ts';
 import type { Store } from './store/index.ts';
 import { redisStore } from './store/redis.ts';
 import { openDatabase, sqliteStore } from './store/sqlite.ts';
+import { DAY_MS } from './time.ts';
 import { singleWorkspace, type Workspaces } from './workspaces/index.ts';
+import { Settings } from './workspaces/settings.ts';
 
 /** What tests change: shorter durations, smaller caps, another temp folder. Production passes nothing. */
 export interface Overrides {
@@ -35,8 +38,11 @@ export interface Parts {
   queue: RelayQueue;
   provider: SpeechProvider;
   workspaces: Workspaces;
+  /** Each workspace's settings, as its admins chose them in the Home tab. */
+  settings: Settings;
   metrics: Metrics;
   pipeline: Pipeline;
+  home: HomeTab;
   languages: UserLanguages;
   timings: Timings;
   foreground: Foreground;
@@ -75,27 +81,43 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     store = await sqliteStore({ path: '', db: database });
     queue = sqliteQueue({ ...queueOptions, db: database, instanceId });
   }
+  const settings = new Settings(store, {
+    lang: config.appLanguage,
+    retentionDays: Math.round(config.retentionMs / DAY_MS),
+  });
   const workspaces = singleWorkspace({
     store,
     token: config.slackBotToken,
     apiKey: config.provider.account?.apiKey ?? '',
-    retentionMs: config.retentionMs,
+    settings,
     clients: { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) },
   });
   const provider = config.provider.create({ timeoutMs: timings.providerTimeoutMs });
   const metrics = createMetrics(() => queue.counts());
   const foreground = new Foreground();
+  const languages = new UserLanguages((ws) => workspaces.slack(ws), store, config.appLanguage);
+  const home = new HomeTab({
+    store,
+    workspaces,
+    settings,
+    languages,
+    provider: provider.name,
+    gapMs: timings.homeGapMs,
+    log: log.child({ component: 'home' }),
+  });
   const pipeline = createPipeline({
     foreground,
     store,
     queue,
     workspaces,
+    settings,
+    languages,
+    changes: home,
     provider,
     metrics,
     log,
     instanceId,
     trackingKey: deriveSecret(config.slackSigningSecret, 'tracking-id'),
-    lang: config.appLanguage,
     callbackTimeoutMs: config.callbackTimeoutMs,
     timings,
     limits: overrides.limits,
@@ -114,12 +136,15 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     queue,
     provider,
     workspaces,
+    settings,
     metrics,
     pipeline,
+    home,
     timings,
     foreground,
-    languages: new UserLanguages((ws) => workspaces.slack(ws), store, config.appLanguage),
+    languages,
     close: async () => {
+      home.stop();
       await workdir.remove();
       await provider.close();
       await store.close();

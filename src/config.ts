@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { type Env, EnvReader } from './env.ts';
 import { ConfigError } from './errors.ts';
 import { LANGS, type Lang } from './i18n/index.ts';
+import { LIMITS } from './limits.ts';
 import type { LogFormat, LogLevel } from './log.ts';
 import { PROVIDERS, type ProviderModule, type ProviderSetup } from './providers/registry.ts';
 import { DAY_MS } from './time.ts';
@@ -155,7 +156,7 @@ function workSettings(r: EnvReader, redisUrl: string | undefined) {
     role,
     maxAudioBytes: r.integer('MAX_AUDIO_MB', 200, 1, 10_000) * 1024 * 1024,
     maxAudioSeconds: r.integer('MAX_AUDIO_MINUTES', 120, 1, 24 * 60) * 60,
-    retentionMs: r.integer('RETENTION_DAYS', 14, 1, 365) * DAY_MS,
+    retentionMs: r.integer('RETENTION_DAYS', 14, LIMITS.retentionDaysMin, LIMITS.retentionDaysMax) * DAY_MS,
     relayConcurrency: r.integer('RELAY_CONCURRENCY', 4, 1, 64),
     callbackTimeoutMs: r.integer('CALLBACK_TIMEOUT_S', 900, 1, 7 * 24 * 3600) * 1000,
     ffmpegPath: r.value('FFMPEG_PATH'),

@@ -24,6 +24,37 @@ export const LIMITS = {
   callbackWindowMs: 7 * DAY_MS,
   /** Records of transcripts are kept this long, unless a workspace says otherwise (RETENTION_DAYS). */
   retentionMs: 14 * DAY_MS,
+  /** The days an operator (RETENTION_DAYS) or a workspace's admins (the Home tab) may keep transcripts for. */
+  retentionDaysMin: 1,
+  retentionDaysMax: 365,
+  /** The largest monthly budget an admin may set, in minutes of audio. */
+  budgetMinutesMax: 1_000_000,
+  /** Share of the monthly budget at which the admins are told, once, by DM. */
+  budgetWarnShare: 0.8,
+  /** A month's usage record outlives its month by this much (the Home tab shows the current month). */
+  usageKeptMs: 62 * DAY_MS,
+  /** Pages of `users.list` (200 people each) read to find a workspace's admins for the budget's DM. */
+  adminPages: 25,
+  /** Admins told by DM at most. */
+  adminsTold: 50,
+  /** A workspace's settings are read again from the store after this long (a change on another instance). */
+  settingsCacheMs: 5 * SECOND_MS,
+  settingsCacheEntries: 5_000,
+  /** The Home tab lists someone's last memos, this many… */
+  homeMemos: 20,
+  /** …from a record of their memos that keeps this many (the oldest leave first). */
+  personJobsKept: 40,
+  /** The Home tab's usage lists this many channels, the busiest first. */
+  busiestChannels: 10,
+  /** Slack's limits on a view (docs.slack.dev, "Block Kit" and views.publish): blocks, and text lengths. */
+  viewBlocks: 100,
+  sectionChars: 3_000,
+  headerChars: 150,
+  buttonChars: 75,
+  modalTitleChars: 24,
+  optionChars: 75,
+  /** A deleted memo's Slack messages and records, cleaned up after Slack's answer: this many memos per event. */
+  memosPerDeletion: 50,
   /** `/transcribe` without a link looks at this many of the channel's latest messages. */
   historyDepth: 50,
   /** How long the store has to answer /healthz's ping; a store that hangs is as bad as one that is gone. */
@@ -106,6 +137,12 @@ export interface Timings {
   slackBodyDeadlineMs: number;
   /** A callback body (up to `LIMITS.callbackBodyBytes`) must arrive within this once its reading starts. */
   callbackBodyDeadlineMs: number;
+  /** Someone's Home tab is published again after a change at most once in this long. */
+  homeGapMs: number;
+  /** How often deletions left unfinished (by this or a dead process) are looked for. */
+  deletionsSweepMs: number;
+  /** How often every workspace's records are looked through for what outlived its retention. */
+  retentionSweepMs: number;
 }
 
 export const TIMINGS: Timings = {
@@ -124,4 +161,7 @@ export const TIMINGS: Timings = {
   conversionTimeoutMs: 30 * MINUTE_MS,
   slackBodyDeadlineMs: 5 * SECOND_MS,
   callbackBodyDeadlineMs: 30 * SECOND_MS,
+  homeGapMs: 10 * SECOND_MS,
+  deletionsSweepMs: 30 * SECOND_MS,
+  retentionSweepMs: HOUR_MS,
 };

@@ -17,6 +17,8 @@ export interface Metrics {
   callbacks: Counter<'outcome'>;
   /** From a callback's arrival to the thread reply showing it. */
   callbackToUpdateSeconds: Histogram;
+  /** Minutes of audio the provider accepted to transcribe, every workspace together (no workspace or channel label). */
+  audioMinutes: Counter;
 }
 
 export function createMetrics(queueCounts: () => Promise<object>): Metrics {
@@ -66,6 +68,11 @@ export function createMetrics(queueCounts: () => Promise<object>): Metrics {
       name: 'transcriber_callback_to_update_seconds',
       help: 'Time from a callback arriving to the thread reply showing it',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    audioMinutes: new Counter({
+      name: 'transcriber_audio_minutes_total',
+      help: 'Minutes of audio the speech provider accepted to transcribe',
       registers: [registry],
     }),
   };

@@ -331,7 +331,7 @@ describe('manifest.yml: its request URLs against PUBLIC_URL (a warning, never a 
   });
 });
 
-it('manifest.yml asks for exactly the scopes the app needs, and lets people DM the bot', () => {
+it('manifest.yml asks for exactly the scopes the app needs, has the Home tab, and lets people DM the bot', () => {
   const manifest = readFileSync('manifest.yml', 'utf8');
   const bot = /\n {4}bot:\n((?: {6}- .+\n)+)/.exec(manifest)?.[1] ?? '';
   const declared = bot
@@ -339,13 +339,21 @@ it('manifest.yml asks for exactly the scopes the app needs, and lets people DM t
     .map((l) => l.replace(/^\s*- /, '').trim())
     .filter(Boolean);
   expect(declared.sort()).toEqual([...REQUIRED_SCOPES].sort());
-  for (const event of ['message.channels', 'message.groups', 'message.im', 'message.mpim'])
+  for (const event of [
+    'message.channels',
+    'message.groups',
+    'message.im',
+    'message.mpim',
+    'app_home_opened',
+    'file_deleted',
+  ])
     expect(manifest).toContain(`- ${event}`);
   expect(manifest).toContain('callback_id: transcribe_message');
   expect(manifest).toContain('command: /transcribe');
-  // Without the Messages tab, Slack shows "Sending messages to this app has been turned off" in the bot's DM.
+  // The Home tab is on; without the Messages tab, Slack shows "Sending messages to this app has been turned off" in
+  // the bot's DM.
   expect(manifest).toMatch(
-    /\n {2}app_home:\n {4}home_tab_enabled: false\n {4}messages_tab_enabled: true\n {4}messages_tab_read_only_enabled: false\n/,
+    /\n {2}app_home:\n {4}home_tab_enabled: true\n {4}messages_tab_enabled: true\n {4}messages_tab_read_only_enabled: false\n/,
   );
 });
 

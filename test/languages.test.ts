@@ -3,7 +3,8 @@
  * private answers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LANGS, type Lang, langOfLocale, type Messages, messages, minutes } from '../src/i18n/index.ts';
+import { slackDate } from '../src/i18n/dates.ts';
+import { LANGS, type Lang, langOfLocale, type Messages, messages, minutes, monthName } from '../src/i18n/index.ts';
 import { usage } from '../src/listeners/commands/subcommands.ts';
 import type { Failure, JobState } from '../src/records/job.ts';
 import { speech } from './helpers/audio.ts';
@@ -33,6 +34,7 @@ const FAILURES: { [C in Failure['code']]: Extract<Failure, { code: C }>[] } = {
   provider_refused: [{ code: 'provider_refused', error: 'invalid_audio' }],
   provider_unreachable: [{ code: 'provider_unreachable', attempts: 5, error: 'ECONNREFUSED' }],
   restarted: [{ code: 'restarted' }],
+  budget_used_up: [{ code: 'budget_used_up' }],
   internal: [{ code: 'internal' }],
 };
 const ALL_FAILURES: Failure[] = Object.values(FAILURES).flat();
@@ -57,6 +59,7 @@ function said(lang: Lang): { [K in keyof Messages]: string[] } {
   const linked = t.thatMessage({ link: LINK });
   const plain = t.thatMessage({});
   const those = [linked, plain];
+  const when = slackDate(t.locale, 1_700_000_000_000);
   return {
     locale: [t.locale],
     queued: [t.queued({ file: FILE })],
@@ -102,12 +105,58 @@ function said(lang: Lang): { [K in keyof Messages]: string[] } {
     exportMissingScope: [t.exportMissingScope({ scope: 'files:write' })],
     exportFailed: [t.exportFailed({ error: 'not_allowed_token_type' })],
     exportNothing: [t.exportNothing],
+    statusAutoByDefault: [t.statusAutoByDefault],
+    statusOptIn: [t.statusOptIn],
+    homeHeader: [t.homeHeader],
+    homeIntro: [t.homeIntro],
+    homeRecentHeader: [t.homeRecentHeader],
+    homeNoMemos: [t.homeNoMemos],
+    homeMemo: [
+      t.homeMemo({ file: FILE, channel: CHANNEL, when, state: t.stateName('complete', PROVIDER), link: LINK }),
+      t.homeMemo({ file: FILE, channel: CHANNEL, when, state: t.stateName('queued', PROVIDER) }),
+    ],
+    homeHowHeader: [t.homeHowHeader],
+    homeHow: [t.homeHow],
+    homeHelp: [t.homeHelp],
+    homeAdminHeader: [t.homeAdminHeader],
+    homeAdminIntro: [t.homeAdminIntro],
+    settingLabel: Object.values(t.settingLabel),
+    settingAuto: [t.settingAuto(true), t.settingAuto(false)],
+    settingAutoChoice: [t.settingAutoChoice(true), t.settingAutoChoice(false)],
+    langName: Object.values(t.langName),
+    settingRetention: [t.settingRetention(1), t.settingRetention(14)],
+    settingBudget: [t.settingBudget(undefined), t.settingBudget(300)],
+    settingChange: [t.settingChange],
+    homeUsageHeader: [t.homeUsageHeader({ month: monthName(lang, '2026-06') })],
+    homeUsage: [t.homeUsage({ minutes: 12.5, memos: 7 }), t.homeUsage({ minutes: 12.5, memos: 1, budget: 300 })],
+    homeNoUsage: [t.homeNoUsage],
+    homeBusiest: [t.homeBusiest],
+    homeChannelUsage: [t.homeChannelUsage({ channel: CHANNEL, minutes: 3.25, memos: 2 })],
+    homeKeyHeader: [t.homeKeyHeader],
+    homeKey: [
+      t.homeKey({ kind: 'environment' }),
+      t.homeKey({ kind: 'own', last4: 'a1b2', setAt: 1_700_000_000_000 }),
+      t.homeKey({ kind: 'default' }),
+      t.homeKey({ kind: 'none' }),
+    ],
+    homeKeyButton: [t.homeKeyButton({ hasOwn: false }), t.homeKeyButton({ hasOwn: true })],
+    settingsTitle: [t.settingsTitle],
+    settingsSave: [t.settingsSave],
+    settingsCancel: [t.settingsCancel],
+    settingHint: Object.values(t.settingHint),
+    settingsAdminsOnly: [t.settingsAdminsOnly],
+    settingProblem: [
+      t.settingProblem({ problem: 'not_a_choice', setting: 'auto', min: 1, max: 365 }),
+      t.settingProblem({ problem: 'out_of_range', setting: 'retention', min: 1, max: 365 }),
+      t.settingProblem({ problem: 'not_a_number', setting: 'budget', min: 1, max: 1_000_000 }),
+    ],
+    budgetWarning: [t.budgetWarning({ used: 145.5, budget: 180, month: monthName(lang, '2026-06') })],
   };
 }
 
 const KEYS = Object.keys(said('en')) as (keyof Messages)[];
-/** Members that are code, not language. */
-const CODE = new Set<keyof Messages>(['locale']);
+/** Members that are code or names, not language: the locale, the app's name, each language's own name. */
+const CODE = new Set<keyof Messages>(['locale', 'homeHeader', 'langName']);
 /** Members whose text is only symbols around parameters, the same in every language. */
 const SYMBOLS_ONLY = new Set<keyof Messages>(['statusLine']);
 
@@ -182,8 +231,13 @@ describe('the Vietnamese catalogue', () => {
   });
 
   it('keeps the mrkdwn of every English sentence: code, links, emoji, bold parameters', () => {
-    // The only bold words that are language, not names: the switch's state.
-    const boldInVietnamese: Record<string, string> = { '*on*': '*bật*', '*off*': '*tắt*' };
+    // The only bold words that are language, not names: the switch's state, and the Home tab's lead words.
+    const boldInVietnamese: Record<string, string> = {
+      '*on*': '*bật*',
+      '*off*': '*tắt*',
+      '*Automatically*': '*Tự động*',
+      '*Help*': '*Trợ giúp*',
+    };
     for (const key of KEYS) {
       if (CODE.has(key)) continue;
       en[key].forEach((english, i) => {

@@ -487,13 +487,13 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
   });
 
   it.each([false, true])(
-    'a signed tracking_id the app has no record of is 409, not a store failure, and posts nothing (Redis: %s)',
+    'a signed tracking_id whose memo the app has no record of any more (deleted, past its retention) is 200 and dropped, not a store failure, and posts nothing (Redis: %s)',
     async (redis) => {
       const h = await start({ redis });
       const id = unrecorded(h, 'F0NOREC01');
       const res = await h.callBack(seg(id, 'không có hồ sơ'));
-      expect(res.status).toBe(409);
-      expect(JSON.parse(res.body)).toEqual({ ok: false, error: 'not accepting results for this tracking_id' });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ ok: true, accepted: 0, dropped: 1, ignored: 0 });
       expect(h.logged('webhook: store unavailable')).toEqual([]);
       await settle();
       expect(h.slack.callsOf('chat.postMessage')).toEqual([]);

@@ -1,8 +1,19 @@
+import { slackDate } from './dates.ts';
 import type { Messages } from './index.ts';
 
 const mb = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format(n);
 const min = (n: number) =>
   new Intl.NumberFormat('en-US', { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n);
+/** Minutes of audio used, to a tenth: "12.5 minutes". */
+const used = (n: number) =>
+  new Intl.NumberFormat('en-US', {
+    style: 'unit',
+    unit: 'minute',
+    unitDisplay: 'long',
+    maximumFractionDigits: 1,
+  }).format(n);
+const count = (n: number, one: string, many: string) =>
+  `${new Intl.NumberFormat('en-US').format(n)} ${n === 1 ? one : many}`;
 
 export const en: Messages = {
   locale: 'en-US',
@@ -49,6 +60,8 @@ export const en: Messages = {
         return `${f.provider} could not be reached after ${f.attempts} attempts (\`${f.error}\`). Try again later with the *Transcribe* shortcut.`;
       case 'restarted':
         return `the app restarted before the file reached ${f.provider}. Use the *Transcribe* shortcut on the message to try again.`;
+      case 'budget_used_up':
+        return "the monthly transcription budget is used up; an admin can raise it in the app's Home tab.";
       case 'internal':
         return 'something went wrong on our side. Try again with the *Transcribe* shortcut; if it keeps failing, tell your Slack admin.';
     }
@@ -75,7 +88,7 @@ export const en: Messages = {
     'Automatic transcription is now *off* in this channel. Use `/transcribe` or the *Transcribe* shortcut to transcribe a memo when you want one.',
   autoOn:
     'Automatic transcription is now *on* in this channel: every voice memo shared here gets its transcript in its thread.',
-  statusAutoOn: 'Automatic transcription is *on* in this channel.',
+  statusAutoOn: 'Automatic transcription is *on* in this channel: it ran `/transcribe on`.',
   statusAutoOff: 'Automatic transcription is *off* in this channel (`/transcribe on` switches it back on).',
   statusInProgress: 'Transcriptions here:',
   statusNothing: 'Nothing is being transcribed here right now.',
@@ -111,4 +124,87 @@ export const en: Messages = {
     `I cannot upload files: the app lacks the \`${scope}\` scope. Ask a workspace admin to add it (or update the app from manifest.yml) and reinstall the app.`,
   exportFailed: ({ error }) => `Slack did not take the file (\`${error}\`). Please try again in a moment.`,
   exportNothing: 'There is no transcript to download yet.',
+  statusAutoByDefault:
+    'Automatic transcription is *on* in this channel, as in every channel that did not choose (`/transcribe off` switches it off here).',
+  statusOptIn:
+    'Automatic transcription is *off* in this channel: this workspace transcribes automatically only in channels that ran `/transcribe on`. Any memo can still be transcribed with `/transcribe` or the *Transcribe* shortcut.',
+
+  homeHeader: 'OMICall Transcriber',
+  homeIntro: "Voice memos become text in their thread, with OMICall's speech-to-text.",
+  homeRecentHeader: 'Your recent memos',
+  homeNoMemos: 'None yet. Share a voice memo in a channel the app is in, and it is listed here with where it stands.',
+  homeMemo: ({ file, channel, when, state, link }) =>
+    `*${file}* in <#${channel}> · ${when}\n${state}${link ? ` · <${link}|Open the thread>` : ''}`,
+  homeHowHeader: 'How to use it',
+  homeHow: [
+    '• *Automatically*: share a voice memo, an audio file or a video clip in a channel the app is in (`/invite @Transcriber`), or send it to the app in a DM; the transcript appears in its thread.',
+    '• `/transcribe`: the newest memo in the channel without a transcript; `/transcribe <message link>` that message; `/transcribe on` / `off` automatic transcription in the channel; `/transcribe status` what applies there.',
+    '• The *Transcribe* shortcut in a message\'s "More actions" menu: that message\'s audio, also older memos and memos in threads.',
+  ].join('\n'),
+  homeHelp:
+    "*Help*: `/transcribe help` lists the commands. When something does not work, the memo's thread says why; for anything else, ask a workspace admin.",
+  homeAdminHeader: 'Settings',
+  homeAdminIntro: 'Only workspace admins see this part and can change these settings.',
+  settingLabel: {
+    auto: 'Automatic transcription',
+    lang: 'Thread language',
+    retention: 'Transcripts kept',
+    budget: 'Monthly budget',
+  },
+  settingAuto: (on) =>
+    on
+      ? 'On in every channel that did not choose with `/transcribe on` or `off`'
+      : 'Off: only in channels that ran `/transcribe on` (opt-in), and memos asked for',
+  settingAutoChoice: (on) =>
+    on ? 'On, in every channel that did not choose' : 'Off: only channels that ran /transcribe on',
+  langName: { en: 'English', vi: 'Tiếng Việt' },
+  settingRetention: (days) => `${count(days, 'day', 'days')}, then deleted`,
+  settingBudget: (minutes) =>
+    minutes === undefined ? 'None: no limit' : `${min(minutes)} of audio a calendar month (UTC)`,
+  settingChange: 'Change',
+  homeUsageHeader: ({ month }) => `This month's usage (${month}, UTC)`,
+  homeUsage: ({ minutes, memos, budget }) =>
+    `${used(minutes)} of audio, ${count(memos, 'memo', 'memos')}` +
+    (budget === undefined
+      ? ''
+      : ` · ${new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format((minutes / budget) * 100)} % of the budget of ${min(budget)}`),
+  homeNoUsage: 'Nothing was sent to OMICall this month yet.',
+  homeBusiest: 'The busiest channels:',
+  homeChannelUsage: ({ channel, minutes, memos }) =>
+    `• <#${channel}>: ${used(minutes)}, ${count(memos, 'memo', 'memos')}`,
+  homeKeyHeader: 'OMICall key',
+  homeKey: (k) => {
+    switch (k.kind) {
+      case 'environment':
+        return 'Set by whoever runs the app (`OMICALL_API_KEY`).';
+      case 'own':
+        return `This workspace's own key, ending in \`${k.last4}\`, set ${slackDate('en-US', k.setAt)}.`;
+      case 'default':
+        return "The app's default key. An admin can set this workspace's own.";
+      case 'none':
+        return ':warning: None: nothing is transcribed until an admin sets the key.';
+    }
+  },
+  homeKeyButton: ({ hasOwn }) => (hasOwn ? 'Change the key' : 'Set the key'),
+  settingsTitle: 'Transcriber settings',
+  settingsSave: 'Save',
+  settingsCancel: 'Cancel',
+  settingHint: {
+    auto: 'For channels that never ran `/transcribe on` or `off`. Off: only channels that ran `/transcribe on` are transcribed automatically; any memo can still be asked for.',
+    lang: "The language of the replies in memos' threads, which everyone in the channel reads.",
+    retention:
+      "How many days a transcript's records are kept (1 to 365), counted from the memo. A shorter time applies at once to what is stored already; the replies in Slack stay, under the workspace's own Slack retention.",
+    budget:
+      'Minutes of audio sent to OMICall per calendar month (UTC). Empty or 0: no budget. Admins are told by DM at 80 %; at 100 % new memos are not sent.',
+  },
+  settingsAdminsOnly: "Only workspace admins can change the app's settings.",
+  settingProblem: ({ problem, setting, min: low, max }) =>
+    problem === 'not_a_choice'
+      ? 'Pick one of the choices.'
+      : setting === 'budget'
+        ? `Type a whole number of minutes from 0 to ${new Intl.NumberFormat('en-US').format(max)}, or leave it empty.`
+        : `Type a whole number of days from ${low} to ${max}.`,
+  budgetWarning: ({ used: usedMinutes, budget, month }) =>
+    `:warning: This workspace has used 80 % of its monthly transcription budget: ${used(usedMinutes)} of ${min(budget)} of audio in ${month} (UTC). ` +
+    "Once it is used up, new memos are not transcribed until next month; an admin can raise it in the app's Home tab.",
 };

@@ -5,6 +5,19 @@ import { vi } from './vi.ts';
 /** The subcommands of `/transcribe` that `/transcribe help` lists, each with a line in every catalogue. */
 export type HelpTopic = 'newest' | 'link' | 'switch' | 'status' | 'language' | 'help';
 
+/** The settings a workspace's admins change in the Home tab, each with its words in every catalogue. */
+export type SettingTopic = 'auto' | 'lang' | 'retention' | 'budget';
+
+/** Why a value typed in a settings modal was refused. */
+export type SettingProblemCode = 'not_a_choice' | 'not_a_number' | 'out_of_range';
+
+/** Where a workspace's provider key comes from (src/workspaces/index.ts `KeyState`), as the Home tab words it. */
+export type KeyWords =
+  | { kind: 'environment' }
+  | { kind: 'own'; last4: string; setAt: number }
+  | { kind: 'default' }
+  | { kind: 'none' };
+
 /** The languages the app speaks. */
 export type Lang = 'en' | 'vi';
 export const LANGS: readonly Lang[] = ['en', 'vi'];
@@ -75,6 +88,50 @@ export interface Messages {
   exportMissingScope(p: { scope: string }): string;
   exportFailed(p: { error: string }): string;
   exportNothing: string;
+  /** `/transcribe status` in a channel that never chose, with the workspace's automatic transcription on. */
+  statusAutoByDefault: string;
+  /** `/transcribe status` in a channel that never chose, in a workspace where only channels that opted in are. */
+  statusOptIn: string;
+
+  // The Home tab, in the viewer's language.
+  homeHeader: string;
+  homeIntro: string;
+  homeRecentHeader: string;
+  homeNoMemos: string;
+  /** One memo: `when` is Slack's date markup, `link` the thread's address when known. */
+  homeMemo(p: { file: string; channel: string; when: string; state: string; link?: string }): string;
+  homeHowHeader: string;
+  homeHow: string;
+  homeHelp: string;
+  homeAdminHeader: string;
+  homeAdminIntro: string;
+  settingLabel: Readonly<Record<SettingTopic, string>>;
+  /** The current value of each setting, in words. */
+  settingAuto(on: boolean): string;
+  /** The two choices in the modal (at most 75 characters). */
+  settingAutoChoice(on: boolean): string;
+  langName: Readonly<Record<Lang, string>>;
+  settingRetention(days: number): string;
+  settingBudget(minutes: number | undefined): string;
+  settingChange: string;
+  /** "This month's usage (June 2026, UTC)". */
+  homeUsageHeader(p: { month: string }): string;
+  homeUsage(p: { minutes: number; memos: number; budget?: number }): string;
+  homeNoUsage: string;
+  homeBusiest: string;
+  homeChannelUsage(p: { channel: string; minutes: number; memos: number }): string;
+  homeKeyHeader: string;
+  homeKey(state: KeyWords): string;
+  homeKeyButton(p: { hasOwn: boolean }): string;
+  /** A settings modal: its title (at most 24 characters), buttons, the field's label and hint. */
+  settingsTitle: string;
+  settingsSave: string;
+  settingsCancel: string;
+  settingHint: Readonly<Record<SettingTopic, string>>;
+  settingsAdminsOnly: string;
+  settingProblem(p: { problem: SettingProblemCode; setting: SettingTopic; min: number; max: number }): string;
+  /** The DM to the admins at 80 % of the month's budget. */
+  budgetWarning(p: { used: number; budget: number; month: string }): string;
 }
 
 const CATALOGUES: Record<Lang, Messages> = { en, vi };
@@ -96,6 +153,13 @@ export function clock(seconds: number): string {
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A calendar month (`YYYY-MM`, UTC) in words of the language ("June 2026", "tháng 6 năm 2026"). */
+export function monthName(lang: Lang, month: string): string {
+  const at = Date.parse(`${month}-01T00:00:00Z`);
+  if (Number.isNaN(at)) return month;
+  return new Intl.DateTimeFormat(messages(lang).locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(at);
 }
 
 /** A whole number of minutes in words of the language ("3 minutes", "3 phút"). */

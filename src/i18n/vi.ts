@@ -1,9 +1,18 @@
+import { slackDate } from './dates.ts';
 import type { Messages } from './index.ts';
 
 // Vietnamese groups thousands with "." ("1.024 MB") and says units in words ("3 phút"): Intl does both for vi-VN.
 const num = (n: number) => new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 0 }).format(n);
 const min = (n: number) =>
   new Intl.NumberFormat('vi-VN', { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n);
+/** Số phút âm thanh đã dùng, lấy một chữ số thập phân: "12,5 phút". */
+const used = (n: number) =>
+  new Intl.NumberFormat('vi-VN', {
+    style: 'unit',
+    unit: 'minute',
+    unitDisplay: 'long',
+    maximumFractionDigits: 1,
+  }).format(n);
 
 /**
  * The Vietnamese catalogue. Terms, kept the same everywhere: voice memo "tin nhắn thoại", recording "bản ghi âm",
@@ -58,6 +67,8 @@ export const vi: Messages = {
         return `không kết nối được tới ${f.provider} sau ${num(f.attempts)} lần thử (\`${f.error}\`). Hãy thử lại sau bằng phím tắt *Transcribe*.`;
       case 'restarted':
         return `ứng dụng đã khởi động lại trước khi tệp được gửi tới ${f.provider}. Hãy dùng phím tắt *Transcribe* trên tin nhắn để thử lại.`;
+      case 'budget_used_up':
+        return 'hạn mức chép lời hằng tháng đã dùng hết; quản trị viên có thể tăng hạn mức trong thẻ Home của ứng dụng.';
       case 'internal':
         return 'đã xảy ra lỗi ở phía ứng dụng. Hãy thử lại bằng phím tắt *Transcribe*; nếu vẫn không được, hãy báo cho quản trị viên Slack của bạn.';
     }
@@ -86,7 +97,7 @@ export const vi: Messages = {
     'Đã *tắt* chép lời tự động trong kênh này. Khi cần, hãy dùng `/transcribe` hoặc phím tắt *Transcribe* để chép lời một tin nhắn thoại.',
   autoOn:
     'Đã *bật* chép lời tự động trong kênh này: mọi tin nhắn thoại được chia sẻ ở đây sẽ có bản chép lời trong chuỗi tin nhắn của nó.',
-  statusAutoOn: 'Chép lời tự động đang *bật* trong kênh này.',
+  statusAutoOn: 'Chép lời tự động đang *bật* trong kênh này: kênh đã dùng `/transcribe on`.',
   statusAutoOff: 'Chép lời tự động đang *tắt* trong kênh này (`/transcribe on` để bật lại).',
   statusInProgress: 'Các lượt chép lời ở đây:',
   statusNothing: 'Hiện không có gì đang được chép lời ở đây.',
@@ -125,4 +136,85 @@ export const vi: Messages = {
     `Không thể tải tệp lên: ứng dụng thiếu quyền \`${scope}\`. Hãy nhờ quản trị viên không gian làm việc thêm quyền này (hoặc cập nhật ứng dụng từ manifest.yml) rồi cài đặt lại ứng dụng.`,
   exportFailed: ({ error }) => `Slack không nhận tệp (\`${error}\`). Vui lòng thử lại sau giây lát.`,
   exportNothing: 'Chưa có bản chép lời nào để tải xuống.',
+  statusAutoByDefault:
+    'Chép lời tự động đang *bật* trong kênh này, như ở mọi kênh chưa tự chọn (`/transcribe off` để tắt ở đây).',
+  statusOptIn:
+    'Chép lời tự động đang *tắt* trong kênh này: không gian làm việc này chỉ tự động chép lời ở những kênh đã dùng `/transcribe on`. Bạn vẫn có thể chép lời bất kỳ tin nhắn thoại nào bằng `/transcribe` hoặc phím tắt *Transcribe*.',
+
+  homeHeader: 'OMICall Transcriber',
+  homeIntro:
+    'Tin nhắn thoại được chuyển thành văn bản ngay trong chuỗi tin nhắn của nó, bằng công nghệ nhận dạng giọng nói của OMICall.',
+  homeRecentHeader: 'Tin nhắn thoại gần đây của bạn',
+  homeNoMemos:
+    'Chưa có. Hãy chia sẻ một tin nhắn thoại trong kênh có ứng dụng, tin nhắn đó sẽ hiện ở đây cùng tình trạng chép lời.',
+  homeMemo: ({ file, channel, when, state, link }) =>
+    `*${file}* trong <#${channel}> · ${when}\n${state}${link ? ` · <${link}|Mở chuỗi tin nhắn>` : ''}`,
+  homeHowHeader: 'Cách sử dụng',
+  homeHow: [
+    '• *Tự động*: chia sẻ tin nhắn thoại, tệp âm thanh hoặc video trong kênh có ứng dụng (`/invite @Transcriber`), hoặc gửi cho ứng dụng qua tin nhắn riêng; bản chép lời sẽ hiện trong chuỗi tin nhắn của nó.',
+    '• `/transcribe`: chép lời tin nhắn thoại mới nhất chưa có bản chép lời trong kênh; `/transcribe <message link>`: chép lời tin nhắn đó; `/transcribe on` / `off`: bật / tắt chép lời tự động trong kênh; `/transcribe status`: quy tắc đang áp dụng ở đó.',
+    '• Phím tắt *Transcribe* trong menu "More actions" của tin nhắn: chép lời âm thanh của tin nhắn đó, kể cả tin nhắn thoại cũ và tin nhắn trong chuỗi.',
+  ].join('\n'),
+  homeHelp:
+    '*Trợ giúp*: `/transcribe help` liệt kê các lệnh. Khi có sự cố, chuỗi tin nhắn của tin nhắn thoại sẽ cho biết lý do; với những việc khác, hãy hỏi quản trị viên không gian làm việc.',
+  homeAdminHeader: 'Cài đặt',
+  homeAdminIntro: 'Chỉ quản trị viên không gian làm việc mới thấy phần này và thay đổi được các cài đặt này.',
+  settingLabel: {
+    auto: 'Chép lời tự động',
+    lang: 'Ngôn ngữ trong chuỗi tin nhắn',
+    retention: 'Thời gian lưu bản chép lời',
+    budget: 'Hạn mức hằng tháng',
+  },
+  settingAuto: (on) =>
+    on
+      ? 'Bật ở mọi kênh chưa tự chọn bằng `/transcribe on` hoặc `off`'
+      : 'Tắt: chỉ ở những kênh đã dùng `/transcribe on` (tự đăng ký), và những tin nhắn thoại được yêu cầu',
+  settingAutoChoice: (on) => (on ? 'Bật, ở mọi kênh chưa tự chọn' : 'Tắt: chỉ những kênh đã dùng /transcribe on'),
+  langName: { en: 'English', vi: 'Tiếng Việt' },
+  settingRetention: (days) => `${num(days)} ngày, sau đó bị xóa`,
+  settingBudget: (minutes) =>
+    minutes === undefined ? 'Không có: không giới hạn' : `${min(minutes)} âm thanh mỗi tháng dương lịch (UTC)`,
+  settingChange: 'Thay đổi',
+  homeUsageHeader: ({ month }) => `Mức sử dụng tháng này (${month}, UTC)`,
+  homeUsage: ({ minutes, memos, budget }) =>
+    `${used(minutes)} âm thanh, ${num(memos)} tin nhắn thoại` +
+    (budget === undefined ? '' : ` · ${num((minutes / budget) * 100)} % hạn mức ${min(budget)}`),
+  homeNoUsage: 'Tháng này chưa có gì được gửi tới OMICall.',
+  homeBusiest: 'Các kênh dùng nhiều nhất:',
+  homeChannelUsage: ({ channel, minutes, memos }) => `• <#${channel}>: ${used(minutes)}, ${num(memos)} tin nhắn thoại`,
+  homeKeyHeader: 'Khóa OMICall',
+  homeKey: (k) => {
+    switch (k.kind) {
+      case 'environment':
+        return 'Do người vận hành ứng dụng thiết lập (`OMICALL_API_KEY`).';
+      case 'own':
+        return `Khóa riêng của không gian làm việc này, kết thúc bằng \`${k.last4}\`, thiết lập ${slackDate('vi-VN', k.setAt)}.`;
+      case 'default':
+        return 'Khóa mặc định của ứng dụng. Quản trị viên có thể thiết lập khóa riêng cho không gian làm việc này.';
+      case 'none':
+        return ':warning: Chưa có: không có gì được chép lời cho đến khi quản trị viên thiết lập khóa.';
+    }
+  },
+  homeKeyButton: ({ hasOwn }) => (hasOwn ? 'Đổi khóa' : 'Thiết lập khóa'),
+  settingsTitle: 'Cài đặt chép lời',
+  settingsSave: 'Lưu',
+  settingsCancel: 'Hủy',
+  settingHint: {
+    auto: 'Áp dụng cho những kênh chưa từng dùng `/transcribe on` hoặc `off`. Tắt: chỉ những kênh đã dùng `/transcribe on` mới được chép lời tự động; vẫn có thể yêu cầu chép lời bất kỳ tin nhắn thoại nào.',
+    lang: 'Ngôn ngữ của các phản hồi trong chuỗi tin nhắn của tin nhắn thoại, mà mọi người trong kênh đều đọc.',
+    retention:
+      'Số ngày lưu dữ liệu của một bản chép lời (từ 1 đến 365), tính từ lúc có tin nhắn thoại. Thời gian ngắn hơn được áp dụng ngay cho dữ liệu đã lưu; các phản hồi trong Slack vẫn còn, theo chính sách lưu giữ Slack của không gian làm việc.',
+    budget:
+      'Số phút âm thanh gửi tới OMICall mỗi tháng dương lịch (UTC). Để trống hoặc 0: không có hạn mức. Quản trị viên được báo qua tin nhắn riêng khi dùng đến 80 %; khi đủ 100 %, tin nhắn thoại mới sẽ không được gửi đi.',
+  },
+  settingsAdminsOnly: 'Chỉ quản trị viên không gian làm việc mới thay đổi được cài đặt của ứng dụng.',
+  settingProblem: ({ problem, setting, min: low, max }) =>
+    problem === 'not_a_choice'
+      ? 'Hãy chọn một trong các lựa chọn.'
+      : setting === 'budget'
+        ? `Hãy nhập một số phút nguyên từ 0 đến ${num(max)}, hoặc để trống.`
+        : `Hãy nhập một số ngày nguyên từ ${num(low)} đến ${num(max)}.`,
+  budgetWarning: ({ used: usedMinutes, budget, month }) =>
+    `:warning: Không gian làm việc này đã dùng 80 % hạn mức chép lời hằng tháng: ${used(usedMinutes)} trên ${min(budget)} âm thanh trong ${month} (UTC). ` +
+    'Khi hạn mức dùng hết, tin nhắn thoại mới sẽ không được chép lời cho đến tháng sau; quản trị viên có thể tăng hạn mức trong thẻ Home của ứng dụng.',
 };

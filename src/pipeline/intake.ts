@@ -3,10 +3,13 @@ import type { Metrics } from '../metrics.ts';
 import type { Channels } from '../records/channels.ts';
 import { type JobRecord, type Jobs, RESTARTABLE } from '../records/job.ts';
 import type { Ledger } from '../records/ledger.ts';
+import type { MemoIndex } from '../records/memo-index.ts';
+import type { PersonJobs } from '../records/people.ts';
 import { type MemoRef, signTrackingId, tsSeconds, verifyTrackingId } from '../records/tracking-id.ts';
 import { slackError } from '../slack/errors.ts';
 import { classifyFile, displayName, isStub, reportedSeconds, type SlackFile, slimFile } from '../slack/files.ts';
 import type { Workspaces } from '../workspaces/index.ts';
+import type { JobObserver } from './observer.ts';
 import type { RelayQueue } from './queue/index.ts';
 import { type Recovery, relayOf } from './recovery.ts';
 import type { ReplyWriter } from './thread.ts';
@@ -41,11 +44,16 @@ export type AskOutcome =
 export interface IntakeOptions {
   jobs: Jobs;
   channels: Channels;
+  /** Each person's memos, for their Home tab. */
+  people: PersonJobs;
+  /** Every attempt at a file, to find them when it is deleted. */
+  index: MemoIndex;
   ledger: Ledger;
   queue: RelayQueue;
   replies: ReplyWriter;
   recovery: Recovery;
   workspaces: Workspaces;
+  changes: JobObserver;
   metrics: Metrics;
   log: Logger;
   /** Key of the tracking IDs' signature. */
@@ -188,20 +196,41 @@ export class Intake {
   }
 
   async #start(job: JobRecord): Promise<void> {
-    const { jobs, ledger, channels, queue, replies, metrics, log, workspaces } = this.#o;
+    const { jobs, ledger, channels, index, queue, replies, metrics, log, workspaces } = this.#o;
     log.info('received', { trackingId: job.trackingId, channel: job.channel, fileId: job.fileId, size: job.file.size });
     await workspaces.note(job.workspace);
-    if (await jobs.create(job)) metrics.jobs.inc({ state: 'queued' });
-    await ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, since: Date.now() });
     const ttlMs = await workspaces.retentionMs(job.workspace);
-    await channels.list(
-      job.workspace,
-      job.channel,
-      { trackingId: job.trackingId, fileName: job.fileName, since: job.createdAt },
-      ttlMs,
-    );
+    // Written side by side (one round trip on Redis, not five), all before the queue entry: the job, the ledger
+    // (recovery), and the lists that find the memo again (status, the Home tab, a deletion).
+    await Promise.all([
+      jobs.create(job).then((created) => created && metrics.jobs.inc({ state: 'queued' })),
+      ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, since: Date.now() }),
+      index.noteAttempt(job.workspace, job.fileId, job.trackingId, ttlMs),
+      channels.list(
+        job.workspace,
+        job.channel,
+        { trackingId: job.trackingId, fileName: job.fileName, since: job.createdAt },
+        ttlMs,
+      ),
+      job.user ? this.#listFor(job, job.user, ttlMs) : undefined,
+    ]);
     await queue.add(relayOf(job));
     if (!job.unsure) await replies.refresh(job);
+  }
+
+  /** Lists the memo in its sharer's Home tab (which leaves out files not yet known to be audio). */
+  async #listFor(job: JobRecord, user: string, ttlMs: number): Promise<void> {
+    const entry = {
+      trackingId: job.trackingId,
+      channel: job.channel,
+      ts: job.ts,
+      fileId: job.fileId,
+      fileName: job.fileName,
+      since: job.createdAt,
+      ...(job.threadTs ? { threadTs: job.threadTs } : {}),
+    };
+    await this.#o.people.list(job.workspace, user, entry, ttlMs);
+    this.#o.changes.changed({ workspace: job.workspace, user });
   }
 
   /** The file behind a Slack Connect stub, or undefined when Slack will not describe it. */

@@ -6,13 +6,15 @@ import { durationFromHead } from '../audio/duration.ts';
 import { lengthOfFile, type MeasuredContainer } from '../audio/length.ts';
 import type { Workdir } from '../audio/workdir.ts';
 import { AppError, ConversionError, DownloadError, errorMessage, SourceError } from '../errors.ts';
-import { type Lang, messages } from '../i18n/index.ts';
+import { messages } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AudioUpload, ProviderAccount, ProviderResult, SpeechProvider, UploadFormat } from '../providers/index.ts';
 import type { Channels } from '../records/channels.ts';
 import type { Failure, JobRecord, Jobs } from '../records/job.ts';
 import type { Ledger } from '../records/ledger.ts';
+import type { MemoIndex } from '../records/memo-index.ts';
+import type { PersonJobs } from '../records/people.ts';
 import type { Segment } from '../records/segments.ts';
 import { replyThreadTs } from '../records/tracking-id.ts';
 import { type Download, openDownload } from '../slack/download.ts';
@@ -20,6 +22,8 @@ import { slackError } from '../slack/errors.ts';
 import { classifyFile, declaredAudio, displayName, reportedSeconds, type SlackFile, slimFile } from '../slack/files.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
+import type { Settings } from '../workspaces/settings.ts';
+import type { Budget } from './budget.ts';
 import { timeoutAt } from './completion.ts';
 import type { Deadlines } from './deadlines.ts';
 import type { JobMoves } from './moves.ts';
@@ -56,8 +60,6 @@ const isMeasured = (c: ConvertibleContainer): c is ConvertibleContainer & Measur
 export interface RelaySettings {
   /** This process, written on the jobs it relays. */
   instanceId: string;
-  /** The language of thread replies. */
-  lang: Lang;
   /** Whether a URL is Slack's, the only hosts that may see the bot token. */
   isSlackHost: (url: URL) => boolean;
   maxAudioBytes: number;
@@ -76,11 +78,16 @@ export interface RelayOptions {
   moves: JobMoves;
   ledger: Ledger;
   channels: Channels;
+  people: PersonJobs;
+  index: MemoIndex;
   deadlines: Deadlines;
   replies: ReplyWriter;
   /** Where a synchronous provider's transcript lands. */
   results: Pick<Results, 'transcribed'>;
   workspaces: Workspaces;
+  /** The workspaces' settings: the language of their threads. */
+  workspaceSettings: Settings;
+  budget: Budget;
   provider: SpeechProvider;
   metrics: Metrics;
   log: Logger;
@@ -130,6 +137,11 @@ export class Relay {
       if (!found) return;
       file = found;
     }
+    // A month whose budget is used up sends nothing more, not even a download.
+    if (!job.billed && !(await this.#o.budget.open(job.workspace))) {
+      await this.#fail(job, { code: 'budget_used_up' });
+      return;
+    }
     const sending = { move: 'send', run: job.run, worker, account: account.source } as const;
     if (!(await moves.apply(job, sending, { show: !job.unsure }))) return;
     const started = performance.now();
@@ -143,9 +155,16 @@ export class Relay {
       }
       this.#o.metrics.relaySeconds.observe({ outcome: 'accepted' }, seconds());
       log.info('uploaded', { durationSeconds: transfer.durationSeconds });
-      await this.#accepted(job, transfer.durationSeconds ?? job.durationSeconds);
+      const durationSeconds = transfer.durationSeconds ?? job.durationSeconds;
+      await this.#o.budget.count(job, durationSeconds);
+      if (durationSeconds !== undefined) this.#o.metrics.audioMinutes.inc(durationSeconds / 60);
+      await this.#accepted(job, durationSeconds);
       if (transfer.transcript) await this.#o.results.transcribed(job, transfer.transcript);
     } catch (err) {
+      // The provider did not take the file: what it counted against the budget is taken back.
+      await this.#o.budget
+        .refund(job)
+        .catch((e: unknown) => log.error('budget: could not take back', { error: errorMessage(e) }));
       if (attempt.signal.aborted) {
         // The app is stopping: the durable queue keeps the entry for the next process.
         await this.#retry(job);
@@ -213,6 +232,8 @@ export class Relay {
   async #forget(job: JobRecord): Promise<void> {
     await this.#o.jobs.forget(job);
     await this.#o.channels.unlist(job.workspace, job.channel, job.trackingId);
+    await this.#o.index.forgetAttempts(job.workspace, job.fileId, [job.trackingId]);
+    if (job.user) await this.#o.people.unlist(job.workspace, job.user, [job.trackingId]);
     await this.#o.ledger.leave(job);
   }
 
@@ -227,7 +248,8 @@ export class Relay {
     } catch (err) {
       const error = slackError(err);
       this.#o.log.warn('files.info failed', { fileId: job.fileId, error });
-      const text = messages(this.#o.settings.lang).cannotLookAtFile({ error: escapeMrkdwn(error) });
+      const lang = (await this.#o.workspaceSettings.of(job.workspace)).lang;
+      const text = messages(lang).cannotLookAtFile({ error: escapeMrkdwn(error) });
       await slack.web.chat
         .postMessage({ channel: job.channel, thread_ts: replyThreadTs(job), text })
         .catch((e: unknown) => this.#o.log.error('could not post to the thread', { error: slackError(e) }));
@@ -276,6 +298,8 @@ export class Relay {
       const known = reported ?? durationFromHead(container, download.head, download.length ?? file.size ?? undefined);
       if (known !== undefined && known > settings.maxAudioSeconds) throw this.#tooLong(known);
       if (job.unsure) await this.#sure(job);
+      if (known !== undefined && !(await this.#o.budget.reserve(job, known)))
+        throw new JobFailure({ code: 'budget_used_up' });
       log.info('downloaded', { container, plan: asIs ? 'as-is' : 'convert', bytes: download.length });
 
       handedOver = true;
@@ -314,6 +338,8 @@ export class Relay {
         return await this.#convertAndSubmit(job, account, attempt, container, { path }, lengths.known, log);
       }
       if (measured > settings.maxAudioSeconds) throw this.#tooLong(measured);
+      // Counted against the month's budget before anything is sent (a file already counted by its head is not again).
+      if (!(await this.#o.budget.reserve(job, measured))) throw new JobFailure({ code: 'budget_used_up' });
       const result = await this.#submit(
         job,
         {

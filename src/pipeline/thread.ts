@@ -3,13 +3,13 @@ import type { Lang } from '../i18n/index.ts';
 import type { Timings } from '../limits.ts';
 import { type Logger, onceIn } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { JobRecord, Jobs } from '../records/job.ts';
+import { type JobRecord, type Jobs, keptFor } from '../records/job.ts';
 import type { Heartbeat } from '../records/ledger.ts';
 import type { Segment, Segments } from '../records/segments.ts';
 import { type MemoRef, replyThreadTs } from '../records/tracking-id.ts';
-import { slackError } from '../slack/errors.ts';
+import { slackError, slackRefused } from '../slack/errors.ts';
 import type { Store } from '../store/index.ts';
-import { type MemoId, workspaceKeys } from '../store/keys.ts';
+import { type MemoId, memoField, parseMemoField, workspaceKeys } from '../store/keys.ts';
 import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
 import type { Foreground } from './foreground.ts';
 import { type ReplyView, renderReply, type SlackMessage } from './render.ts';
@@ -48,7 +48,8 @@ export interface ReplyWriterOptions {
   heartbeat: Heartbeat;
   log: Logger;
   metrics: Metrics;
-  lang: Lang;
+  /** The language of a workspace's threads (its admins' setting, else APP_LANGUAGE). */
+  langOf: (workspace: string) => Promise<Lang>;
   /** The provider's name, as users read it. */
   provider: string;
   /** This process: a reply lock names its owner, so that a dead owner's lock can be taken over. */
@@ -251,8 +252,9 @@ export class ReplyWriter {
       ]);
       const reply = saved ?? { fileName: job.fileName, replyTs: [], shown: [] };
       const view = viewOf(job, segments);
-      const rendered = renderReply(reply.fileName, view, { lang: this.#o.lang, provider: this.#o.provider });
-      const ttlMs = await this.#o.workspaces.retentionMs(ref.workspace);
+      const lang = await this.#o.langOf(ref.workspace);
+      const rendered = renderReply(reply.fileName, view, { lang, provider: this.#o.provider });
+      const ttlMs = keptFor(job, await this.#o.workspaces.retentionMs(ref.workspace));
       for (const [i, message] of rendered.entries()) await this.#show(slack, job, reply, i, message, ttlMs);
       const reaction = view.kind === 'transcript' && view.complete ? REACTIONS.complete : REACTIONS[view.kind];
       await this.#react(slack, job, reply, reaction);
@@ -302,8 +304,63 @@ export class ReplyWriter {
     await this.#o.store.set(key, reply, ttlMs);
   }
 
+  /**
+   * Deletes what a memo's thread shows (its replies, the reaction on the memo) and its reply record, under the memo's
+   * reply lock, so that no write is half done meanwhile; the memo's current attempt must be gone already, so that no
+   * write follows. False when the lock stayed taken or Slack could not be reached: to be tried again.
+   */
+  async withdraw(ref: MemoRef): Promise<boolean> {
+    const { timings } = this.#o;
+    const until = Date.now() + timings.replyLockTtlMs;
+    for (;;) {
+      let done = false;
+      const withdraw = async () => {
+        done = await this.#withdraw(ref);
+      };
+      if (await this.#locked(ref, withdraw)) return done;
+      if (Date.now() > until) return false;
+      await new Promise((resolve) => setTimeout(resolve, timings.replyLockRetryMs));
+    }
+  }
+
+  async #withdraw(ref: MemoRef): Promise<boolean> {
+    const { store, log } = this.#o;
+    const keys = workspaceKeys(ref.workspace);
+    const reply = await store.get<ReplyRecord>(keys.reply(ref));
+    const slack = reply ? await this.#o.workspaces.slack(ref.workspace) : undefined;
+    if (reply && slack) {
+      const posted = [...reply.replyTs];
+      // A reply whose ts a killed process could not save is found by its metadata.
+      if (reply.posting !== undefined && !posted[reply.posting]) {
+        const found = await this.#findPosted(slack, ref, reply.posting);
+        if (found) posted[reply.posting] = found;
+      }
+      for (const ts of posted) {
+        if (!ts) continue;
+        try {
+          await slack.web.chat.delete({ channel: ref.channel, ts });
+        } catch (err) {
+          if (!slackRefused(err)) {
+            log.warn('could not delete a reply: will try again', { error: slackError(err) });
+            return false;
+          }
+          if (slackError(err) !== 'message_not_found')
+            log.warn('Slack refused to delete a reply', { error: slackError(err) });
+        }
+      }
+      if (reply.reaction) {
+        await slack.web.reactions
+          .remove({ channel: ref.channel, timestamp: ref.ts, name: reply.reaction })
+          .catch(() => {}); // The memo itself is gone, most often, and its reactions with it.
+      }
+    }
+    await store.delete(keys.reply(ref));
+    await store.update(keys.repliesOwed(), { [memoField(ref)]: null });
+    return true;
+  }
+
   /** The ts of the i-th reply of a memo in its thread, found by its metadata, when it is there. */
-  async #findPosted(slack: WorkspaceSlack, job: JobRecord, i: number): Promise<string | undefined> {
+  async #findPosted(slack: WorkspaceSlack, job: MemoRef, i: number): Promise<string | undefined> {
     try {
       const found = await slack.web.conversations.replies({
         channel: job.channel,
@@ -338,16 +395,6 @@ export class ReplyWriter {
     }
     reply.reaction = name;
   }
-}
-
-/** A memo's field in its workspace's `replies-owed` record. */
-function memoField(m: MemoId): string {
-  return `${m.channel}:${m.ts}:${m.fileId}`;
-}
-
-function parseMemoField(field: string): MemoId | undefined {
-  const [channel, ts, fileId] = field.split(':');
-  return channel && ts && fileId ? { channel, ts, fileId } : undefined;
 }
 
 /** What the thread shows for a job: its transcript once there is one, else where it stands. */

@@ -19,6 +19,12 @@ export const VIEWS = {
   settingPrefix: 'setting_modal:',
 } as const;
 
+/** The one field of a settings modal: `view.state.values[block][action]`. */
+export const SETTING_INPUT = {
+  block: 'setting_value',
+  action: 'setting_value',
+} as const;
+
 export const SHORTCUTS = {
   /** The "Transcribe" message shortcut in manifest.yml. */
   transcribe: 'transcribe_message',

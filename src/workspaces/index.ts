@@ -3,6 +3,7 @@ import { webApi } from '@slack/bolt';
 import type { ProviderAccount } from '../providers/index.ts';
 import type { Store } from '../store/index.ts';
 import { processKeys } from '../store/keys.ts';
+import type { Settings } from './settings.ts';
 
 /** A workspace's Slack: its bot token and Web API clients. */
 export interface WorkspaceSlack {
@@ -25,7 +26,7 @@ export interface Workspaces {
   slack(workspace: string): Promise<WorkspaceSlack | undefined>;
   /** The account the workspace's uploads go with, or undefined when it has none yet. */
   account(workspace: string): Promise<ProviderAccount | undefined>;
-  /** How long the workspace keeps its transcripts' records. */
+  /** How long the workspace keeps its transcripts' records: RETENTION_DAYS, or its admins' setting. */
   retentionMs(workspace: string): Promise<number>;
   /** Records that the app serves a workspace (its first memo, its installation). */
   note(workspace: string): Promise<void>;
@@ -95,7 +96,8 @@ export function singleWorkspace(options: {
   store: Store;
   token: string;
   apiKey: string;
-  retentionMs: number;
+  /** The workspace's settings, where its admins may keep transcripts for another time than RETENTION_DAYS. */
+  settings: Pick<Settings, 'retentionMs'>;
   clients: ClientOptions;
 }): Workspaces {
   const registry = new WorkspaceRegistry(options.store);
@@ -104,7 +106,7 @@ export function singleWorkspace(options: {
     mode: 'single',
     slack: async (workspace) => ({ workspace, token: options.token, ...clients }),
     account: async () => ({ apiKey: options.apiKey, source: 'default' }),
-    retentionMs: async () => options.retentionMs,
+    retentionMs: (workspace) => options.settings.retentionMs(workspace),
     note: (workspace) => registry.note(workspace),
     list: () => registry.list(),
     keyState: async () => ({ kind: 'environment' }),

@@ -34,6 +34,7 @@ export const TEST_TIMINGS: Partial<Timings> = {
   replyGapMs: 50,
   drainMs: 5000,
   checkEveryMs: 100,
+  homeGapMs: 300,
 };
 
 /** The real app on a real port, wired to local Slack and OMICall stand-ins. */

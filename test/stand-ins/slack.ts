@@ -97,6 +97,15 @@ export interface FileDownload {
   outcome?: 'sent' | 'cut';
 }
 
+/** A view as the app sends it to views.publish or views.open. */
+export interface SlackView {
+  type: string;
+  callback_id?: string;
+  title?: { text: string };
+  blocks: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
 export const SIGN_IN_PAGE = `<!DOCTYPE html><html lang="en-US"><head><title>Slack</title></head><body>
 <div class="p-signin">Sign in to your workspace</div></body></html>`;
 
@@ -126,6 +135,19 @@ export class SlackStandIn {
   readonly channelMembers = new Map<string, string[]>();
   /** People's Slack locale (users.info with include_locale); anyone else is en-US. */
   readonly userLocales = new Map<string, string>();
+  /** Workspace admins (`is_admin` in users.info and users.list), and owners (`is_owner`). */
+  readonly admins = new Set<string>();
+  readonly owners = new Set<string>();
+  /** The people users.list lists besides the bot, Slackbot, admins, owners and anyone with a locale. */
+  readonly people = new Set<string>(['UALICE01', 'UBOB0001']);
+  /** Every view published to a Home tab (views.publish), oldest first, and each person's current one. */
+  readonly published: { user: string; view: SlackView; at: number }[] = [];
+  readonly homeViews = new Map<string, SlackView>();
+  /** Every modal opened (views.open), with the trigger it was opened with. */
+  readonly modals: { triggerId: string; view: SlackView }[] = [];
+  /** Messages the app deleted (chat.delete), and files (files.delete). */
+  readonly deletedMessages: PostedMessage[] = [];
+  readonly deletedFiles: string[] = [];
   /** Delays before answering a method, to hold calls in flight (a slow or rate-limited Slack). */
   readonly delays = new Map<string, number>();
   /** Files uploaded and completed, in order. */
@@ -333,17 +355,73 @@ export class SlackStandIn {
         const id = String(a.user ?? '');
         const locale = this.userLocales.get(id) ?? 'en-US';
         const includeLocale = a.include_locale === true || a.include_locale === 'true';
-        return {
-          ok: true,
-          user: {
-            id,
-            team_id: 'T0001',
-            name: id.toLowerCase(),
-            deleted: false,
-            tz: 'Asia/Ho_Chi_Minh',
-            ...(includeLocale ? { locale } : {}),
-          },
-        };
+        return { ok: true, user: { ...this.#user(id), ...(includeLocale ? { locale } : {}) } };
+      }
+      case 'users.list': {
+        if (!this.scopes.includes('users:read')) return { ok: false, error: 'missing_scope', needed: 'users:read' };
+        const ids = [
+          ...new Set([
+            BOT_USER_ID,
+            'USLACKBOT',
+            ...this.people,
+            ...this.admins,
+            ...this.owners,
+            ...this.userLocales.keys(),
+          ]),
+        ];
+        const limit = Math.min(Number(a.limit ?? 200) || 200, 1000);
+        const start = Number(a.cursor ? Buffer.from(String(a.cursor), 'base64').toString() : 0);
+        const page = ids.slice(start, start + limit).map((id) => this.#user(id));
+        const next = start + limit < ids.length ? Buffer.from(String(start + limit)).toString('base64') : '';
+        return { ok: true, members: page, response_metadata: { next_cursor: next } };
+      }
+      case 'views.publish': {
+        const view = a.view as SlackView | undefined;
+        const user = String(a.user_id ?? '');
+        if (!user) return { ok: false, error: 'invalid_arguments' };
+        if (!view || typeof view !== 'object' || view.type !== 'home') return { ok: false, error: 'invalid_arguments' };
+        const problem = checkView(view);
+        if (problem) return { ok: false, error: problem };
+        this.published.push({ user, view, at: Date.now() });
+        this.homeViews.set(user, view);
+        return { ok: true, view: { id: `V${++this.#seq}`, ...view } };
+      }
+      case 'views.open': {
+        const view = a.view as SlackView | undefined;
+        const triggerId = String(a.trigger_id ?? '');
+        if (!triggerId) return { ok: false, error: 'invalid_arguments' };
+        if (!view || typeof view !== 'object' || view.type !== 'modal')
+          return { ok: false, error: 'invalid_arguments' };
+        if ([...(view.title?.text ?? '')].length > 24) return { ok: false, error: 'invalid_arguments' };
+        const problem = checkView(view);
+        if (problem) return { ok: false, error: problem };
+        this.modals.push({ triggerId, view });
+        return { ok: true, view: { id: `V${++this.#seq}`, ...view } };
+      }
+      case 'chat.delete': {
+        const i = this.messages.findIndex((x) => x.channel === channel && x.ts === a.ts);
+        if (i < 0) return { ok: false, error: 'message_not_found' };
+        if (this.messages[i].bot_id !== BOT_ID) return { ok: false, error: 'cant_delete_message' };
+        const [deleted] = this.messages.splice(i, 1);
+        this.deletedMessages.push(deleted);
+        return { ok: true, channel, ts: deleted.ts };
+      }
+      case 'files.delete': {
+        const missing = this.#missingScope('files:write');
+        if (missing) return missing;
+        const id = String(a.file ?? '');
+        const hosted = this.files.get(id);
+        if (!hosted) return { ok: false, error: 'file_not_found' };
+        if (hosted.file.user !== BOT_USER_ID) return { ok: false, error: 'cant_delete_file' };
+        this.files.delete(id);
+        this.deletedFiles.push(id);
+        // The message that shared it shows it no more; one that had nothing else goes with it, as in Slack.
+        for (const m of [...this.messages]) {
+          if (!m.files?.some((f) => (f as { id?: string }).id === id)) continue;
+          m.files = m.files.filter((f) => (f as { id?: string }).id !== id);
+          if (m.files.length === 0 && m.text === '') this.messages.splice(this.messages.indexOf(m), 1);
+        }
+        return { ok: true };
       }
       case 'conversations.members': {
         const listed = this.channelMembers.get(channel);
@@ -491,6 +569,21 @@ export class SlackStandIn {
     return { ok: true, files: files.map((f) => ({ id: f.id, name: f.name, title: f.title, size: f.size })) };
   }
 
+  /** A person as users.info and users.list describe them. */
+  #user(id: string): Record<string, unknown> {
+    return {
+      id,
+      team_id: 'T0001',
+      name: id.toLowerCase(),
+      deleted: false,
+      tz: 'Asia/Ho_Chi_Minh',
+      is_bot: id === BOT_USER_ID,
+      is_admin: this.admins.has(id) || this.owners.has(id),
+      is_owner: this.owners.has(id),
+      is_primary_owner: false,
+    };
+  }
+
   /** Slack's answer to a token without the scope a method needs. */
   #missingScope(scope: string): Record<string, unknown> | undefined {
     if (this.scopes.includes(scope)) return undefined;
@@ -635,6 +728,28 @@ function safeJson(v: string): unknown {
   } catch {
     return v;
   }
+}
+
+/**
+ * Slack's documented limits on a view (views.publish, views.open): at most 100 blocks; a section's text 1 to 3,000
+ * characters, a header's at most 150, a button's at most 75; every block known.
+ */
+function checkView(view: SlackView): string | undefined {
+  if (!Array.isArray(view.blocks) || view.blocks.length > 100) return 'invalid_blocks';
+  const KNOWN = new Set(['section', 'header', 'divider', 'context', 'actions', 'input']);
+  for (const b of view.blocks as {
+    type: string;
+    text?: { text?: string };
+    accessory?: { type?: string; text?: { text?: string } };
+    elements?: { type?: string; text?: string | { text?: string } }[];
+  }[]) {
+    if (!KNOWN.has(b.type)) return 'invalid_blocks';
+    const text = b.text?.text ?? '';
+    if (b.type === 'section' && (text.length === 0 || text.length > 3000)) return 'invalid_blocks';
+    if (b.type === 'header' && (text.length === 0 || text.length > 150)) return 'invalid_blocks';
+    if (b.accessory?.type === 'button' && (b.accessory.text?.text ?? '').length > 75) return 'invalid_blocks';
+  }
+  return undefined;
 }
 
 /** Slack's documented limits on blocks. */
