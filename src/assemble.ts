@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { findFfmpeg } from './audio/ffmpeg.ts';
 import { createWorkdir, sweepStale } from './audio/workdir.ts';
-import { type Config, deriveSecret } from './config.ts';
+import { type Config, deriveSecret, workspaceWebhookUrl } from './config.ts';
 import { TIMINGS, type Timings } from './limits.ts';
 import { boltLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -19,6 +19,8 @@ import { UserLanguages } from './slack/users.ts';
 import type { Store } from './store/index.ts';
 import { redisStore } from './store/redis.ts';
 import { openDatabase, sqliteStore } from './store/sqlite.ts';
+import { Cipher } from './workspaces/cipher.ts';
+import { type DistributionWorkspaces, distributionWorkspaces } from './workspaces/distribution.ts';
 import { singleWorkspace, type Workspaces } from './workspaces/index.ts';
 
 /** What tests change: shorter durations, smaller caps, another temp folder. Production passes nothing. */
@@ -35,6 +37,8 @@ export interface Parts {
   queue: RelayQueue;
   provider: SpeechProvider;
   workspaces: Workspaces;
+  /** Distribution mode: the same workspaces, with their installations (Bolt's installation store). */
+  distribution?: DistributionWorkspaces;
   metrics: Metrics;
   pipeline: Pipeline;
   languages: UserLanguages;
@@ -75,16 +79,37 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     store = await sqliteStore({ path: '', db: database });
     queue = sqliteQueue({ ...queueOptions, db: database, instanceId });
   }
-  const workspaces = singleWorkspace({
-    store,
-    token: config.slackBotToken,
-    apiKey: config.provider.account?.apiKey ?? '',
-    retentionMs: config.retentionMs,
-    clients: { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) },
-  });
   const provider = config.provider.create({ timeoutMs: timings.providerTimeoutMs });
-  const metrics = createMetrics(() => queue.counts());
+  const clients = { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) };
+  const distribution =
+    config.slack.mode === 'distribution'
+      ? distributionWorkspaces({
+          store,
+          cipher: new Cipher(config.slack.encryptionKey, config.slack.previousEncryptionKey),
+          defaultKey: config.provider.account?.apiKey,
+          retentionMs: async () => config.retentionMs,
+          clients,
+          provider,
+          webhookUrlOf: (workspace) => workspaceWebhookUrl(config, workspace),
+          fingerprintKey: deriveSecret(config.slackSigningSecret, 'provider-key-fingerprint'),
+          log: log.child({ component: 'workspaces' }),
+        })
+      : undefined;
+  const workspaces: Workspaces =
+    distribution ??
+    singleWorkspace({
+      store,
+      token: config.slack.mode === 'single' ? config.slack.botToken : '',
+      apiKey: config.provider.account?.apiKey ?? '',
+      retentionMs: config.retentionMs,
+      clients,
+    });
+  const metrics = createMetrics(
+    () => queue.counts(),
+    () => workspaces.installedCount(),
+  );
   const foreground = new Foreground();
+  const languages = new UserLanguages((ws) => workspaces.slack(ws), store, config.appLanguage);
   const pipeline = createPipeline({
     foreground,
     store,
@@ -96,6 +121,7 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     instanceId,
     trackingKey: deriveSecret(config.slackSigningSecret, 'tracking-id'),
     lang: config.appLanguage,
+    languages,
     callbackTimeoutMs: config.callbackTimeoutMs,
     timings,
     limits: overrides.limits,
@@ -114,11 +140,12 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     queue,
     provider,
     workspaces,
+    ...(distribution ? { distribution } : {}),
     metrics,
     pipeline,
     timings,
     foreground,
-    languages: new UserLanguages((ws) => workspaces.slack(ws), store, config.appLanguage),
+    languages,
     close: async () => {
       await workdir.remove();
       await provider.close();

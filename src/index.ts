@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { startApp } from './app.ts';
-import { type Config, loadConfig } from './config.ts';
+import { type Config, configSecrets, loadConfig } from './config.ts';
 import { ConfigError, errorMessage } from './errors.ts';
 import { createLogger } from './log.ts';
 
@@ -18,7 +18,7 @@ try {
 const log = createLogger({
   level: config.logLevel,
   format: config.logFormat,
-  secrets: [config.slackBotToken, config.slackSigningSecret, ...config.provider.secrets, config.webhookSecret],
+  secrets: configSecrets(config),
 });
 
 try {
@@ -45,6 +45,8 @@ try {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 } catch (err) {
+  // A refusal to start says why in one line each (the store distribution mode needs, a key that opens nothing).
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
   log.error('could not start', { error: errorMessage(err) });
   process.exit(1);
 }

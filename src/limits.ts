@@ -22,6 +22,27 @@ export const LIMITS = {
   callbackWindowMs: 7 * DAY_MS,
   /** Records of transcripts are kept this long, unless a workspace says otherwise (RETENTION_DAYS). */
   retentionMs: 14 * DAY_MS,
+  /** Pages of `users.list` (200 people each) read to find a workspace's admins, to tell them what only they can do. */
+  adminPages: 25,
+  /** Admins told by DM at most. */
+  adminsTold: 50,
+  /**
+   * How long the provider has to accept a workspace's key in the key modal: Slack closes a `view_submission` unanswered
+   * after 3 s, and the admin check and the answer need the rest.
+   */
+  keyCheckMs: 2_000,
+  /** How long the admin check of a key modal's submission may take (`users.info`) before it counts as "not an admin". */
+  adminCheckMs: 700,
+  /** The admins of a workspace without a provider key are told once; one still without a key after this, once more. */
+  noKeyToldMs: 365 * DAY_MS,
+  /** The longest provider key taken from the key modal (OMICall's are a few dozen characters). */
+  providerKeyChars: 200,
+  /** An "Add to Slack" link (its OAuth `state`, and the browser's cookie of it) is good this long, and once. */
+  oauthStateMs: 10 * MINUTE_MS,
+  /** Web API clients kept, one pair per bot token in use (the oldest go first). */
+  clientsCached: 1_000,
+  /** `npm run doctor` checks this many installed workspaces' tokens, and counts the rest. */
+  doctorWorkspaces: 50,
   /** `/transcribe` without a link looks at this many of the channel's latest messages. */
   historyDepth: 50,
   /** How long the store has to answer /healthz's ping; a store that hangs is as bad as one that is gone. */
@@ -66,6 +87,13 @@ export interface Timings {
   downloadDeadlineMs: number;
   /** The whole conversion, wall clock. */
   conversionTimeoutMs: number;
+  /** How often uninstallations left unfinished (by this or a dead process) are looked for. */
+  uninstallSweepMs: number;
+  /**
+   * An uninstalled workspace's records are deleted at once, and again this long after, when every relay and reply
+   * write that was under way (and may have written one more record) has ended; then its uninstallation is done.
+   */
+  uninstallSettleMs: number;
 }
 
 export const TIMINGS: Timings = {
@@ -82,4 +110,6 @@ export const TIMINGS: Timings = {
   lostRelayMs: 5 * SECOND_MS,
   downloadDeadlineMs: 10 * MINUTE_MS,
   conversionTimeoutMs: 30 * MINUTE_MS,
+  uninstallSweepMs: 30 * SECOND_MS,
+  uninstallSettleMs: 3 * MINUTE_MS,
 };

@@ -9,12 +9,14 @@ import { type JobState, Jobs, RESTARTABLE } from '../records/job.ts';
 import { Heartbeat, Ledger } from '../records/ledger.ts';
 import { Segments } from '../records/segments.ts';
 import type { MemoRef } from '../records/tracking-id.ts';
+import type { UserLanguages } from '../slack/users.ts';
 import type { Store } from '../store/index.ts';
 import type { Workspaces } from '../workspaces/index.ts';
 import { Deadlines } from './deadlines.ts';
 import { Exports } from './exports.ts';
 import type { Foreground } from './foreground.ts';
 import { Intake } from './intake.ts';
+import { KeyMissing } from './key-missing.ts';
 import { JobMoves } from './moves.ts';
 import type { RelayQueue } from './queue/index.ts';
 import { Recovery } from './recovery.ts';
@@ -22,6 +24,7 @@ import { Relay, type RelaySettings } from './relay.ts';
 import { type CallbackLimits, Results } from './results.ts';
 import { channelStatus, type StatusEntry } from './status.ts';
 import { ReplyWriter } from './thread.ts';
+import { Uninstalls } from './uninstall.ts';
 
 /**
  * The middle of the app, between inbound Slack (src/listeners) and the providers, stores and Slack helpers below:
@@ -35,6 +38,10 @@ export interface Pipeline {
   exports: Exports;
   replies: ReplyWriter;
   channels: Channels;
+  /** What a workspace without a provider key is told. */
+  keyMissing: KeyMissing;
+  /** Uninstalled workspaces' records, deleted. */
+  uninstalls: Uninstalls;
   /** The state of the memo's current attempt, if it has one. */
   attempt(ref: MemoRef): Promise<JobState | undefined>;
   /** Whether asking for the memo would start an attempt (none yet, or the last one failed or timed out). */
@@ -56,6 +63,8 @@ export interface PipelineOptions {
   instanceId: string;
   trackingKey: string;
   lang: Lang;
+  /** Each person's language, for what only they read (a DM to an admin). */
+  languages: UserLanguages;
   callbackTimeoutMs: number;
   relay: Omit<RelaySettings, 'instanceId' | 'lang'>;
   timings: Timings;
@@ -147,10 +156,31 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     const current = await jobs.current(ref);
     return current ? (await jobs.load(ref.workspace, current))?.state : undefined;
   };
+  const uninstalls = new Uninstalls({
+    store,
+    jobs,
+    ledger,
+    deadlines,
+    queue: o.queue,
+    workspaces,
+    settleMs: timings.uninstallSettleMs,
+    log: log.child({ component: 'uninstall' }),
+  });
+  const keyMissing = new KeyMissing({
+    store,
+    workspaces,
+    languages: o.languages,
+    lang: o.lang,
+    provider: o.provider.name,
+    retentionMs: (ws) => workspaces.retentionMs(ws),
+    log,
+  });
   let working = false;
   return {
     intake,
     results,
+    keyMissing,
+    uninstalls,
     exports: new Exports({ jobs, segments, workspaces, trackingKey: o.trackingKey, log }),
     replies,
     channels,
@@ -164,6 +194,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       const warn = onceIn(10_000, log);
       heartbeat.start((err) => warn('heartbeat failed', { error: errorMessage(err) }));
       replies.start();
+      uninstalls.start(timings.uninstallSweepMs);
       if (!work) return;
       working = true;
       recovery.start(timings.checkEveryMs);
@@ -179,6 +210,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     stop: async (deadlineMs) => {
       intake.stop();
       replies.stop();
+      await uninstalls.stop();
       if (working) {
         await recovery.stop();
         await deadlines.stop();
