@@ -30,9 +30,12 @@ export const LIMITS = {
    * How long the provider has to accept a workspace's key in the key modal: Slack closes a `view_submission` unanswered
    * after 3 s, and the admin check and the answer need the rest.
    */
-  keyCheckMs: 2_000,
-  /** How long the admin check of a key modal's submission may take (`users.info`) before it counts as "not an admin". */
-  adminCheckMs: 700,
+  keyCheckMs: 1_800,
+  /**
+   * How long the admin check of a key modal's submission (`users.info`) and the submitter's language may take; an
+   * admin check that takes longer counts as "not an admin" (say so, and let them try again).
+   */
+  adminCheckMs: 600,
   /** The admins of a workspace without a provider key are told once; one still without a key after this, once more. */
   noKeyToldMs: 365 * DAY_MS,
   /** The longest provider key taken from the key modal (OMICall's are a few dozen characters). */

@@ -165,6 +165,7 @@ const REFUSALS: { [W in KeyRefusal['why']]: KeyRefusal & { why: W } } = {
   'default-key': { why: 'default-key' },
   taken: { why: 'taken' },
   'not-admin': { why: 'not-admin' },
+  'not-confirmed': { why: 'not-confirmed' },
   environment: { why: 'environment' },
   refused: { why: 'refused', error: 'api_key_invalid' },
   unreachable: { why: 'unreachable', error: 'timeout' },

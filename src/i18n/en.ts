@@ -161,6 +161,8 @@ export const en: Messages = {
           return `${r.provider} did not answer in time (${r.error}), so the key was not saved. Try again in a moment.`;
         case 'not-admin':
           return 'Only a workspace admin or owner, or whoever installed the app, can set the key.';
+        case 'not-confirmed':
+          return 'Slack did not confirm in time that you administer this workspace, so the key was not saved. Try again in a moment.';
         case 'environment':
           return "This app's key is set by whoever runs it (OMICALL_API_KEY), not here.";
       }

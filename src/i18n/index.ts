@@ -24,7 +24,17 @@ export type InstallFailure =
 
 /** Why a provider key was not saved, as the key modal says under its field. */
 export type KeyRefusal =
-  | { why: 'empty' | 'too-long' | 'characters' | 'default-key' | 'taken' | 'not-admin' | 'environment' }
+  | {
+      why:
+        | 'empty'
+        | 'too-long'
+        | 'characters'
+        | 'default-key'
+        | 'taken'
+        | 'not-admin'
+        | 'not-confirmed'
+        | 'environment';
+    }
   | { why: 'refused' | 'unreachable'; error: string };
 
 /** What the key modal shows of the key in use. */

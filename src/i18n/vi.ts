@@ -175,6 +175,8 @@ export const vi: Messages = {
           return `${r.provider} không phản hồi kịp (${r.error}), nên khóa chưa được lưu. Hãy thử lại sau giây lát.`;
         case 'not-admin':
           return 'Chỉ quản trị viên hoặc chủ sở hữu không gian làm việc, hoặc người đã cài đặt ứng dụng, mới đặt được khóa.';
+        case 'not-confirmed':
+          return 'Slack chưa kịp xác nhận bạn là quản trị viên của không gian làm việc này, nên khóa chưa được lưu. Hãy thử lại sau giây lát.';
         case 'environment':
           return 'Khóa của ứng dụng này do đơn vị vận hành đặt (OMICALL_API_KEY), không đặt ở đây.';
       }

@@ -9,6 +9,7 @@ import { registerActions } from './actions/index.ts';
 import { registerCommands } from './commands/index.ts';
 import { registerEvents } from './events/index.ts';
 import { registerShortcuts } from './shortcuts/index.ts';
+import { registerViews } from './views/index.ts';
 
 /** What every listener works with. */
 export interface ListenerDeps {
@@ -25,8 +26,9 @@ export interface ListenerDeps {
 }
 
 /**
- * Inbound Slack, by surface: events (a memo is shared), commands (/transcribe), shortcuts (Transcribe on a
- * message), actions (buttons). Each folder's index.ts registers its listeners; to add one, add a file there.
+ * Inbound Slack, by surface: events (a memo is shared, the app uninstalled), commands (/transcribe), shortcuts
+ * (Transcribe on a message), actions (buttons), views (modals submitted). Each folder's index.ts registers its
+ * listeners; to add one, add a file there.
  *
  * Slack gets its answer when a listener returns (Bolt's `processBeforeResponse`, src/app.ts): an event's listener
  * returns once its work is durably stored; a listener that answers a person acknowledges first and leaves its
@@ -37,4 +39,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerCommands(app, deps);
   registerShortcuts(app, deps);
   registerActions(app, deps);
+  registerViews(app, deps);
 }

@@ -36,6 +36,11 @@ export class KeyMissing {
     this.#o = options;
   }
 
+  /** The provider's name, as users read it. */
+  get provider(): string {
+    return this.#o.provider;
+  }
+
   /** A memo that was not sent: its thread is told once; then the admins, once. Never throws. */
   async memo(message: SharedMessage, file: SlackFile): Promise<void> {
     const { store, workspaces, log } = this.#o;
