@@ -151,7 +151,7 @@ describe('each setting, as docs/configuration.md documents it', () => {
   it('blank values count as unset, values are trimmed, and a choice names its options', () => {
     expect(loadConfig({ ...good, PORT: '', SLACK_BOT_TOKEN: '  xoxb-1-2-abc  ' })).toMatchObject({
       port: 3000,
-      slackBotToken: 'xoxb-1-2-abc',
+      slack: { mode: 'single', botToken: 'xoxb-1-2-abc' },
     });
     expect(one({ LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL must be one of debug, info, warn, error, got "loud"']);
   });
