@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { App, HTTPReceiver, type HTTPReceiverOptions } from '@slack/bolt';
+import { App, ErrorCode, HTTPReceiver, type HTTPReceiverOptions } from '@slack/bolt';
 import { assemble, type Overrides, type Parts } from './assemble.ts';
 import { type Config, oauthRedirectUrl, webhookUrl, workspaceWebhookSecret } from './config.ts';
 import { healthProofKey, healthRoute } from './http/health.ts';
@@ -59,6 +59,12 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
   // again by Slack, which is what keeps it. Listeners that answer a person have acknowledged before their work, and
   // that work reports its own failures in Slack (src/listeners/context.ts `afterAck`).
   bolt.error(async (err) => {
+    // A request from a workspace that has no installation (never installed, or uninstalled): answered 200, since
+    // Slack sending it again would change nothing.
+    if (err.code === ErrorCode.AuthorizationError) {
+      log.info('a request from a workspace without an installation, ignored', { error: err.message });
+      return;
+    }
     log.error('listener failed', { error: err.message });
     throw err;
   });
@@ -174,10 +180,10 @@ function installerOptions(config: Config, parts: Parts, log: Logger): Partial<HT
       stateStore: new OAuthStates({
         secret: slack.stateSecret,
         store: parts.store,
-        lifetimeMs: LIMITS.oauthStateMs,
+        lifetimeMs: parts.timings.oauthStateMs,
         options: () => installOptions,
       }),
-      stateCookieExpirationSeconds: LIMITS.oauthStateMs / 1000,
+      stateCookieExpirationSeconds: Math.ceil(parts.timings.oauthStateMs / 1000),
       authorizationUrl: new URL('../oauth/v2/authorize', config.slackApiUrl).href,
       clientOptions: { slackApiUrl: config.slackApiUrl },
       ...installPages({

@@ -40,8 +40,6 @@ export const LIMITS = {
   noKeyToldMs: 365 * DAY_MS,
   /** The longest provider key taken from the key modal (OMICall's are a few dozen characters). */
   providerKeyChars: 200,
-  /** An "Add to Slack" link (its OAuth `state`, and the browser's cookie of it) is good this long, and once. */
-  oauthStateMs: 10 * MINUTE_MS,
   /** Web API clients kept, one pair per bot token in use (the oldest go first). */
   clientsCached: 1_000,
   /** `npm run doctor` checks this many installed workspaces' tokens, and counts the rest. */
@@ -90,6 +88,8 @@ export interface Timings {
   downloadDeadlineMs: number;
   /** The whole conversion, wall clock. */
   conversionTimeoutMs: number;
+  /** An "Add to Slack" link (its OAuth `state`, and the browser's cookie of it) is good this long, and once. */
+  oauthStateMs: number;
   /** How often uninstallations left unfinished (by this or a dead process) are looked for. */
   uninstallSweepMs: number;
   /**
@@ -113,6 +113,7 @@ export const TIMINGS: Timings = {
   lostRelayMs: 5 * SECOND_MS,
   downloadDeadlineMs: 10 * MINUTE_MS,
   conversionTimeoutMs: 30 * MINUTE_MS,
+  oauthStateMs: 10 * MINUTE_MS,
   uninstallSweepMs: 30 * SECOND_MS,
   uninstallSettleMs: 3 * MINUTE_MS,
 };
