@@ -8,7 +8,7 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import type { Timings } from '../../src/limits.ts';
 import { createLogger } from '../../src/log.ts';
 import type { ProviderModule } from '../../src/providers/index.ts';
-import { API_KEY, OmicallStandIn } from '../stand-ins/omicall.ts';
+import { API_KEY, OmicallStandIn, type ReceivedUpload } from '../stand-ins/omicall.ts';
 import { BOT_TOKEN, CLIENT_ID, CLIENT_SECRET, type HostedFile, SlackStandIn } from '../stand-ins/slack.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './slack-requests.ts';
 
@@ -101,7 +101,15 @@ export class Harness {
     const log = createLogger({
       level: 'debug',
       format: 'json',
-      secrets: [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret, CLIENT_SECRET, STATE_SECRET, ENCRYPTION_KEY],
+      secrets: [
+        BOT_TOKEN,
+        SIGNING_SECRET,
+        API_KEY,
+        h.config.webhookSecret,
+        CLIENT_SECRET,
+        STATE_SECRET,
+        ENCRYPTION_KEY,
+      ],
       write: (line) => h.logs.push(line),
     });
     h.app = await startApp(h.config, log, {
@@ -151,6 +159,21 @@ export class Harness {
     const text = await (await request(`${this.url}/metrics`)).body.text();
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line ? Number(line.split(' ').at(-1)) : 0;
+  }
+
+  /**
+   * Sends OMICall's results for an upload as OMICall does, to the webhook registered with the upload's key (one URL
+   * per key), reached on this instance instead of PUBLIC_URL.
+   */
+  callBackFor(upload: ReceivedUpload, body: unknown) {
+    const url = this.omicall.webhooks.get(String(upload.headers.apikey));
+    if (!url) throw new Error('no webhook registered for the key of this upload');
+    return this.omicall.callBack(body, this.local(url));
+  }
+
+  /** A URL under PUBLIC_URL, on this instance. */
+  local(url: string): string {
+    return url.replace(this.config.publicUrl ?? 'https://transcriber.test', this.url);
   }
 
   /** Sends OMICall's callback to this instance. */
