@@ -11,6 +11,7 @@ import { LIMITS } from './limits.ts';
 import { registerListeners } from './listeners/index.ts';
 import { boltLogger, type Logger } from './log.ts';
 import type { Pipeline } from './pipeline/index.ts';
+import type { RelayQueue } from './pipeline/queue/index.ts';
 import type { SpeechProvider } from './providers/index.ts';
 import { REQUIRED_SCOPES } from './slack/scopes.ts';
 import type { Store } from './store/index.ts';
@@ -22,6 +23,7 @@ export interface RunningApp {
   port: number;
   pipeline: Pipeline;
   store: Store;
+  queue: RelayQueue;
   /** Stops taking requests and work, finishes what it can, closes connections. */
   stop(): Promise<void>;
 }
@@ -117,6 +119,7 @@ export async function startApp(config: Config, log: Logger, overrides: Overrides
     port,
     pipeline: parts.pipeline,
     store: parts.store,
+    queue: parts.queue,
     stop: async () => {
       if (server.stopping) return;
       server.stopping = true;
