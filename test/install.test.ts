@@ -237,3 +237,12 @@ it('a restart keeps every installation; another ENCRYPTION_KEY opens none of the
     Harness.start({ with: h, distribution: { defaultKey: true }, env: { ENCRYPTION_KEY: wrong } }),
   ).rejects.toThrow(/ENCRYPTION_KEY opens none of the 2 stored installations/);
 });
+
+it('/metrics counts the installed workspaces, and never names one', async () => {
+  expect(await h.metric('transcriber_workspaces_installed')).toBe(0);
+  await install(h, { kind: 'approve', team: TEAM_B, user: PEOPLE.adminB });
+  await install(h, { kind: 'approve-org', org: ORG, user: PEOPLE.adminOrg });
+  expect(await h.metric('transcriber_workspaces_installed')).toBe(2);
+  const text = await (await request(`${h.url}/metrics`)).body.text();
+  for (const name of [TEAM_B, ORG, 'Beta Co', 'Grid Corp']) expect(text).not.toContain(name);
+});
