@@ -323,13 +323,25 @@ it('manifest.yml asks for exactly the scopes the app needs, and lets people DM t
     .map((l) => l.replace(/^\s*- /, '').trim())
     .filter(Boolean);
   expect(declared.sort()).toEqual([...REQUIRED_SCOPES].sort());
-  for (const event of ['message.channels', 'message.groups', 'message.im', 'message.mpim'])
+  for (const event of [
+    'message.channels',
+    'message.groups',
+    'message.im',
+    'message.mpim',
+    'app_home_opened',
+    'app_uninstalled',
+    'tokens_revoked',
+  ])
     expect(manifest).toContain(`- ${event}`);
+  // "Add to Slack": the redirect URL, org-wide installations, no token rotation (the app refuses it).
+  expect(manifest).toMatch(/\n {2}redirect_urls:\n {4}- https:\/\/transcriber\.example\.com\/slack\/oauth_redirect\n/);
+  expect(manifest).toContain('org_deploy_enabled: true');
+  expect(manifest).toContain('token_rotation_enabled: false');
   expect(manifest).toContain('callback_id: transcribe_message');
   expect(manifest).toContain('command: /transcribe');
   // Without the Messages tab, Slack shows "Sending messages to this app has been turned off" in the bot's DM.
   expect(manifest).toMatch(
-    /\n {2}app_home:\n {4}home_tab_enabled: false\n {4}messages_tab_enabled: true\n {4}messages_tab_read_only_enabled: false\n/,
+    /\n {2}app_home:\n {4}home_tab_enabled: true\n {4}messages_tab_enabled: true\n {4}messages_tab_read_only_enabled: false\n/,
   );
 });
 

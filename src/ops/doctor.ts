@@ -385,7 +385,7 @@ export function checkRedirectManifest(manifest: string, publicUrl: string): Chec
   if (missing.length === 0) return pass(name, `redirect URL ${expected}; app_uninstalled and tokens_revoked`);
   return warn(
     name,
-    `has not ${missing.join(', ')}`,
+    `lacks ${missing.join(', ')}`,
     `set oauth_config.redirect_urls to ${expected} and subscribe to app_uninstalled and tokens_revoked (bot_events), on the Slack app's "App Manifest" page`,
   );
 }
