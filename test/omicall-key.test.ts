@@ -223,3 +223,28 @@ async function transcribeIn(harness: Harness, team: string, user: string, channe
   const answer = await waitFor(() => harness.slack.responses.find((r) => r.path.endsWith(`/${id}`)), 5000);
   return answer.body.text ?? '';
 }
+
+describe('a new PUBLIC_URL', () => {
+  beforeEach(() => start());
+
+  it("registers each workspace key's webhook again at its new address, once, at start", async () => {
+    expect((await setKeyThroughModal(h, IN_A, PEOPLE.adminA, KEY_A)).body.response_action).toBe('update');
+    await h.app.stop();
+    const moved = await Harness.start({ with: h, distribution: {}, env: { PUBLIC_URL: 'https://moved.test' } });
+    try {
+      expect(h.omicall.webhooks.get(KEY_A)).toMatch(new RegExp(`^https://moved\\.test/omicall/webhook/${TEAM_A}/`));
+      expect(moved.logged("workspaces' webhooks registered at their new address")[0]).toMatchObject({
+        registered: 1,
+        failed: 0,
+      });
+      await moved.app.stop();
+      const count = h.omicall.registrations.length;
+      const again = await Harness.start({ with: h, distribution: {}, env: { PUBLIC_URL: 'https://moved.test' } });
+      // Same address: not registered again (a company that pointed its key elsewhere since keeps it there).
+      expect(h.omicall.registrations.length).toBe(count);
+      await again.stop();
+    } finally {
+      await moved.stop();
+    }
+  });
+});
