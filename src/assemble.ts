@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { findFfmpeg } from './audio/ffmpeg.ts';
 import { createWorkdir, sweepStale } from './audio/workdir.ts';
-import { type Config, deriveSecret } from './config.ts';
+import { type Config, deriveSecret, workspaceWebhookUrl } from './config.ts';
 import { HomeTab } from './home/index.ts';
 import { TIMINGS, type Timings } from './limits.ts';
 import { boltLogger, type Logger } from './log.ts';
@@ -21,6 +21,8 @@ import type { Store } from './store/index.ts';
 import { redisStore } from './store/redis.ts';
 import { openDatabase, sqliteStore } from './store/sqlite.ts';
 import { DAY_MS } from './time.ts';
+import { Cipher } from './workspaces/cipher.ts';
+import { type DistributionWorkspaces, distributionWorkspaces } from './workspaces/distribution.ts';
 import { singleWorkspace, type Workspaces } from './workspaces/index.ts';
 import { Settings } from './workspaces/settings.ts';
 
@@ -40,6 +42,8 @@ export interface Parts {
   workspaces: Workspaces;
   /** Each workspace's settings, as its admins chose them in the Home tab. */
   settings: Settings;
+  /** Distribution mode: the same workspaces, with their installations (Bolt's installation store). */
+  distribution?: DistributionWorkspaces;
   metrics: Metrics;
   pipeline: Pipeline;
   home: HomeTab;
@@ -85,15 +89,35 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     lang: config.appLanguage,
     retentionDays: Math.round(config.retentionMs / DAY_MS),
   });
-  const workspaces = singleWorkspace({
-    store,
-    token: config.slackBotToken,
-    apiKey: config.provider.account?.apiKey ?? '',
-    settings,
-    clients: { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) },
-  });
   const provider = config.provider.create({ timeoutMs: timings.providerTimeoutMs });
-  const metrics = createMetrics(() => queue.counts());
+  const clients = { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel) };
+  const distribution =
+    config.slack.mode === 'distribution'
+      ? distributionWorkspaces({
+          store,
+          cipher: new Cipher(config.slack.encryptionKey, config.slack.previousEncryptionKey),
+          defaultKey: config.provider.account?.apiKey,
+          retentionMs: (workspace) => settings.retentionMs(workspace),
+          clients,
+          provider,
+          webhookUrlOf: (workspace) => workspaceWebhookUrl(config, workspace),
+          fingerprintKey: deriveSecret(config.slackSigningSecret, 'provider-key-fingerprint'),
+          log: log.child({ component: 'workspaces' }),
+        })
+      : undefined;
+  const workspaces: Workspaces =
+    distribution ??
+    singleWorkspace({
+      store,
+      token: config.slack.mode === 'single' ? config.slack.botToken : '',
+      apiKey: config.provider.account?.apiKey ?? '',
+      settings,
+      clients,
+    });
+  const metrics = createMetrics(
+    () => queue.counts(),
+    () => workspaces.installedCount(),
+  );
   const foreground = new Foreground();
   const languages = new UserLanguages((ws) => workspaces.slack(ws), store, config.appLanguage);
   const home = new HomeTab({
@@ -118,6 +142,7 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     log,
     instanceId,
     trackingKey: deriveSecret(config.slackSigningSecret, 'tracking-id'),
+    lang: config.appLanguage,
     callbackTimeoutMs: config.callbackTimeoutMs,
     timings,
     limits: overrides.limits,
@@ -137,6 +162,7 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     provider,
     workspaces,
     settings,
+    ...(distribution ? { distribution } : {}),
     metrics,
     pipeline,
     home,

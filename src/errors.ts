@@ -21,7 +21,11 @@ export type ErrorCode =
   /** A relay that cannot succeed; the thread says why. */
   | 'job_failed'
   /** A relay that failed for now; the queue tries again after its back-off. */
-  | 'retry_later';
+  | 'retry_later'
+  /** An OAuth `state` this app did not issue, that expired, or that was used already. */
+  | 'oauth_state_invalid'
+  /** An installation the app does not take (token rotation on, no bot token). */
+  | 'installation_refused';
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -86,6 +90,16 @@ export class ConversionError extends AppError {
 export class SourceError extends AppError {
   constructor(cause: unknown) {
     super('source_failed', `audio source failed: ${errorMessage(cause)}`, { cause });
+  }
+}
+
+/** Why the OAuth `state` of an installation was refused: nothing is stored, the installer sees a plain page. */
+export class OAuthStateError extends AppError {
+  readonly reason: 'forged' | 'expired' | 'reused';
+
+  constructor(reason: 'forged' | 'expired' | 'reused') {
+    super('oauth_state_invalid', `OAuth state refused: ${reason}`);
+    this.reason = reason;
   }
 }
 

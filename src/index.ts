@@ -81,6 +81,8 @@ try {
   process.on('SIGTERM', (signal) => stop(signal, 0));
   process.on('SIGINT', (signal) => stop(signal, 0));
 } catch (err) {
+  // A refusal to start says why in one line each (the store distribution mode needs, a key that opens nothing).
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
   log.error('could not start', { error: errorMessage(err) });
   process.exit(1);
 }

@@ -55,6 +55,24 @@ export const LIMITS = {
   optionChars: 75,
   /** A deleted memo's Slack messages and records, cleaned up after Slack's answer: this many memos per event. */
   memosPerDeletion: 50,
+  /**
+   * How long the provider has to accept a workspace's key in the key modal: Slack closes a `view_submission` unanswered
+   * after 3 s, and the admin check and the answer need the rest.
+   */
+  keyCheckMs: 1_800,
+  /**
+   * How long the admin check of a key modal's submission (`users.info`) and the submitter's language may take; an
+   * admin check that takes longer counts as "not an admin" (say so, and let them try again).
+   */
+  adminCheckMs: 600,
+  /** The admins of a workspace without a provider key are told once; one still without a key after this, once more. */
+  noKeyToldMs: 365 * DAY_MS,
+  /** The longest provider key taken from the key modal (OMICall's are a few dozen characters). */
+  providerKeyChars: 200,
+  /** Web API clients kept, one pair per bot token in use (the oldest go first). */
+  clientsCached: 1_000,
+  /** `npm run doctor` checks this many installed workspaces' tokens, and counts the rest. */
+  doctorWorkspaces: 50,
   /** `/transcribe` without a link looks at this many of the channel's latest messages. */
   historyDepth: 50,
   /** How long the store has to answer /healthz's ping; a store that hangs is as bad as one that is gone. */
@@ -143,6 +161,15 @@ export interface Timings {
   deletionsSweepMs: number;
   /** How often every workspace's records are looked through for what outlived its retention. */
   retentionSweepMs: number;
+  /** An "Add to Slack" link (its OAuth `state`, and the browser's cookie of it) is good this long, and once. */
+  oauthStateMs: number;
+  /** How often uninstallations left unfinished (by this or a dead process) are looked for. */
+  uninstallSweepMs: number;
+  /**
+   * An uninstalled workspace's records are deleted at once, and again this long after, when every relay and reply
+   * write that was under way (and may have written one more record) has ended; then its uninstallation is done.
+   */
+  uninstallSettleMs: number;
 }
 
 export const TIMINGS: Timings = {
@@ -164,4 +191,7 @@ export const TIMINGS: Timings = {
   homeGapMs: 10 * SECOND_MS,
   deletionsSweepMs: 30 * SECOND_MS,
   retentionSweepMs: HOUR_MS,
+  oauthStateMs: 10 * MINUTE_MS,
+  uninstallSweepMs: 30 * SECOND_MS,
+  uninstallSettleMs: 3 * MINUTE_MS,
 };

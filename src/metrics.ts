@@ -21,7 +21,8 @@ export interface Metrics {
   audioMinutes: Counter;
 }
 
-export function createMetrics(queueCounts: () => Promise<object>): Metrics {
+/** `installed`: how many workspaces have the app installed (a count: no workspace is ever named). */
+export function createMetrics(queueCounts: () => Promise<object>, installed?: () => Promise<number>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'transcriber_' });
   new Gauge({
@@ -37,6 +38,20 @@ export function createMetrics(queueCounts: () => Promise<object>): Metrics {
       }
     },
   });
+  if (installed) {
+    new Gauge({
+      name: 'transcriber_workspaces_installed',
+      help: 'Workspaces (and Enterprise Grid orgs) that have the app installed',
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(await installed());
+        } catch {
+          // The store is unreachable: the gauge keeps its last value; /healthz says why.
+        }
+      },
+    });
+  }
   return {
     registry,
     jobs: new Counter({

@@ -15,13 +15,22 @@ import { messages } from '../src/i18n/index.ts';
 import { SUBCOMMANDS, usage, usageHint } from '../src/listeners/commands/subcommands.ts';
 import { type CheckResult, checkManifest, formatResults, runDoctor, summarise } from '../src/ops/doctor.ts';
 import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
-import { Harness, REDIS_URL } from './helpers/harness.ts';
+import { ENCRYPTION_KEY, Harness, REDIS_URL, STATE_SECRET } from './helpers/harness.ts';
 import { freePort, runNode } from './helpers/process.ts';
 import { SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { TEST_CERT_PATH, TlsProxy } from './helpers/tls-proxy.ts';
+import { IN_A, install, PEOPLE, seatPeople, setKeyThroughModal } from './helpers/workspaces.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
-import { API_KEY, type OmicallStandIn } from './stand-ins/omicall.ts';
-import { ALL_SCOPES, BOT_TOKEN, type SlackStandIn } from './stand-ins/slack.ts';
+import { API_KEY, KEY_A, type OmicallStandIn } from './stand-ins/omicall.ts';
+import {
+  ALL_SCOPES,
+  BOT_TOKEN,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  type SlackStandIn,
+  TEAM_A,
+  TEAM_B,
+} from './stand-ins/slack.ts';
 
 let standIns: StandIns;
 let slack: SlackStandIn;
@@ -346,8 +355,14 @@ it('manifest.yml asks for exactly the scopes the app needs, has the Home tab, an
     'message.mpim',
     'app_home_opened',
     'file_deleted',
+    'app_uninstalled',
+    'tokens_revoked',
   ])
     expect(manifest).toContain(`- ${event}`);
+  // "Add to Slack": the redirect URL, org-wide installations, no token rotation (the app refuses it).
+  expect(manifest).toMatch(/\n {2}redirect_urls:\n {4}- https:\/\/transcriber\.example\.com\/slack\/oauth_redirect\n/);
+  expect(manifest).toContain('org_deploy_enabled: true');
+  expect(manifest).toContain('token_rotation_enabled: false');
   expect(manifest).toContain('callback_id: transcribe_message');
   expect(manifest).toContain('command: /transcribe');
   // The Home tab is on; without the Messages tab, Slack shows "Sending messages to this app has been turned off" in
@@ -366,4 +381,84 @@ it("manifest.yml's usage hint for /transcribe is the one the table of subcommand
     const help = usage(messages(lang)).split('\n');
     expect(help).toHaveLength(SUBCOMMANDS.length + 2);
   }
+});
+
+describe('npm run doctor in distribution mode ("Add to Slack")', () => {
+  let h: Harness;
+  let proxy: TlsProxy;
+  beforeAll(async () => {
+    // The app behind an https proxy whose address is PUBLIC_URL, as in production.
+    proxy = await TlsProxy.start();
+    h = await Harness.start({ redis: true, distribution: {}, env: { PUBLIC_URL: proxy.url } });
+    proxy.forwardTo(h.app.port);
+    seatPeople(h);
+    await install(h, { kind: 'approve', team: TEAM_A, user: PEOPLE.adminA });
+    await install(h, { kind: 'approve', team: TEAM_B, user: PEOPLE.adminB });
+    await setKeyThroughModal(h, IN_A, PEOPLE.adminA, KEY_A);
+  });
+  afterAll(async () => {
+    await h.stop();
+    await proxy.close();
+  });
+
+  const distributionEnv = (more: Record<string, string> = {}) => ({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_CLIENT_ID: CLIENT_ID,
+    SLACK_CLIENT_SECRET: CLIENT_SECRET,
+    SLACK_STATE_SECRET: STATE_SECRET,
+    ENCRYPTION_KEY,
+    SLACK_API_URL: h.slack.apiUrl,
+    OMICALL_API_URL: h.omicall.apiUrl,
+    PUBLIC_URL: proxy.url,
+    REDIS_URL,
+    REDIS_PREFIX: h.prefix,
+    NODE_EXTRA_CA_CERTS: TEST_CERT_PATH,
+    ...more,
+  });
+  const lines = (stdout: string) => stdout.split('\n').filter((l) => /^[✓⚠✗] /.test(l));
+
+  it('checks the client id and secret, the redirect URL under PUBLIC_URL, the store, the key, and each workspace', async () => {
+    const run = await runNode(['src/doctor.ts'], distributionEnv());
+    expect(run.stderr).toBe('');
+    const out = lines(run.stdout);
+    expect(out).toContain(`✓ Slack app credentials: SLACK_CLIENT_ID ${CLIENT_ID} and its secret are Slack's`);
+    expect(out).toContain(
+      `✓ redirect URL: ${proxy.url}/slack/oauth_redirect (the install page at ${proxy.url}/slack/install sends it)`,
+    );
+    expect(out).toContain(
+      '✓ OMICall key: no default key (OMICALL_API_KEY): each workspace sets its own in the Home tab',
+    );
+    expect(out).toContain(`✓ Redis: ${REDIS_URL} answers`);
+    expect(out).toContain('✓ installations: 2 workspace(s)');
+    expect(out).toContain('✓ ENCRYPTION_KEY: opens the 2 installations checked');
+    expect(out).toContain(`✓ workspace ${TEAM_A}: "Acme": all ${REQUIRED_SCOPES.length} scopes, its own key (…7a1f)`);
+    expect(out).toContain(`⚠ workspace ${TEAM_B}: "Beta Co": all ${REQUIRED_SCOPES.length} scopes, no key`);
+    expect(run.stdout).toContain("fix: an admin of that workspace sets the OMICall key in the app's Home tab");
+    // The repository's manifest is a template: its redirect URL is the placeholder's.
+    expect(out.find((l) => l.startsWith('⚠ manifest.yml (distribution)'))).toContain('/slack/oauth_redirect');
+    // No token, secret or key in what doctor prints.
+    for (const secret of [CLIENT_SECRET, STATE_SECRET, ENCRYPTION_KEY, KEY_A, h.slack.tokenOf(TEAM_A) ?? 'x'])
+      expect(run.stdout).not.toContain(secret);
+    expect(run.status).toBe(0);
+  });
+
+  it('names the wrong client secret, a workspace without a scope, and an ENCRYPTION_KEY that opens nothing', async () => {
+    const tokenB = h.slack.tokenOf(TEAM_B) ?? '';
+    const info = h.slack.tokens.get(tokenB);
+    if (info) info.scopes = REQUIRED_SCOPES.filter((s) => s !== 'files:write');
+    try {
+      const secret = await runNode(['src/doctor.ts'], distributionEnv({ SLACK_CLIENT_SECRET: 'f'.repeat(32) }));
+      expect(secret.stdout).toContain('✗ Slack app credentials: Slack refused them (bad_client_secret)');
+      expect(secret.stdout).toContain('fix: copy SLACK_CLIENT_SECRET again');
+      expect(lines(secret.stdout)).toContain(`✗ workspace ${TEAM_B}: "Beta Co": missing files:write, no key`);
+      expect(secret.status).toBe(1);
+      const wrong = await runNode(
+        ['src/doctor.ts'],
+        distributionEnv({ ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') }),
+      );
+      expect(lines(wrong.stdout)).toContain('✗ ENCRYPTION_KEY: opens 0 of the 2 installations checked');
+    } finally {
+      if (info) delete info.scopes;
+    }
+  });
 });

@@ -4,7 +4,18 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { slackDate } from '../src/i18n/dates.ts';
-import { LANGS, type Lang, langOfLocale, type Messages, messages, minutes, monthName } from '../src/i18n/index.ts';
+import {
+  type InstallFailure,
+  type KeyRefusal,
+  type KeyShown,
+  LANGS,
+  type Lang,
+  langOfLocale,
+  type Messages,
+  messages,
+  minutes,
+  monthName,
+} from '../src/i18n/index.ts';
 import { usage } from '../src/listeners/commands/subcommands.ts';
 import type { Failure, JobState } from '../src/records/job.ts';
 import { speech } from './helpers/audio.ts';
@@ -151,8 +162,75 @@ function said(lang: Lang): { [K in keyof Messages]: string[] } {
       t.settingProblem({ problem: 'not_a_number', setting: 'budget', min: 1, max: 1_000_000 }),
     ],
     budgetWarning: [t.budgetWarning({ used: 145.5, budget: 180, month: monthName(lang, '2026-06') })],
+    noKeyInThread: [t.noKeyInThread({ file: FILE, provider: PROVIDER })],
+    noKeyForAdmins: [t.noKeyForAdmins({ provider: PROVIDER })],
+    noKeyAsked: [t.noKeyAsked({ provider: PROVIDER })],
+    keyModal: [
+      t.keyModal.title,
+      t.keyModal.save,
+      t.keyModal.cancel,
+      t.keyModal.close,
+      ...KEYS_SHOWN.map((k) => t.keyModal.current({ ...k, provider: PROVIDER })),
+      t.keyModal.label({ provider: PROVIDER }),
+      t.keyModal.placeholder,
+      t.keyModal.hint({ provider: PROVIDER }),
+      t.keyModal.sharedWebhook({ provider: PROVIDER }),
+      ...KEY_REFUSALS.map((r) => t.keyModal.refusal({ ...r, provider: PROVIDER })),
+      t.keyModal.savedTitle,
+      t.keyModal.saved({ last4: 'a1b2', provider: PROVIDER }),
+      t.keyModal.notAdmin({ provider: PROVIDER }),
+    ],
+    installPages: [
+      t.installPages.installTitle,
+      t.installPages.installIntro,
+      t.installPages.addToSlack,
+      t.installPages.installNote,
+      t.installPages.installedTitle,
+      t.installPages.installedIn({ team: 'Acme' }),
+      t.installPages.installedIn({ team: '' }),
+      t.installPages.nextTitle,
+      ...t.installPages.nextSteps,
+      t.installPages.orgNote,
+      t.installPages.openSlack,
+      t.installPages.failedTitle,
+      ...INSTALL_FAILURES.map((f) => t.installPages.failure(f)),
+      t.installPages.tryAgain,
+    ],
   };
 }
+
+/** What the key modal may show of the key in use (a missing kind fails the typecheck). */
+const KEY_KINDS: { [K in KeyShown['kind']]: Extract<KeyShown, { kind: K }> } = {
+  own: { kind: 'own', last4: 'a1b2', setAt: Date.UTC(2026, 0, 15, 9, 30) },
+  default: { kind: 'default' },
+  none: { kind: 'none' },
+  environment: { kind: 'environment' },
+};
+const KEYS_SHOWN: KeyShown[] = Object.values(KEY_KINDS);
+/** Every reason a key is not saved (a missing one fails the typecheck). */
+const REFUSALS: { [W in KeyRefusal['why']]: KeyRefusal & { why: W } } = {
+  empty: { why: 'empty' },
+  'too-long': { why: 'too-long' },
+  characters: { why: 'characters' },
+  'default-key': { why: 'default-key' },
+  taken: { why: 'taken' },
+  'not-admin': { why: 'not-admin' },
+  'not-confirmed': { why: 'not-confirmed' },
+  environment: { why: 'environment' },
+  refused: { why: 'refused', error: 'api_key_invalid' },
+  unreachable: { why: 'unreachable', error: 'timeout' },
+};
+const KEY_REFUSALS: KeyRefusal[] = Object.values(REFUSALS);
+const INSTALL_FAILURE_SET: Record<InstallFailure, true> = {
+  denied: true,
+  forged: true,
+  expired: true,
+  reused: true,
+  'token-rotation': true,
+  'no-bot': true,
+  failed: true,
+};
+const INSTALL_FAILURES = Object.keys(INSTALL_FAILURE_SET) as InstallFailure[];
 
 const KEYS = Object.keys(said('en')) as (keyof Messages)[];
 /** Members that are code or names, not language: the locale, the app's name, each language's own name. */

@@ -207,4 +207,102 @@ export const en: Messages = {
   budgetWarning: ({ used: usedMinutes, budget, month }) =>
     `:warning: This workspace has used 80 % of its monthly transcription budget: ${used(usedMinutes)} of ${min(budget)} of audio in ${month} (UTC). ` +
     "Once it is used up, new memos are not transcribed until next month; an admin can raise it in the app's Home tab.",
+  noKeyInThread: ({ file, provider }) =>
+    `*${file}* was not transcribed: this workspace has no ${provider} key yet. A workspace admin can add it in the app's Home tab.`,
+  noKeyForAdmins: ({ provider }) =>
+    `Voice memos shared in your workspace are not being transcribed: the app has no ${provider} API key for it yet. ` +
+    `To add one, open the app (click its name in Slack), go to its *Home* tab and press the button that sets the ${provider} key. ` +
+    `The key is in ${provider}'s web console (account settings, API management). Until then nothing is sent to ${provider}.`,
+  noKeyAsked: ({ provider }) =>
+    `This workspace has no ${provider} key yet, so nothing can be transcribed. A workspace admin can add it in the app's Home tab.`,
+
+  keyModal: {
+    title: 'OMICall key',
+    save: 'Save',
+    cancel: 'Cancel',
+    close: 'Close',
+    current: (k) => {
+      switch (k.kind) {
+        case 'own':
+          return `This workspace's memos go with its own ${k.provider} key, ending in \`…${k.last4}\`, set <!date^${Math.floor(k.setAt / 1000)}^{date_short_pretty} {time}|on ${new Date(k.setAt).toISOString().slice(0, 10)}>. A new key replaces it.`;
+        case 'default':
+          return `This workspace has no ${k.provider} key of its own: its memos go with the key of whoever runs the app.`;
+        case 'none':
+          return `This workspace has no ${k.provider} key yet: nothing is transcribed until one is set.`;
+        case 'environment':
+          return `This app's ${k.provider} key is set by whoever runs it (OMICALL_API_KEY).`;
+      }
+    },
+    label: ({ provider }) => `${provider} API key`,
+    placeholder: 'Paste the API key',
+    hint: ({ provider }) =>
+      `From ${provider}'s web console: account settings, API management. It is checked with ${provider} before it is saved, stored encrypted, and never shown again (only its last four characters).`,
+    sharedWebhook: ({ provider }) =>
+      `:warning: Saving the key points its AI results at this app. ${provider} sends a key's results to one address, shared with its Voice Insights product: if your company receives Voice Insights results elsewhere with this key, they will come here instead (and be ignored) until someone points the key back.`,
+    refusal: (r) => {
+      switch (r.why) {
+        case 'empty':
+          return 'Paste the key here.';
+        case 'too-long':
+          return 'That is too long to be an API key.';
+        case 'characters':
+          return 'An API key has no spaces or line breaks: copy it again.';
+        case 'default-key':
+          return `That is the app's own default ${r.provider} key: paste your company's key.`;
+        case 'taken':
+          return `That key already serves another Slack workspace, and ${r.provider} sends a key's results to one place only. Create another API key in ${r.provider}'s console for this workspace.`;
+        case 'refused':
+          return `${r.provider} refused this key (${r.error}). Copy it again from ${r.provider}'s console.`;
+        case 'unreachable':
+          return `${r.provider} did not answer in time (${r.error}), so the key was not saved. Try again in a moment.`;
+        case 'not-admin':
+          return 'Only a workspace admin or owner, or whoever installed the app, can set the key.';
+        case 'not-confirmed':
+          return 'Slack did not confirm in time that you administer this workspace, so the key was not saved. Try again in a moment.';
+        case 'environment':
+          return "This app's key is set by whoever runs it (OMICALL_API_KEY), not here.";
+      }
+    },
+    savedTitle: 'Key saved',
+    saved: ({ last4, provider }) =>
+      `The ${provider} key ending in \`…${last4}\` is saved. This workspace's next memos go with it.`,
+    notAdmin: ({ provider }) =>
+      `Only a workspace admin or owner, or whoever installed the app, can set the ${provider} key. Ask one of them.`,
+  },
+
+  installPages: {
+    installTitle: 'Add OMICall Transcriber to Slack',
+    installIntro:
+      "Voice memos and audio files shared in your channels get their transcript in their thread, made by OMICall's speech-to-text.",
+    addToSlack: 'Add to Slack',
+    installNote:
+      "You will choose the workspace and approve the app's permissions on Slack's page. Then an admin adds your company's OMICall key in the app's Home tab.",
+    installedTitle: 'The app is installed',
+    installedIn: ({ team }) =>
+      team ? `OMICall Transcriber is now in ${team}.` : 'OMICall Transcriber is now installed.',
+    nextTitle: 'What to do next',
+    nextSteps: [
+      'Invite the bot to the channels whose voice memos should be transcribed: /invite @Transcriber',
+      "A workspace admin opens the app in Slack, goes to its Home tab and sets your company's OMICall API key (from OMICall's web console, API management). Until then nothing is transcribed.",
+      'Share a voice memo in one of those channels: its transcript appears in its thread.',
+    ],
+    orgNote:
+      'This is an installation for your whole Enterprise Grid org: an org admin still adds the app to each workspace that should use it.',
+    openSlack: 'Open the app in Slack',
+    failedTitle: 'The app was not installed',
+    failure: (reason) =>
+      ({
+        denied: 'The installation was cancelled on Slack’s page. Nothing was installed.',
+        forged:
+          'This installation link was not started in this browser, or is not one of this app’s. Nothing was installed: start again from the install page.',
+        expired: 'This installation link is too old. Nothing was installed: start again from the install page.',
+        reused: 'This installation link was used already. Nothing was installed: start again from the install page.',
+        'token-rotation':
+          'This Slack app has token rotation turned on, which this app does not support (its tokens would expire every 12 hours). Nothing was installed. Whoever runs the app must turn off token rotation on the Slack app’s “OAuth & Permissions” page (it cannot be turned off once a token rotated: then create the Slack app again from manifest.yml).',
+        'no-bot':
+          'Slack gave no bot token: the Slack app has no bot scopes. Nothing was installed. Whoever runs the app must create it from manifest.yml.',
+        failed: 'Slack did not complete the installation. Nothing was installed: please try again in a moment.',
+      })[reason],
+    tryAgain: 'Start again',
+  },
 };

@@ -17,6 +17,44 @@ export type KeyWords =
   | { kind: 'own'; last4: string; setAt: number }
   | { kind: 'default' }
   | { kind: 'none' };
+/** Why an installation did not complete, as the installer's page says. */
+export type InstallFailure =
+  /** The installer pressed Cancel on Slack's page. */
+  | 'denied'
+  /** A `state` the app did not issue, or not to this browser. */
+  | 'forged'
+  /** The install link is too old, or Slack's code was. */
+  | 'expired'
+  /** The link was used already. */
+  | 'reused'
+  /** The Slack app has token rotation on: tokens that expire, which the app does not refresh. */
+  | 'token-rotation'
+  /** No bot token came (the Slack app has no bot scopes). */
+  | 'no-bot'
+  /** Slack could not be reached, or refused for another reason. */
+  | 'failed';
+
+/** Why a provider key was not saved, as the key modal says under its field. */
+export type KeyRefusal =
+  | {
+      why:
+        | 'empty'
+        | 'too-long'
+        | 'characters'
+        | 'default-key'
+        | 'taken'
+        | 'not-admin'
+        | 'not-confirmed'
+        | 'environment';
+    }
+  | { why: 'refused' | 'unreachable'; error: string };
+
+/** What the key modal shows of the key in use. */
+export type KeyShown =
+  | { kind: 'own'; last4: string; setAt: number }
+  | { kind: 'default' }
+  | { kind: 'none' }
+  | { kind: 'environment' };
 
 /** The languages the app speaks. */
 export type Lang = 'en' | 'vi';
@@ -132,6 +170,52 @@ export interface Messages {
   settingProblem(p: { problem: SettingProblemCode; setting: SettingTopic; min: number; max: number }): string;
   /** The DM to the admins at 80 % of the month's budget. */
   budgetWarning(p: { used: number; budget: number; month: string }): string;
+
+  // A workspace without a provider key (distribution mode).
+  /** One plain line in a memo's thread, in APP_LANGUAGE. */
+  noKeyInThread(p: { file: string; provider: string }): string;
+  /** The DM to the workspace's admins, once. */
+  noKeyForAdmins(p: { provider: string }): string;
+  /** The answer to someone who asked for a transcript. */
+  noKeyAsked(p: { provider: string }): string;
+
+  /** The modal where an admin sets the workspace's provider key (Slack: title and buttons at most 24 characters). */
+  keyModal: {
+    title: string;
+    save: string;
+    cancel: string;
+    close: string;
+    /** What is in use now. */
+    current(k: KeyShown & { provider: string }): string;
+    label(p: { provider: string }): string;
+    placeholder: string;
+    /** Where to find the key. */
+    hint(p: { provider: string }): string;
+    /** What saving does to the key's webhook, shared with the provider's other AI product. */
+    sharedWebhook(p: { provider: string }): string;
+    /** Under the field, when the key was not saved. */
+    refusal(r: KeyRefusal & { provider: string }): string;
+    savedTitle: string;
+    saved(p: { last4: string; provider: string }): string;
+    notAdmin(p: { provider: string }): string;
+  };
+
+  /** The pages of "Add to Slack" (GET /slack/install and /slack/oauth_redirect), in plain text (escaped for HTML). */
+  installPages: {
+    installTitle: string;
+    installIntro: string;
+    addToSlack: string;
+    installNote: string;
+    installedTitle: string;
+    installedIn(p: { team: string }): string;
+    nextTitle: string;
+    nextSteps: readonly string[];
+    orgNote: string;
+    openSlack: string;
+    failedTitle: string;
+    failure(reason: InstallFailure): string;
+    tryAgain: string;
+  };
 }
 
 const CATALOGUES: Record<Lang, Messages> = { en, vi };

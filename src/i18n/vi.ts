@@ -217,4 +217,102 @@ export const vi: Messages = {
   budgetWarning: ({ used: usedMinutes, budget, month }) =>
     `:warning: Không gian làm việc này đã dùng 80 % hạn mức chép lời hằng tháng: ${used(usedMinutes)} trên ${min(budget)} âm thanh trong ${month} (UTC). ` +
     'Khi hạn mức dùng hết, tin nhắn thoại mới sẽ không được chép lời cho đến tháng sau; quản trị viên có thể tăng hạn mức trong thẻ Home của ứng dụng.',
+  noKeyInThread: ({ file, provider }) =>
+    `*${file}* chưa được chép lời: không gian làm việc này chưa có khóa ${provider}. Quản trị viên không gian làm việc có thể thêm khóa trong tab Home của ứng dụng.`,
+  noKeyForAdmins: ({ provider }) =>
+    `Các tin nhắn thoại chia sẻ trong không gian làm việc của bạn chưa được chép lời: ứng dụng chưa có khóa API ${provider} cho không gian làm việc này. ` +
+    `Để thêm khóa, hãy mở ứng dụng (bấm vào tên ứng dụng trong Slack), vào tab *Home* và bấm nút đặt khóa ${provider}. ` +
+    `Khóa nằm trong trang quản trị web của ${provider} (cài đặt tài khoản, quản lý API). Cho đến lúc đó, không có gì được gửi tới ${provider}.`,
+  noKeyAsked: ({ provider }) =>
+    `Không gian làm việc này chưa có khóa ${provider}, nên chưa thể chép lời. Quản trị viên không gian làm việc có thể thêm khóa trong tab Home của ứng dụng.`,
+
+  keyModal: {
+    title: 'Khóa OMICall',
+    save: 'Lưu',
+    cancel: 'Hủy',
+    close: 'Đóng',
+    current: (k) => {
+      switch (k.kind) {
+        case 'own':
+          return `Tin nhắn thoại của không gian làm việc này được gửi bằng khóa ${k.provider} riêng, kết thúc bằng \`…${k.last4}\`, đặt lúc <!date^${Math.floor(k.setAt / 1000)}^{date_short_pretty} {time}|ngày ${new Date(k.setAt).toISOString().slice(0, 10)}>. Khóa mới sẽ thay thế khóa này.`;
+        case 'default':
+          return `Không gian làm việc này chưa có khóa ${k.provider} riêng: tin nhắn thoại được gửi bằng khóa của đơn vị vận hành ứng dụng.`;
+        case 'none':
+          return `Không gian làm việc này chưa có khóa ${k.provider}: chưa có gì được chép lời cho đến khi khóa được đặt.`;
+        case 'environment':
+          return `Khóa ${k.provider} của ứng dụng này do đơn vị vận hành đặt (OMICALL_API_KEY).`;
+      }
+    },
+    label: ({ provider }) => `Khóa API ${provider}`,
+    placeholder: 'Dán khóa API vào đây',
+    hint: ({ provider }) =>
+      `Lấy trong trang quản trị web của ${provider}: cài đặt tài khoản, quản lý API. Khóa được kiểm tra với ${provider} trước khi lưu, được lưu ở dạng mã hóa và không bao giờ hiện lại (chỉ hiện bốn ký tự cuối).`,
+    sharedWebhook: ({ provider }) =>
+      `:warning: Khi lưu khóa, kết quả AI của khóa này sẽ được gửi về ứng dụng này. ${provider} chỉ gửi kết quả của một khóa tới một địa chỉ, dùng chung với sản phẩm Voice Insights: nếu công ty bạn đang nhận kết quả Voice Insights ở nơi khác bằng khóa này, các kết quả đó sẽ được gửi về đây (và bị bỏ qua) cho đến khi có người trỏ khóa về lại nơi cũ.`,
+    refusal: (r) => {
+      switch (r.why) {
+        case 'empty':
+          return 'Hãy dán khóa vào đây.';
+        case 'too-long':
+          return 'Chuỗi này quá dài để là một khóa API.';
+        case 'characters':
+          return 'Khóa API không có khoảng trắng hay dấu xuống dòng: hãy sao chép lại.';
+        case 'default-key':
+          return `Đây là khóa ${r.provider} mặc định của ứng dụng: hãy dán khóa của công ty bạn.`;
+        case 'taken':
+          return `Khóa này đang phục vụ một không gian làm việc Slack khác, và ${r.provider} chỉ gửi kết quả của một khóa tới một nơi. Hãy tạo một khóa API khác trong trang quản trị của ${r.provider} cho không gian làm việc này.`;
+        case 'refused':
+          return `${r.provider} đã từ chối khóa này (${r.error}). Hãy sao chép lại khóa từ trang quản trị của ${r.provider}.`;
+        case 'unreachable':
+          return `${r.provider} không phản hồi kịp (${r.error}), nên khóa chưa được lưu. Hãy thử lại sau giây lát.`;
+        case 'not-admin':
+          return 'Chỉ quản trị viên hoặc chủ sở hữu không gian làm việc, hoặc người đã cài đặt ứng dụng, mới đặt được khóa.';
+        case 'not-confirmed':
+          return 'Slack chưa kịp xác nhận bạn là quản trị viên của không gian làm việc này, nên khóa chưa được lưu. Hãy thử lại sau giây lát.';
+        case 'environment':
+          return 'Khóa của ứng dụng này do đơn vị vận hành đặt (OMICALL_API_KEY), không đặt ở đây.';
+      }
+    },
+    savedTitle: 'Đã lưu khóa',
+    saved: ({ last4, provider }) =>
+      `Đã lưu khóa ${provider} kết thúc bằng \`…${last4}\`. Các tin nhắn thoại tiếp theo của không gian làm việc này sẽ được gửi bằng khóa này.`,
+    notAdmin: ({ provider }) =>
+      `Chỉ quản trị viên hoặc chủ sở hữu không gian làm việc, hoặc người đã cài đặt ứng dụng, mới đặt được khóa ${provider}. Hãy nhờ một người trong số họ.`,
+  },
+
+  installPages: {
+    installTitle: 'Thêm OMICall Transcriber vào Slack',
+    installIntro:
+      'Tin nhắn thoại và tệp âm thanh chia sẻ trong các kênh của bạn sẽ có bản chép lời trong chuỗi tin nhắn của chúng, do dịch vụ chuyển giọng nói thành văn bản của OMICall thực hiện.',
+    addToSlack: 'Thêm vào Slack',
+    installNote:
+      'Bạn sẽ chọn không gian làm việc và chấp thuận các quyền của ứng dụng trên trang của Slack. Sau đó, quản trị viên thêm khóa OMICall của công ty bạn trong tab Home của ứng dụng.',
+    installedTitle: 'Ứng dụng đã được cài đặt',
+    installedIn: ({ team }) =>
+      team ? `OMICall Transcriber đã có trong ${team}.` : 'OMICall Transcriber đã được cài đặt.',
+    nextTitle: 'Việc cần làm tiếp theo',
+    nextSteps: [
+      'Mời bot vào các kênh có tin nhắn thoại cần chép lời: /invite @Transcriber',
+      'Quản trị viên không gian làm việc mở ứng dụng trong Slack, vào tab Home và đặt khóa API OMICall của công ty bạn (lấy trong trang quản trị web của OMICall, mục quản lý API). Cho đến lúc đó, chưa có gì được chép lời.',
+      'Chia sẻ một tin nhắn thoại trong một trong các kênh đó: bản chép lời sẽ hiện trong chuỗi tin nhắn của nó.',
+    ],
+    orgNote:
+      'Đây là bản cài đặt cho toàn bộ tổ chức Enterprise Grid của bạn: quản trị viên tổ chức vẫn cần thêm ứng dụng vào từng không gian làm việc sẽ dùng nó.',
+    openSlack: 'Mở ứng dụng trong Slack',
+    failedTitle: 'Ứng dụng chưa được cài đặt',
+    failure: (reason) =>
+      ({
+        denied: 'Việc cài đặt đã bị hủy trên trang của Slack. Chưa có gì được cài đặt.',
+        forged:
+          'Liên kết cài đặt này không được mở từ trình duyệt này, hoặc không phải của ứng dụng này. Chưa có gì được cài đặt: hãy bắt đầu lại từ trang cài đặt.',
+        expired: 'Liên kết cài đặt này đã quá cũ. Chưa có gì được cài đặt: hãy bắt đầu lại từ trang cài đặt.',
+        reused: 'Liên kết cài đặt này đã được dùng rồi. Chưa có gì được cài đặt: hãy bắt đầu lại từ trang cài đặt.',
+        'token-rotation':
+          'Ứng dụng Slack này đang bật xoay vòng token (token rotation), điều mà ứng dụng này không hỗ trợ (token sẽ hết hạn sau mỗi 12 giờ). Chưa có gì được cài đặt. Đơn vị vận hành ứng dụng cần tắt xoay vòng token trong trang “OAuth & Permissions” của ứng dụng Slack (nếu token đã từng được xoay vòng thì không tắt được nữa: khi đó hãy tạo lại ứng dụng Slack từ manifest.yml).',
+        'no-bot':
+          'Slack không cấp bot token: ứng dụng Slack không có quyền bot nào. Chưa có gì được cài đặt. Đơn vị vận hành ứng dụng cần tạo ứng dụng từ manifest.yml.',
+        failed: 'Slack chưa hoàn tất việc cài đặt. Chưa có gì được cài đặt: vui lòng thử lại sau giây lát.',
+      })[reason],
+    tryAgain: 'Bắt đầu lại',
+  },
 };

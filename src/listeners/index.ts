@@ -32,9 +32,9 @@ export interface ListenerDeps {
 }
 
 /**
- * Inbound Slack, by surface: events (a memo is shared or deleted, the Home tab opened), commands (/transcribe),
- * shortcuts (Transcribe on a message), actions (buttons), views (modals submitted). Each folder's index.ts registers
- * its listeners; to add one, add a file there.
+ * Inbound Slack, by surface: events (a memo is shared or deleted, the Home tab opened, the app uninstalled), commands
+ * (/transcribe), shortcuts (Transcribe on a message), actions (buttons), views (modals submitted). Each folder's
+ * index.ts registers its listeners; to add one, add a file there.
  *
  * Slack gets its answer when a listener returns (Bolt's `processBeforeResponse`, src/app.ts): an event's listener
  * returns once its work is durably stored; a listener that answers a person acknowledges first and leaves its

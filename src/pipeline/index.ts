@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.ts';
+import type { Lang } from '../i18n/index.ts';
 import { LIMITS, type Timings } from '../limits.ts';
 import { type Logger, onceIn } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -21,6 +22,7 @@ import { Deletions } from './deletion.ts';
 import { Exports } from './exports.ts';
 import type { Foreground } from './foreground.ts';
 import { Intake } from './intake.ts';
+import { KeyMissing } from './key-missing.ts';
 import { JobMoves } from './moves.ts';
 import { type JobObserver, NO_OBSERVER } from './observer.ts';
 import type { RelayQueue } from './queue/index.ts';
@@ -30,6 +32,7 @@ import { type CallbackLimits, Results } from './results.ts';
 import { RetentionSweep } from './retention.ts';
 import { channelStatus, type StatusEntry } from './status.ts';
 import { ReplyWriter } from './thread.ts';
+import { Uninstalls } from './uninstall.ts';
 
 /**
  * The middle of the app, between inbound Slack (src/listeners) and the providers, stores and Slack helpers below:
@@ -52,6 +55,10 @@ export interface Pipeline {
    * (`/transcribe on|off`), else the workspace's setting for channels that never chose.
    */
   autoRule(workspace: string, channel: string): Promise<AutoRule>;
+  /** What a workspace without a provider key is told. */
+  keyMissing: KeyMissing;
+  /** Uninstalled workspaces' records, deleted. */
+  uninstalls: Uninstalls;
   /** The state of the memo's current attempt, if it has one. */
   attempt(ref: MemoRef): Promise<JobState | undefined>;
   /** Whether asking for the memo would start an attempt (none yet, or the last one failed or timed out). */
@@ -84,6 +91,7 @@ export interface PipelineOptions {
   log: Logger;
   instanceId: string;
   trackingKey: string;
+  lang: Lang;
   callbackTimeoutMs: number;
   relay: Omit<RelaySettings, 'instanceId'>;
   timings: Timings;
@@ -209,10 +217,31 @@ export function createPipeline(o: PipelineOptions): Pipeline {
     const current = await jobs.current(ref);
     return current ? (await jobs.load(ref.workspace, current))?.state : undefined;
   };
+  const uninstalls = new Uninstalls({
+    store,
+    jobs,
+    ledger,
+    deadlines,
+    queue: o.queue,
+    workspaces,
+    settleMs: timings.uninstallSettleMs,
+    log: log.child({ component: 'uninstall' }),
+  });
+  const keyMissing = new KeyMissing({
+    store,
+    workspaces,
+    languages: o.languages,
+    lang: o.lang,
+    provider: o.provider.name,
+    retentionMs: (ws) => workspaces.retentionMs(ws),
+    log,
+  });
   let working = false;
   return {
     intake,
     results,
+    keyMissing,
+    uninstalls,
     exports: new Exports({ jobs, segments, index, workspaces, trackingKey: o.trackingKey, log }),
     replies,
     channels,
@@ -234,6 +263,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       heartbeat.start((err) => warn('heartbeat failed', { error: errorMessage(err) }));
       replies.start();
       deletions.start(timings.deletionsSweepMs);
+      uninstalls.start(timings.uninstallSweepMs);
       if (!work) return;
       working = true;
       recovery.start(timings.checkEveryMs);
@@ -251,6 +281,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       intake.stop();
       replies.stop();
       await deletions.stop();
+      await uninstalls.stop();
       if (working) {
         await recovery.stop();
         await deadlines.stop();

@@ -26,6 +26,11 @@ export type SubmitOutcome =
   /** Taken already: Slack's retry, the same event on another instance, or asked for before. */
   | { status: 'duplicate' }
   | { status: 'not-audio' }
+  /**
+   * The workspace has no provider account (distribution mode, no key of its own, no default): nothing is claimed or
+   * sent. `sure`: the file is audio (not merely maybe), so its thread may be told.
+   */
+  | { status: 'no-account'; sure: boolean }
   | { status: 'stopping' };
 
 /** What became of asking for a file's transcript (shortcut, /transcribe). */
@@ -39,6 +44,8 @@ export type AskOutcome =
   | { status: 'not-audio' }
   /** A Slack Connect file that files.info would not describe. */
   | { status: 'unreadable' }
+  /** The workspace has no provider account yet: nothing is sent (its admins are told). */
+  | { status: 'no-account' }
   | { status: 'stopping' };
 
 export interface IntakeOptions {
@@ -94,6 +101,7 @@ export class Intake {
     const kind = lookUp ? 'maybe-audio' : classifyFile(shared);
     if (kind === 'not-audio') return { status: 'not-audio' };
     if (this.#stopping) return { status: 'stopping' };
+    if (!(await this.#o.workspaces.account(message.workspace))) return { status: 'no-account', sure: kind === 'audio' };
     const ref = this.#ref(message, shared);
     // The message's own time: Slack's retries and other instances compute the same tracking ID.
     const trackingId = signTrackingId(ref, tsSeconds(ref.ts), this.#o.trackingKey);
@@ -137,6 +145,7 @@ export class Intake {
     const kind = classifyFile(file);
     if (kind === 'not-audio') return { status: 'not-audio' };
     if (this.#stopping) return { status: 'stopping' };
+    if (!(await this.#o.workspaces.account(message.workspace))) return { status: 'no-account' };
     const { jobs, trackingKey } = this.#o;
     const ref = this.#ref(message, file);
     const current = await jobs.current(ref);

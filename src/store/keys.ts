@@ -79,6 +79,17 @@ export function workspaceKeys(workspace: string) {
     usage: (month: string) => `${ws}usage:${month}`,
     /** Token: the admins were told the month's budget of this many minutes is 80 % used. Two months. */
     budgetWarned: (month: string, minutes: number) => `${ws}usage:${month}:warned:${minutes}`,
+    /**
+     * Value: the workspace's Slack installation (distribution mode): bot user, scopes, installer, and the bot token
+     * sealed with ENCRYPTION_KEY (src/workspaces/cipher.ts). Kept until the app is uninstalled.
+     */
+    installation: () => `${ws}installation`,
+    /** Value: the workspace's own provider key, sealed, its last four characters and when it was set. Kept. */
+    providerKey: () => `${ws}provider-key`,
+    /** Token: the memo's thread was told the workspace has no provider key yet (told once). Retention. */
+    noKeyLine: (m: MemoId) => `${ws}no-key-line:${memo(m)}`,
+    /** Token: the admins were told by DM how to set the provider key (told once, until a key is set). */
+    noKeyTold: () => `${ws}no-key-told`,
   };
 }
 
@@ -97,6 +108,17 @@ export const processKeys = {
   deadlines: () => 'deadlines',
   /** Record: workspace → when it was first served, for the work that goes through every workspace. */
   workspaces: () => 'workspaces',
+  /** Record: workspace → when it was installed (distribution mode), for /metrics and `npm run doctor`. */
+  installations: () => 'installations',
+  /**
+   * Record: fingerprint of a provider key (an HMAC, never the key) → the workspace it serves: one key serves one
+   * workspace, since the provider sends a key's results to one URL.
+   */
+  providerKeys: () => 'provider-keys',
+  /** Record: workspace → when its uninstallation began: the deletion of its records, finished by any instance. */
+  uninstalls: () => 'uninstalls',
+  /** Token: an OAuth `state` that was used once (it cannot be used again). Until the state would have expired. */
+  oauthState: (nonce: string) => `oauth-state:${nonce}`,
 };
 
 /** The workspace a job key belongs to, read back from the key (`ws:{workspace}:job:{trackingId}`). */

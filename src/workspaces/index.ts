@@ -1,6 +1,8 @@
 import type { Logger as BoltLogger } from '@slack/bolt';
 import { webApi } from '@slack/bolt';
+import { LIMITS } from '../limits.ts';
 import type { ProviderAccount } from '../providers/index.ts';
+import { workspaceAdmins } from '../slack/users.ts';
 import type { Store } from '../store/index.ts';
 import { processKeys } from '../store/keys.ts';
 import type { Settings } from './settings.ts';
@@ -36,7 +38,34 @@ export interface Workspaces {
   keyState(workspace: string): Promise<KeyState>;
   /** Whether someone may change the workspace's settings: a workspace admin or owner (or, installed by OAuth, its installer). */
   isAdmin(workspace: string, user: string): Promise<boolean>;
+  /** The people to tell what only an admin can do (its installer first, then its admins and owners), a few at most. */
+  admins(workspace: string): Promise<string[]>;
+  /**
+   * Sets the workspace's own provider key once the provider accepted it: its webhook is registered with the key
+   * (so a refused key is never stored), and it is stored encrypted. `signal` bounds the provider's answer.
+   */
+  setKey(workspace: string, key: string, by: string, signal?: AbortSignal): Promise<KeyOutcome>;
+  /** Forgets the workspace's installation and provider key (it uninstalled the app). Its records go elsewhere. */
+  forget(workspace: string): Promise<void>;
+  /** How many workspaces have the app installed (for /metrics: a count, never names). */
+  installedCount(): Promise<number>;
 }
+
+/** What became of a provider key an admin submitted. */
+export type KeyOutcome =
+  | { status: 'saved'; last4: string }
+  /** Not a key at all: nothing, too long, or with spaces or control characters inside. */
+  | { status: 'invalid'; why: 'empty' | 'too-long' | 'characters' }
+  /** The operator's default key (OMICALL_API_KEY): its webhook serves every workspace without a key of its own. */
+  | { status: 'default-key' }
+  /** The key serves another installed workspace: the provider sends one key's results to one URL only. */
+  | { status: 'taken' }
+  /** The provider refused it (its error name). */
+  | { status: 'refused'; error: string }
+  /** The provider could not be reached, or did not answer in time. */
+  | { status: 'unreachable'; error: string }
+  /** Single-workspace mode: the key is OMICALL_API_KEY, set by whoever runs the app. */
+  | { status: 'environment' };
 
 /** Where a workspace's provider key comes from. */
 export type KeyState =
@@ -75,8 +104,9 @@ export class WorkspaceRegistry {
     this.#store = store;
   }
 
-  async note(workspace: string): Promise<void> {
-    if (this.#noted.has(workspace)) return;
+  /** `again`: written even when this process noted it before (an installation, after an uninstallation elsewhere). */
+  async note(workspace: string, options: { again?: boolean } = {}): Promise<void> {
+    if (this.#noted.has(workspace) && !options.again) return;
     await this.#store.update(processKeys.workspaces(), { [workspace]: Date.now() }, {});
     this.#noted.add(workspace);
   }
@@ -111,6 +141,11 @@ export function singleWorkspace(options: {
     list: () => registry.list(),
     keyState: async () => ({ kind: 'environment' }),
     isAdmin: async (_workspace, user) => isWorkspaceAdmin(clients.web, user),
+    admins: () => workspaceAdmins(clients.web, LIMITS.adminPages, LIMITS.adminsTold).catch(() => []),
+    setKey: async () => ({ status: 'environment' }),
+    // The token and the key are the environment's: uninstalling leaves nothing of them in the store.
+    forget: (workspace) => registry.forget(workspace),
+    installedCount: async () => 1,
   };
 }
 

@@ -41,6 +41,10 @@ export function fileShared(deps: ListenerDeps) {
     for (const [i, outcome] of outcomes.entries()) {
       const file = m.files[i];
       if (outcome.status === 'duplicate') log.info('already claimed', { fileId: file.id, retry: context.retryNum });
+      if (outcome.status === 'no-account' && outcome.sure) {
+        afterAck(log, 'telling a thread the workspace has no key', () => pipeline.keyMissing.memo(message, file));
+        continue;
+      }
       if (outcome.status !== 'stopping') continue;
       afterAck(log, 'telling a thread the app is stopping', async () => {
         const slack = await deps.workspaces.slack(workspace);
