@@ -38,6 +38,11 @@ export default {
   // start and by its own tests) is still run, against the tests that reach it.
   ignoreStatic: true,
   mutate: [
+    // What is stored, and its rules: the job state machine, the relay ledger, segments, every key.
+    'src/records/job.ts',
+    'src/records/ledger.ts',
+    'src/records/segments.ts',
+    'src/store/keys.ts',
     'src/records/tracking-id.ts',
     'src/http/webhook.ts',
     'src/http/server.ts',

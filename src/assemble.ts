@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { findFfmpeg } from './audio/ffmpeg.ts';
 import { createWorkdir, sweepStale } from './audio/workdir.ts';
-import { type Config, deriveSecret } from './config.ts';
+import { type Config, deriveSecret, workspaceWebhookUrl } from './config.ts';
 import { errorMessage } from './errors.ts';
+import { HomeTab } from './home/index.ts';
 import { SLACK_RATES, type SlackRates, TIMINGS, type Timings } from './limits.ts';
 import { boltLogger, type Logger, onceIn } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -21,7 +22,11 @@ import { UserLanguages } from './slack/users.ts';
 import type { Store } from './store/index.ts';
 import { redisStore } from './store/redis.ts';
 import { openDatabase, sqliteStore } from './store/sqlite.ts';
+import { DAY_MS } from './time.ts';
+import { Cipher } from './workspaces/cipher.ts';
+import { type DistributionWorkspaces, distributionWorkspaces } from './workspaces/distribution.ts';
 import { singleWorkspace, type Workspaces } from './workspaces/index.ts';
+import { Settings } from './workspaces/settings.ts';
 
 /** What tests change: shorter durations, smaller caps, another temp folder. Production passes nothing. */
 export interface Overrides {
@@ -39,8 +44,13 @@ export interface Parts {
   queue: RelayQueue;
   provider: SpeechProvider;
   workspaces: Workspaces;
+  /** Each workspace's settings, as its admins chose them in the Home tab. */
+  settings: Settings;
+  /** Distribution mode: the same workspaces, with their installations (Bolt's installation store). */
+  distribution?: DistributionWorkspaces;
   metrics: Metrics;
   pipeline: Pipeline;
+  home: HomeTab;
   languages: UserLanguages;
   timings: Timings;
   foreground: Foreground;
@@ -84,7 +94,16 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     store = await sqliteStore({ path: '', db: database });
     queue = sqliteQueue({ ...queueOptions, db: database, instanceId });
   }
-  const metrics = createMetrics(() => queue.counts());
+  const settings = new Settings(store, {
+    lang: config.appLanguage,
+    retentionDays: Math.round(config.retentionMs / DAY_MS),
+  });
+  const provider = config.provider.create({ timeoutMs: timings.providerTimeoutMs });
+  // The workspaces are counted when /metrics is read, once they exist.
+  const metrics = createMetrics(
+    () => queue.counts(),
+    () => workspaces.installedCount(),
+  );
   const budgetWarn = onceIn(10_000, log);
   // On Redis every instance spends one budget; the embedded store serves one instance, whose memory holds it.
   const budget = new SlackBudget({
@@ -94,20 +113,49 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     onRateLimited: (method) => metrics.slackRateLimited.inc({ method }),
     onError: (err) => budgetWarn('Slack budget unavailable, calling without it', { error: errorMessage(err) }),
   });
-  const workspaces = singleWorkspace({
-    store,
-    token: config.slackBotToken,
-    apiKey: config.provider.account?.apiKey ?? '',
-    retentionMs: config.retentionMs,
-    clients: { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel), budget },
-  });
-  const provider = config.provider.create({ timeoutMs: timings.providerTimeoutMs });
+  const clients = { slackApiUrl: config.slackApiUrl, logger: boltLogger(log, config.logLevel), budget };
+  const distribution =
+    config.slack.mode === 'distribution'
+      ? distributionWorkspaces({
+          store,
+          cipher: new Cipher(config.slack.encryptionKey, config.slack.previousEncryptionKey),
+          defaultKey: config.provider.account?.apiKey,
+          retentionMs: (workspace) => settings.retentionMs(workspace),
+          clients,
+          provider,
+          webhookUrlOf: (workspace) => workspaceWebhookUrl(config, workspace),
+          fingerprintKey: deriveSecret(config.slackSigningSecret, 'provider-key-fingerprint'),
+          log: log.child({ component: 'workspaces' }),
+        })
+      : undefined;
+  const workspaces: Workspaces =
+    distribution ??
+    singleWorkspace({
+      store,
+      token: config.slack.mode === 'single' ? config.slack.botToken : '',
+      apiKey: config.provider.account?.apiKey ?? '',
+      settings,
+      clients,
+    });
   const foreground = new Foreground();
+  const languages = new UserLanguages((ws) => workspaces.slack(ws), store, config.appLanguage);
+  const home = new HomeTab({
+    store,
+    workspaces,
+    settings,
+    languages,
+    provider: provider.name,
+    gapMs: timings.homeGapMs,
+    log: log.child({ component: 'home' }),
+  });
   const pipeline = createPipeline({
     foreground,
     store,
     queue,
     workspaces,
+    settings,
+    languages,
+    changes: home,
     provider,
     metrics,
     log,
@@ -132,12 +180,16 @@ export async function assemble(config: Config, log: Logger, overrides: Overrides
     queue,
     provider,
     workspaces,
+    settings,
+    ...(distribution ? { distribution } : {}),
     metrics,
     pipeline,
+    home,
     timings,
     foreground,
-    languages: new UserLanguages((ws) => workspaces.slack(ws), store, config.appLanguage),
+    languages,
     close: async () => {
+      home.stop();
       await workdir.remove();
       await provider.close();
       await store.close();

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { type Env, EnvReader } from './env.ts';
 import { ConfigError } from './errors.ts';
 import { LANGS, type Lang } from './i18n/index.ts';
+import { LIMITS } from './limits.ts';
 import type { LogFormat, LogLevel } from './log.ts';
 import { PROVIDERS, type ProviderModule, type ProviderSetup } from './providers/registry.ts';
 import { DAY_MS } from './time.ts';
@@ -10,7 +11,8 @@ import { DAY_MS } from './time.ts';
 export type Role = 'all' | 'web' | 'worker';
 
 export interface Config {
-  slackBotToken: string;
+  /** One workspace's bot token (SLACK_BOT_TOKEN), or OAuth installations in many workspaces (SLACK_CLIENT_ID…). */
+  slack: SlackMode;
   slackSigningSecret: string;
   slackApiUrl: string;
   /**
@@ -25,6 +27,11 @@ export interface Config {
   /** Where Slack and OMICall reach this app: https, no trailing slash, so `${publicUrl}/slack/events` is right. */
   publicUrl?: string;
   port: number;
+  /**
+   * Proxies in front of the app that each append the address they saw to X-Forwarded-For (Heroku's router: 1): the
+   * HTTP server counts body slots by the address the outermost of them saw. 0: by the connection's own address.
+   */
+  proxyHops: number;
   role: Role;
   redisUrl?: string;
   /** Where the embedded store (SQLite) keeps its file when there is no Redis. */
@@ -49,9 +56,51 @@ export interface Config {
   logFormat: LogFormat;
 }
 
+/**
+ * How the app is installed. `single`: one workspace, whose bot token is in the environment (a team that runs the app
+ * for itself). `distribution`: any workspace installs it with "Add to Slack" (OAuth v2); each installation and each
+ * workspace's provider key is kept in the store, encrypted (docs/setup-distribution.md).
+ */
+export type SlackMode =
+  | { mode: 'single'; botToken: string }
+  | {
+      mode: 'distribution';
+      clientId: string;
+      clientSecret: string;
+      /** Signs the OAuth `state` the install page hands to Slack. */
+      stateSecret: string;
+      /** GET /slack/install sends the browser straight to Slack instead of showing the Add to Slack page. */
+      directInstall: boolean;
+      /** AES-256-GCM key of the tokens and provider keys at rest (ENCRYPTION_KEY). */
+      encryptionKey: Buffer;
+      /** The key before it, while rotating (ENCRYPTION_KEY_PREVIOUS): read, never written. */
+      previousEncryptionKey?: Buffer;
+    };
+
 /** A provider chosen by SPEECH_PROVIDER, configured from the environment. */
 export interface ConfiguredProvider extends ProviderSetup {
   id: string;
+}
+
+/**
+ * The values nothing the app writes may show (its logs, `npm run doctor`'s lines): the tokens, secrets and keys of the
+ * configuration, and the password of `REDIS_URL`.
+ */
+export function secretsOf(config: Config): string[] {
+  const redisPassword = config.redisUrl ? URL.parse(config.redisUrl)?.password : undefined;
+  return [
+    ...configSecrets(config),
+    ...(config.metricsToken ? [config.metricsToken] : []),
+    ...(redisPassword ? [redisPassword, decoded(redisPassword)] : []),
+  ];
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /**
@@ -61,7 +110,7 @@ export interface ConfiguredProvider extends ProviderSetup {
 export function loadConfig(env: Env, providers: readonly ProviderModule[] = PROVIDERS): Config {
   const r = new EnvReader(env);
   const slack = slackSettings(r);
-  const omicall = providerSettings(r, providers, slack.slackSigningSecret);
+  const omicall = providerSettings(r, providers, slack.slackSigningSecret, slack.slack.mode);
   const store = storeSettings(r);
   const work = workSettings(r, store.redisUrl);
   const logging = loggingSettings(r);
@@ -70,12 +119,12 @@ export function loadConfig(env: Env, providers: readonly ProviderModule[] = PROV
 }
 
 function slackSettings(r: EnvReader) {
+  const publicUrl = publicBaseUrl(r.value('PUBLIC_URL'), r.problems);
+  const slack = slackMode(r, publicUrl);
+  // An app others install ("Add to Slack") is distributed; until the Marketplace lists it, Slack limits its history.
+  const distributed = slack.mode === 'distribution';
   return {
-    slackBotToken: r.required(
-      'SLACK_BOT_TOKEN',
-      (v) => (v.startsWith('xoxb-') ? undefined : 'must be a bot token starting with "xoxb-"'),
-      'the Bot User OAuth Token from your Slack app\'s "OAuth & Permissions" page',
-    ),
+    slack,
     slackSigningSecret: r.required(
       'SLACK_SIGNING_SECRET',
       (v) =>
@@ -83,13 +132,100 @@ function slackSettings(r: EnvReader) {
       'the Signing Secret from your Slack app\'s "Basic Information" page',
     ),
     slackApiUrl: r.url('SLACK_API_URL', 'https://slack.com/api/'),
-    slackHistoryLimited: r.oneOf('SLACK_HISTORY_LIMITED', ['true', 'false'] as const, 'false') === 'true',
-    publicUrl: publicBaseUrl(r.value('PUBLIC_URL'), r.problems),
+    slackHistoryLimited:
+      r.oneOf('SLACK_HISTORY_LIMITED', ['true', 'false'] as const, distributed ? 'true' : 'false') === 'true',
+    publicUrl,
     port: r.integer('PORT', 3000, 0, 65535),
+    // Heroku sets DYNO, and always puts its router in front of the app.
+    proxyHops: r.integer('PROXY_HOPS', r.value('DYNO') === undefined ? 0 : 1, 0, 10),
   };
 }
 
-function providerSettings(r: EnvReader, providers: readonly ProviderModule[], signingSecret: string) {
+/** The OAuth settings of distribution mode; any one of them set means distribution. */
+const DISTRIBUTION_VARIABLES = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const;
+
+/** Single-workspace mode with SLACK_BOT_TOKEN, else distribution mode with the OAuth settings; never both. */
+function slackMode(r: EnvReader, publicUrl: string | undefined): SlackMode {
+  const distribution = DISTRIBUTION_VARIABLES.filter((name) => r.value(name) !== undefined);
+  if (distribution.length === 0 || r.value('SLACK_BOT_TOKEN') !== undefined) {
+    if (distribution.length > 0) {
+      r.problems.push(
+        `SLACK_BOT_TOKEN and ${distribution.join(', ')} are both set: SLACK_BOT_TOKEN serves one workspace, the OAuth settings let any workspace install the app (docs/setup-distribution.md); keep one`,
+      );
+    }
+    return {
+      mode: 'single',
+      botToken: r.required(
+        'SLACK_BOT_TOKEN',
+        (v) => (v.startsWith('xoxb-') ? undefined : 'must be a bot token starting with "xoxb-"'),
+        'the Bot User OAuth Token from your Slack app\'s "OAuth & Permissions" page (or, to offer the app to many workspaces, set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET instead: docs/setup-distribution.md)',
+      ),
+    };
+  }
+  if (publicUrl === undefined && r.value('PUBLIC_URL') === undefined) {
+    r.problems.push(
+      'PUBLIC_URL is required to offer the app to many workspaces: Slack sends installers back to {PUBLIC_URL}/slack/oauth_redirect',
+    );
+  }
+  const encryptionKey = secretKey(r, 'ENCRYPTION_KEY', true);
+  const previous = secretKey(r, 'ENCRYPTION_KEY_PREVIOUS', false);
+  if (previous && encryptionKey.equals(previous)) {
+    r.problems.push(
+      'ENCRYPTION_KEY_PREVIOUS is the same as ENCRYPTION_KEY: set it to the key being replaced, or unset it',
+    );
+  }
+  return {
+    mode: 'distribution',
+    clientId: r.required(
+      'SLACK_CLIENT_ID',
+      (v) => (/^\d+\.\d+$/.test(v) ? undefined : 'must be the Client ID from "Basic Information" (digits.digits)'),
+      'the Client ID from your Slack app\'s "Basic Information" page',
+    ),
+    clientSecret: r.required(
+      'SLACK_CLIENT_SECRET',
+      (v) =>
+        /^[0-9a-f]{16,}$/i.test(v) ? undefined : 'must be the hexadecimal Client Secret from "Basic Information"',
+      'the Client Secret from your Slack app\'s "Basic Information" page',
+    ),
+    stateSecret: r.required(
+      'SLACK_STATE_SECRET',
+      (v) => (v.length >= 16 && !/\s/.test(v) ? undefined : 'must be at least 16 characters, without spaces'),
+      'a random secret of yours that signs the install links (openssl rand -hex 24)',
+    ),
+    directInstall: r.oneOf('SLACK_INSTALL_DIRECT', ['true', 'false'] as const, 'false') === 'true',
+    encryptionKey,
+    ...(previous ? { previousEncryptionKey: previous } : {}),
+  };
+}
+
+/** A 32-byte key, written as 64 hexadecimal digits or in base64 (44 characters, as `openssl rand -base64 32`). */
+function secretKey(r: EnvReader, name: string, required: true): Buffer;
+function secretKey(r: EnvReader, name: string, required: false): Buffer | undefined;
+function secretKey(r: EnvReader, name: string, required: boolean): Buffer | undefined {
+  const v = r.value(name);
+  if (v === undefined) {
+    if (required)
+      r.problems.push(
+        `${name} is required to offer the app to many workspaces: it encrypts every workspace's Slack token and OMICall key in the store (openssl rand -base64 32)`,
+      );
+    return required ? Buffer.alloc(32) : undefined;
+  }
+  const key = /^[0-9a-f]{64}$/i.test(v)
+    ? Buffer.from(v, 'hex')
+    : /^[A-Za-z0-9+/]{43}=$/.test(v)
+      ? Buffer.from(v, 'base64')
+      : undefined;
+  if (key?.length === 32) return key;
+  r.problems.push(`${name} must be 32 random bytes, as 64 hexadecimal digits or in base64 (openssl rand -base64 32)`);
+  return required ? Buffer.alloc(32) : undefined;
+}
+
+function providerSettings(
+  r: EnvReader,
+  providers: readonly ProviderModule[],
+  signingSecret: string,
+  mode: SlackMode['mode'],
+) {
   const id = r.oneOf(
     'SPEECH_PROVIDER',
     providers.map((p) => p.id),
@@ -97,8 +233,9 @@ function providerSettings(r: EnvReader, providers: readonly ProviderModule[], si
   );
   const module = providers.find((p) => p.id === id) ?? providers[0];
   const setup = module.configure(r);
-  // Every workspace's uploads go with the operator's account here: single-workspace mode has no other.
-  if (setup.account === undefined && setup.accountSetting) {
+  // Single-workspace mode has no account but the operator's; in distribution mode it is the default of workspaces
+  // that set none of their own, and may be left out.
+  if (mode === 'single' && setup.account === undefined && setup.accountSetting) {
     r.problems.push(`${setup.accountSetting.variable} is required: ${setup.accountSetting.hint}`);
   }
   return {
@@ -130,7 +267,7 @@ function workSettings(r: EnvReader, redisUrl: string | undefined) {
     role,
     maxAudioBytes: r.integer('MAX_AUDIO_MB', 200, 1, 10_000) * 1024 * 1024,
     maxAudioSeconds: r.integer('MAX_AUDIO_MINUTES', 120, 1, 24 * 60) * 60,
-    retentionMs: r.integer('RETENTION_DAYS', 14, 1, 365) * DAY_MS,
+    retentionMs: r.integer('RETENTION_DAYS', 14, LIMITS.retentionDaysMin, LIMITS.retentionDaysMax) * DAY_MS,
     relayConcurrency: r.integer('RELAY_CONCURRENCY', 4, 1, 64),
     callbackTimeoutMs: r.integer('CALLBACK_TIMEOUT_S', 900, 1, 7 * 24 * 3600) * 1000,
     ffmpegPath: r.value('FFMPEG_PATH'),
@@ -202,4 +339,50 @@ export function deriveSecret(signingSecret: string, purpose: string): string {
 /** The webhook URL registered with the provider: `{PUBLIC_URL}/{provider id}/webhook/{secret}`. */
 export function webhookUrl(config: Pick<Config, 'publicUrl' | 'webhookSecret' | 'provider'>): string | undefined {
   return config.publicUrl ? `${config.publicUrl}/${config.provider.id}/webhook/${config.webhookSecret}` : undefined;
+}
+
+/**
+ * The secret of one workspace's webhook URL, derived from the webhook secret: the same on every instance, and
+ * different for every workspace, so that a URL given to one workspace's key opens no other workspace's.
+ */
+export function workspaceWebhookSecret(webhookSecret: string, workspace: string): string {
+  return createHmac('sha256', webhookSecret).update(`workspace:${workspace}`).digest('base64url').slice(0, 32);
+}
+
+/**
+ * The webhook URL registered with a workspace's own provider key: `{PUBLIC_URL}/{provider id}/webhook/{workspace}/
+ * {secret of the workspace}`. A callback there may write only into that workspace's threads.
+ */
+export function workspaceWebhookUrl(
+  config: Pick<Config, 'publicUrl' | 'webhookSecret' | 'provider'>,
+  workspace: string,
+): string | undefined {
+  if (!config.publicUrl) return undefined;
+  const secret = workspaceWebhookSecret(config.webhookSecret, workspace);
+  return `${config.publicUrl}/${config.provider.id}/webhook/${workspace}/${secret}`;
+}
+
+/** Where Slack sends an installer back: `{PUBLIC_URL}/slack/oauth_redirect`. */
+export function oauthRedirectUrl(publicUrl: string): string {
+  return `${publicUrl}/slack/oauth_redirect`;
+}
+
+/** Values logs must never print. */
+export function configSecrets(config: Config): string[] {
+  const slack =
+    config.slack.mode === 'single'
+      ? [config.slack.botToken]
+      : [
+          config.slack.clientSecret,
+          config.slack.stateSecret,
+          config.slack.encryptionKey.toString('base64'),
+          config.slack.encryptionKey.toString('hex'),
+          ...(config.slack.previousEncryptionKey
+            ? [
+                config.slack.previousEncryptionKey.toString('base64'),
+                config.slack.previousEncryptionKey.toString('hex'),
+              ]
+            : []),
+        ];
+  return [...slack, config.slackSigningSecret, ...config.provider.secrets, config.webhookSecret];
 }

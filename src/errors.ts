@@ -18,12 +18,14 @@ export type ErrorCode =
   | 'conversion_failed'
   /** The audio source failed while it was being uploaded (download cut, ffmpeg stopped). */
   | 'source_failed'
-  /** A request body over its limit. */
-  | 'body_too_large'
   /** A relay that cannot succeed; the thread says why. */
   | 'job_failed'
   /** A relay that failed for now; the queue tries again after its back-off. */
   | 'retry_later'
+  /** An OAuth `state` this app did not issue, that expired, or that was used already. */
+  | 'oauth_state_invalid'
+  /** An installation the app does not take (token rotation on, no bot token). */
+  | 'installation_refused'
   /** Slack's rate limit allows no call of a method soon enough (src/slack/budget.ts). */
   | 'slack_busy';
 
@@ -93,13 +95,33 @@ export class SourceError extends AppError {
   }
 }
 
-export class BodyTooLargeError extends AppError {
-  constructor(limit: number) {
-    super('body_too_large', `request body over ${limit} bytes`);
+/** Why the OAuth `state` of an installation was refused: nothing is stored, the installer sees a plain page. */
+export class OAuthStateError extends AppError {
+  readonly reason: 'forged' | 'expired' | 'reused';
+
+  constructor(reason: 'forged' | 'expired' | 'reused') {
+    super('oauth_state_invalid', `OAuth state refused: ${reason}`);
+    this.reason = reason;
   }
 }
 
 /** A readable message from anything thrown. */
+/**
+ * What a log line says of an error nothing caught: its name and message, and the first lines of its stack; never
+ * throws, whatever was thrown (an object whose getters throw, one without a prototype), and never very long.
+ */
+export function describeError(err: unknown): string {
+  try {
+    const text =
+      err instanceof Error
+        ? `${err.name}: ${err.message}${err.stack ? `\n${err.stack.split('\n').slice(1, 8).join('\n')}` : ''}`
+        : errorMessage(err);
+    return String(text).slice(0, 4000);
+  } catch {
+    return 'an error that cannot be shown';
+  }
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (typeof err === 'string') return err;

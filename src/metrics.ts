@@ -19,9 +19,12 @@ export interface Metrics {
   callbackToUpdateSeconds: Histogram;
   /** Slack's 429 answers, by Web API method. */
   slackRateLimited: Counter<'method'>;
+  /** Minutes of audio the provider accepted to transcribe, every workspace together (no workspace or channel label). */
+  audioMinutes: Counter;
 }
 
-export function createMetrics(queueCounts: () => Promise<object>): Metrics {
+/** `installed`: how many workspaces have the app installed (a count: no workspace is ever named). */
+export function createMetrics(queueCounts: () => Promise<object>, installed?: () => Promise<number>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'transcriber_' });
   new Gauge({
@@ -37,6 +40,20 @@ export function createMetrics(queueCounts: () => Promise<object>): Metrics {
       }
     },
   });
+  if (installed) {
+    new Gauge({
+      name: 'transcriber_workspaces_installed',
+      help: 'Workspaces (and Enterprise Grid orgs) that have the app installed',
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(await installed());
+        } catch {
+          // The store is unreachable: the gauge keeps its last value; /healthz says why.
+        }
+      },
+    });
+  }
   return {
     registry,
     jobs: new Counter({
@@ -74,6 +91,11 @@ export function createMetrics(queueCounts: () => Promise<object>): Metrics {
       name: 'transcriber_slack_rate_limited_total',
       help: "Slack's 429 answers (rate limited), by Web API method",
       labelNames: ['method'],
+      registers: [registry],
+    }),
+    audioMinutes: new Counter({
+      name: 'transcriber_audio_minutes_total',
+      help: 'Minutes of audio the speech provider accepted to transcribe',
       registers: [registry],
     }),
   };

@@ -3,6 +3,8 @@
  * the app is not, are answered in plain words and do nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { messages } from '../src/i18n/index.ts';
+import { LIMITS } from '../src/limits.ts';
 import { speech } from './helpers/audio.ts';
 import { permalinkOf, transcribe } from './helpers/commands.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
@@ -44,6 +46,46 @@ describe('asking for a memo in another channel', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(app.omicall.attempts).toBe(0);
     expect(app.slack.messages.filter((m) => m.channel === 'C0SECRET1' && m.bot_id)).toEqual([]);
+  });
+
+  it(`in a channel of thousands, /transcribe <link> reads at most ${LIMITS.memberPages} pages of members; beyond them, the asker is treated as an outsider`, async () => {
+    const h = await start();
+    const crowd = Array.from({ length: 6_000 }, (_, i) => `UCROWD${String(i).padStart(5, '0')}`);
+    const listed = LIMITS.memberPages * LIMITS.membersPerPage;
+    const memo = (channel: string) => {
+      const file = h.slack.addFile({ name: 'crowd.wav', mimetype: 'audio/wav', path: speech('wav') });
+      const ts = h.slack.nextTs();
+      h.slack.addUserMessage({ channel, ts, user: 'UBOB0001', files: [file] });
+      return ts;
+    };
+    // Alice among the members the pages hold: her memo is transcribed.
+    h.slack.channelMembers.set('C0CROWD01', [
+      ...crowd.slice(0, listed - 500),
+      'UALICE01',
+      ...crowd.slice(listed - 500),
+    ]);
+    const inside = memo('C0CROWD01');
+    await transcribe(h, permalinkOf('C0CROWD01', inside));
+    await waitFor(() => h.omicall.uploads.find((u) => u.trackingId?.includes(inside)), 8000, 'the upload');
+    const firstCalls = h.slack.callsOf('conversations.members').length;
+    expect(firstCalls).toBe(LIMITS.memberPages);
+
+    // Alice listed after them: the answer an outsider gets, after the same few calls, and nothing uploaded.
+    h.slack.channelMembers.set('C0CROWD02', [
+      ...crowd.slice(0, listed + 500),
+      'UALICE01',
+      ...crowd.slice(listed + 500),
+    ]);
+    const beyond = memo('C0CROWD02');
+    const attempts = h.omicall.attempts;
+    expect(await transcribe(h, permalinkOf('C0CROWD02', beyond))).toBe(messages('en').notFoundOrNotAllowed);
+    expect(h.slack.callsOf('conversations.members').length - firstCalls).toBe(LIMITS.memberPages);
+    expect(h.logged('linked memo refused: the asker is not a member').at(-1)).toMatchObject({
+      channel: 'C0CROWD02',
+      why: 'too_many',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.omicall.attempts).toBe(attempts);
   });
 
   it('/transcribe explains plainly when the link is to a channel the asker is in and the app is not', async () => {

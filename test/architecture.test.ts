@@ -17,6 +17,7 @@ const RANK: Record<string, number> = {
   'assemble.ts': 4,
   listeners: 3,
   http: 3,
+  home: 2.5,
   pipeline: 2,
   workspaces: 1.5,
   providers: 1,

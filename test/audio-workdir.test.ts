@@ -181,6 +181,18 @@ describe('sweepStale at start', () => {
     other.kill('SIGKILL');
   });
 
+  it('keeps the folders this process made and still uses (two app instances in one process)', async () => {
+    const first = await createWorkdir(base);
+    expect(await sweepStale(base)).toEqual([]);
+    const file = await first.write(
+      (async function* () {
+        yield new Uint8Array([1, 2, 3]);
+      })(),
+    );
+    expect(await readFile(file)).toEqual(Buffer.from([1, 2, 3]));
+    await first.remove();
+  });
+
   it('a base that does not exist sweeps nothing', async () => {
     expect(await sweepStale(join(base, 'nope'))).toEqual([]);
   });

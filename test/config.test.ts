@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveSecret, loadConfig, slackEventsUrl, webhookUrl } from '../src/config.ts';
+import { configSecrets, deriveSecret, loadConfig, secretsOf, slackEventsUrl, webhookUrl } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { startAppProcess } from './helpers/app-process.ts';
 import { Harness } from './helpers/harness.ts';
@@ -142,6 +142,33 @@ describe('each setting, as docs/configuration.md documents it', () => {
     expect(one({ PORT: '65536' })).toEqual(['PORT must be a whole number from 0 to 65535, got "65536"']);
   });
 
+  it("the secrets nothing may show: tokens, keys, the webhook secret (derived or set), METRICS_TOKEN, Redis's password", () => {
+    const c = loadConfig({
+      ...good,
+      METRICS_TOKEN: 'metrics-token-1',
+      REDIS_URL: 'rediss://user:p%40ss-word@redis.test:6380',
+    });
+    expect(secretsOf(c)).toEqual([
+      good.SLACK_BOT_TOKEN,
+      good.SLACK_SIGNING_SECRET,
+      good.OMICALL_API_KEY,
+      deriveSecret(good.SLACK_SIGNING_SECRET, 'omicall-webhook'),
+      'metrics-token-1',
+      'p%40ss-word',
+      'p@ss-word',
+    ]);
+  });
+
+  it('PROXY_HOPS: 0 by default, 1 on Heroku (DYNO is set), or as set', () => {
+    expect(loadConfig(good).proxyHops).toBe(0);
+    expect(loadConfig({ ...good, DYNO: 'web.1' }).proxyHops).toBe(1);
+    expect(loadConfig({ ...good, DYNO: 'web.1', PROXY_HOPS: '0' }).proxyHops).toBe(0);
+    expect(loadConfig({ ...good, PROXY_HOPS: '2' }).proxyHops).toBe(2);
+    expect(problems({ ...good, PROXY_HOPS: 'one' })).toEqual([
+      'PROXY_HOPS must be a whole number from 0 to 10, got "one"',
+    ]);
+  });
+
   it('a web or worker process needs Redis, an all-in-one process does not', () => {
     expect(one({ ROLE: 'web' })).toEqual([expect.stringMatching(/^ROLE=web needs REDIS_URL/)]);
     expect(one({ ROLE: 'web', REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual([]);
@@ -151,7 +178,7 @@ describe('each setting, as docs/configuration.md documents it', () => {
   it('blank values count as unset, values are trimmed, and a choice names its options', () => {
     expect(loadConfig({ ...good, PORT: '', SLACK_BOT_TOKEN: '  xoxb-1-2-abc  ' })).toMatchObject({
       port: 3000,
-      slackBotToken: 'xoxb-1-2-abc',
+      slack: { mode: 'single', botToken: 'xoxb-1-2-abc' },
     });
     expect(one({ LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL must be one of debug, info, warn, error, got "loud"']);
   });
@@ -310,5 +337,69 @@ describe('documentation', () => {
       expect(documented).toContain(`| \`${name}\` |`);
       expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
     }
+  });
+});
+
+describe('distribution mode ("Add to Slack")', () => {
+  const key = Buffer.alloc(32, 4);
+  const oauth = {
+    SLACK_SIGNING_SECRET: good.SLACK_SIGNING_SECRET,
+    SLACK_CLIENT_ID: '1234567890.9876543210',
+    SLACK_CLIENT_SECRET: 'abcdef0123456789abcdef0123456789',
+    SLACK_STATE_SECRET: 'a-state-secret-of-32-characters!',
+    ENCRYPTION_KEY: key.toString('base64'),
+    PUBLIC_URL: 'https://transcriber.test',
+  };
+
+  it('is on with the OAuth settings and no bot token; OMICALL_API_KEY is then optional (the default key)', () => {
+    const c = loadConfig(oauth);
+    expect(c.slack).toEqual({
+      mode: 'distribution',
+      clientId: oauth.SLACK_CLIENT_ID,
+      clientSecret: oauth.SLACK_CLIENT_SECRET,
+      stateSecret: oauth.SLACK_STATE_SECRET,
+      directInstall: false,
+      encryptionKey: key,
+    });
+    expect(c.provider.account).toBeUndefined();
+    expect(loadConfig({ ...oauth, OMICALL_API_KEY: 'omi-default' }).provider.account).toEqual({
+      apiKey: 'omi-default',
+    });
+    expect(loadConfig({ ...oauth, SLACK_INSTALL_DIRECT: 'true' }).slack).toMatchObject({ directInstall: true });
+    // 64 hexadecimal digits are the same key.
+    expect(loadConfig({ ...oauth, ENCRYPTION_KEY: key.toString('hex') }).slack).toMatchObject({ encryptionKey: key });
+  });
+
+  it('names every setting it is missing, and refuses a bot token beside them', () => {
+    expect(problems({ SLACK_SIGNING_SECRET: good.SLACK_SIGNING_SECRET, SLACK_CLIENT_ID: '1.2' })).toEqual([
+      expect.stringMatching(/^PUBLIC_URL is required to offer the app to many workspaces/),
+      expect.stringMatching(/^ENCRYPTION_KEY is required .*openssl rand -base64 32/),
+      expect.stringMatching(/^SLACK_CLIENT_SECRET is required/),
+      expect.stringMatching(/^SLACK_STATE_SECRET is required/),
+    ]);
+    expect(problems({ ...oauth, SLACK_BOT_TOKEN: 'xoxb-1', OMICALL_API_KEY: 'k' })).toEqual([
+      expect.stringMatching(
+        /^SLACK_BOT_TOKEN and SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET are both set/,
+      ),
+    ]);
+  });
+
+  it.each([
+    ['SLACK_CLIENT_ID', 'abc'],
+    ['SLACK_CLIENT_SECRET', 'not hex'],
+    ['SLACK_STATE_SECRET', 'short'],
+    ['ENCRYPTION_KEY', 'dG9vIHNob3J0'],
+    ['ENCRYPTION_KEY_PREVIOUS', 'zz'],
+    ['ENCRYPTION_KEY_PREVIOUS', key.toString('base64')],
+  ])('refuses %s=%s and names it', (name, value) => {
+    expect(problems({ ...oauth, [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name}`))]);
+  });
+
+  it('keeps every secret of it out of the logs', () => {
+    const c = loadConfig({ ...oauth, ENCRYPTION_KEY_PREVIOUS: Buffer.alloc(32, 8).toString('hex') });
+    const secrets = configSecrets(c);
+    for (const v of [oauth.SLACK_CLIENT_SECRET, oauth.SLACK_STATE_SECRET, oauth.ENCRYPTION_KEY, key.toString('hex')])
+      expect(secrets).toContain(v);
+    expect(secrets).toContain(Buffer.alloc(32, 8).toString('hex'));
   });
 });

@@ -10,17 +10,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../src/audio/ffmpeg.ts';
+import { deriveSecret } from '../src/config.ts';
 import { messages } from '../src/i18n/index.ts';
 import { SUBCOMMANDS, usage, usageHint } from '../src/listeners/commands/subcommands.ts';
 import { type CheckResult, checkManifest, formatResults, runDoctor, summarise } from '../src/ops/doctor.ts';
 import { REQUIRED_SCOPES } from '../src/slack/scopes.ts';
-import { Harness, REDIS_URL } from './helpers/harness.ts';
+import { ENCRYPTION_KEY, Harness, REDIS_URL, STATE_SECRET } from './helpers/harness.ts';
 import { freePort, runNode } from './helpers/process.ts';
 import { SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { TEST_CERT_PATH, TlsProxy } from './helpers/tls-proxy.ts';
+import { IN_A, install, PEOPLE, seatPeople, setKeyThroughModal } from './helpers/workspaces.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
-import { API_KEY, type OmicallStandIn } from './stand-ins/omicall.ts';
-import { ALL_SCOPES, BOT_TOKEN, type SlackStandIn } from './stand-ins/slack.ts';
+import { API_KEY, KEY_A, type OmicallStandIn } from './stand-ins/omicall.ts';
+import {
+  ALL_SCOPES,
+  BOT_TOKEN,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  type SlackStandIn,
+  TEAM_A,
+  TEAM_B,
+} from './stand-ins/slack.ts';
 
 let standIns: StandIns;
 let slack: SlackStandIn;
@@ -78,6 +88,30 @@ describe('npm run doctor, check by check', () => {
     expect(omi.status).toBe('fail');
     expect(omi.detail).toContain('api_key_invalid (API key is invalid)');
     expect(fixOf(omi)).toMatch(/key is wrong.*OMICALL_API_KEY/);
+  });
+
+  it("prints none of the secrets a refusal quotes: the webhook URL's secret and the API key show as [redacted]", async () => {
+    omicall.registrationRefusal = 'invalid_webhook';
+    try {
+      for (const extra of [{}, { OMICALL_WEBHOOK_SECRET: 'my-own-webhook-secret-0123456789' }]) {
+        const run = await runNode(['src/doctor.ts'], { ...env(), ...extra });
+        const printed = `${run.stdout}${run.stderr}`;
+        expect(run.status).toBe(1);
+        expect(run.stdout).toContain(
+          '✗ OMICall key: OMICall answered invalid_webhook (cannot reach https://transcriber.test/omicall/webhook/[redacted] with apiKey [redacted])',
+        );
+        const webhookSecret = extra.OMICALL_WEBHOOK_SECRET ?? deriveSecret(SIGNING_SECRET, 'omicall-webhook');
+        for (const secret of [webhookSecret, API_KEY, BOT_TOKEN, SIGNING_SECRET]) {
+          expect(printed).not.toContain(secret);
+        }
+      }
+      // What runDoctor returns is scrubbed too, for whoever calls it.
+      const omi = check(await runDoctor(env()), 'OMICall key');
+      expect(omi.detail).not.toContain(deriveSecret(SIGNING_SECRET, 'omicall-webhook'));
+      expect(omi.detail).toContain('[redacted]');
+    } finally {
+      omicall.registrationRefusal = undefined;
+    }
   });
 
   it('says the OMICall host is wrong when nothing answers there', async () => {
@@ -306,7 +340,7 @@ describe('manifest.yml: its request URLs against PUBLIC_URL (a warning, never a 
   });
 });
 
-it('manifest.yml asks for exactly the scopes the app needs, and lets people DM the bot', () => {
+it('manifest.yml asks for exactly the scopes the app needs, has the Home tab, and lets people DM the bot', () => {
   const manifest = readFileSync('manifest.yml', 'utf8');
   const bot = /\n {4}bot:\n((?: {6}- .+\n)+)/.exec(manifest)?.[1] ?? '';
   const declared = bot
@@ -314,13 +348,27 @@ it('manifest.yml asks for exactly the scopes the app needs, and lets people DM t
     .map((l) => l.replace(/^\s*- /, '').trim())
     .filter(Boolean);
   expect(declared.sort()).toEqual([...REQUIRED_SCOPES].sort());
-  for (const event of ['message.channels', 'message.groups', 'message.im', 'message.mpim'])
+  for (const event of [
+    'message.channels',
+    'message.groups',
+    'message.im',
+    'message.mpim',
+    'app_home_opened',
+    'file_deleted',
+    'app_uninstalled',
+    'tokens_revoked',
+  ])
     expect(manifest).toContain(`- ${event}`);
+  // "Add to Slack": the redirect URL, org-wide installations, no token rotation (the app refuses it).
+  expect(manifest).toMatch(/\n {2}redirect_urls:\n {4}- https:\/\/transcriber\.example\.com\/slack\/oauth_redirect\n/);
+  expect(manifest).toContain('org_deploy_enabled: true');
+  expect(manifest).toContain('token_rotation_enabled: false');
   expect(manifest).toContain('callback_id: transcribe_message');
   expect(manifest).toContain('command: /transcribe');
-  // Without the Messages tab, Slack shows "Sending messages to this app has been turned off" in the bot's DM.
+  // The Home tab is on; without the Messages tab, Slack shows "Sending messages to this app has been turned off" in
+  // the bot's DM.
   expect(manifest).toMatch(
-    /\n {2}app_home:\n {4}home_tab_enabled: false\n {4}messages_tab_enabled: true\n {4}messages_tab_read_only_enabled: false\n/,
+    /\n {2}app_home:\n {4}home_tab_enabled: true\n {4}messages_tab_enabled: true\n {4}messages_tab_read_only_enabled: false\n/,
   );
 });
 
@@ -333,4 +381,84 @@ it("manifest.yml's usage hint for /transcribe is the one the table of subcommand
     const help = usage(messages(lang)).split('\n');
     expect(help).toHaveLength(SUBCOMMANDS.length + 2);
   }
+});
+
+describe('npm run doctor in distribution mode ("Add to Slack")', () => {
+  let h: Harness;
+  let proxy: TlsProxy;
+  beforeAll(async () => {
+    // The app behind an https proxy whose address is PUBLIC_URL, as in production.
+    proxy = await TlsProxy.start();
+    h = await Harness.start({ redis: true, distribution: {}, env: { PUBLIC_URL: proxy.url } });
+    proxy.forwardTo(h.app.port);
+    seatPeople(h);
+    await install(h, { kind: 'approve', team: TEAM_A, user: PEOPLE.adminA });
+    await install(h, { kind: 'approve', team: TEAM_B, user: PEOPLE.adminB });
+    await setKeyThroughModal(h, IN_A, PEOPLE.adminA, KEY_A);
+  });
+  afterAll(async () => {
+    await h.stop();
+    await proxy.close();
+  });
+
+  const distributionEnv = (more: Record<string, string> = {}) => ({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_CLIENT_ID: CLIENT_ID,
+    SLACK_CLIENT_SECRET: CLIENT_SECRET,
+    SLACK_STATE_SECRET: STATE_SECRET,
+    ENCRYPTION_KEY,
+    SLACK_API_URL: h.slack.apiUrl,
+    OMICALL_API_URL: h.omicall.apiUrl,
+    PUBLIC_URL: proxy.url,
+    REDIS_URL,
+    REDIS_PREFIX: h.prefix,
+    NODE_EXTRA_CA_CERTS: TEST_CERT_PATH,
+    ...more,
+  });
+  const lines = (stdout: string) => stdout.split('\n').filter((l) => /^[✓⚠✗] /.test(l));
+
+  it('checks the client id and secret, the redirect URL under PUBLIC_URL, the store, the key, and each workspace', async () => {
+    const run = await runNode(['src/doctor.ts'], distributionEnv());
+    expect(run.stderr).toBe('');
+    const out = lines(run.stdout);
+    expect(out).toContain(`✓ Slack app credentials: SLACK_CLIENT_ID ${CLIENT_ID} and its secret are Slack's`);
+    expect(out).toContain(
+      `✓ redirect URL: ${proxy.url}/slack/oauth_redirect (the install page at ${proxy.url}/slack/install sends it)`,
+    );
+    expect(out).toContain(
+      '✓ OMICall key: no default key (OMICALL_API_KEY): each workspace sets its own in the Home tab',
+    );
+    expect(out).toContain(`✓ Redis: ${REDIS_URL} answers`);
+    expect(out).toContain('✓ installations: 2 workspace(s)');
+    expect(out).toContain('✓ ENCRYPTION_KEY: opens the 2 installations checked');
+    expect(out).toContain(`✓ workspace ${TEAM_A}: "Acme": all ${REQUIRED_SCOPES.length} scopes, its own key (…7a1f)`);
+    expect(out).toContain(`⚠ workspace ${TEAM_B}: "Beta Co": all ${REQUIRED_SCOPES.length} scopes, no key`);
+    expect(run.stdout).toContain("fix: an admin of that workspace sets the OMICall key in the app's Home tab");
+    // The repository's manifest is a template: its redirect URL is the placeholder's.
+    expect(out.find((l) => l.startsWith('⚠ manifest.yml (distribution)'))).toContain('/slack/oauth_redirect');
+    // No token, secret or key in what doctor prints.
+    for (const secret of [CLIENT_SECRET, STATE_SECRET, ENCRYPTION_KEY, KEY_A, h.slack.tokenOf(TEAM_A) ?? 'x'])
+      expect(run.stdout).not.toContain(secret);
+    expect(run.status).toBe(0);
+  });
+
+  it('names the wrong client secret, a workspace without a scope, and an ENCRYPTION_KEY that opens nothing', async () => {
+    const tokenB = h.slack.tokenOf(TEAM_B) ?? '';
+    const info = h.slack.tokens.get(tokenB);
+    if (info) info.scopes = REQUIRED_SCOPES.filter((s) => s !== 'files:write');
+    try {
+      const secret = await runNode(['src/doctor.ts'], distributionEnv({ SLACK_CLIENT_SECRET: 'f'.repeat(32) }));
+      expect(secret.stdout).toContain('✗ Slack app credentials: Slack refused them (bad_client_secret)');
+      expect(secret.stdout).toContain('fix: copy SLACK_CLIENT_SECRET again');
+      expect(lines(secret.stdout)).toContain(`✗ workspace ${TEAM_B}: "Beta Co": missing files:write, no key`);
+      expect(secret.status).toBe(1);
+      const wrong = await runNode(
+        ['src/doctor.ts'],
+        distributionEnv({ ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') }),
+      );
+      expect(lines(wrong.stdout)).toContain('✗ ENCRYPTION_KEY: opens 0 of the 2 installations checked');
+    } finally {
+      if (info) delete info.scopes;
+    }
+  });
 });

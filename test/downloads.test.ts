@@ -149,12 +149,38 @@ describe('the bot token', () => {
       expect(may('https://slack-edge.com/x')).toBe(false);
     });
 
-    it('with another API address (staging), only to that host and port', () => {
+    it('with another API address (staging), only to that scheme, host and port', () => {
       const staging = slackHosts('https://slack.staging.test:8443/api/');
       expect(staging(new URL('https://slack.staging.test:8443/files/F1'))).toBe(true);
       expect(staging(new URL('https://slack.staging.test:9443/files/F1'))).toBe(false);
       expect(staging(new URL('https://files.slack.com/files/F1'))).toBe(false);
+      expect(staging(new URL('http://slack.staging.test:8443/files/F1'))).toBe(false);
+      const onDefaultPort = slackHosts('https://slack.staging.test/api/');
+      expect(onDefaultPort(new URL('https://slack.staging.test/files/F1'))).toBe(true);
+      expect(onDefaultPort(new URL('http://slack.staging.test/files/F1'))).toBe(false);
     });
+  });
+
+  it('with SLACK_API_URL on https, a plain-http link to that very host and port is never requested, so never sees the token', async () => {
+    const seen: (string | undefined)[] = [];
+    const plain = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.end(readFileSync(speech('wav')));
+    });
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+    const { port } = plain.address() as AddressInfo;
+    try {
+      const opened = openDownload(`http://127.0.0.1:${port}/files-pri/T0001-F1/download/memo.wav`, {
+        token: BOT_TOKEN,
+        isSlackHost: slackHosts(`https://127.0.0.1:${port}/api/`),
+      });
+      await expect(opened).rejects.toMatchObject({ code: 'download_off_slack' });
+      await settle(100);
+      expect(seen).toEqual([]);
+    } finally {
+      plain.close();
+    }
   });
 
   describe('through the app', () => {

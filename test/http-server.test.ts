@@ -5,6 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createHttpServer } from '../src/http/server.ts';
+import { addressKey } from '../src/http/slots.ts';
+import { LIMITS } from '../src/limits.ts';
+import { createLogger } from '../src/log.ts';
+import { Foreground } from '../src/pipeline/foreground.ts';
 import { startAppProcess } from './helpers/app-process.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, waitFor } from './helpers/harness.ts';
@@ -149,7 +154,7 @@ describe('requests to /slack/events refused before their body is read', () => {
       expect(res.headers.connection).toBe('close');
       expect(await res.body.json()).toEqual({ ok: false, error: 'method not allowed' });
     }
-    for (const path of ['/nowhere', '/healthz/extra', '/omicall/webhook', '/omicall/webhook/%E0%A4%A']) {
+    for (const path of ['/nowhere', '/healthz/extra', '/omicall/webhook', '/omicall/webhook/%E0%A4']) {
       const res = await request(`${h.url}${path}`, {
         method: path.startsWith('/omicall') ? 'POST' : 'GET',
         body: path.startsWith('/omicall') ? '{}' : undefined,
@@ -285,8 +290,8 @@ describe('unauthenticated requests', () => {
       // 24.2 MB once while the rest of the suite ran beside it on two cores, so the margin is 32, not 24.
       expect(unsigned).toBeLessThan(32);
 
-      // Headers that look signed get their body read (at most 1 MB, 16 at a time), its signature computed as it
-      // arrives, and its memory released as soon as the signature is found wrong.
+      // Headers that look signed get their body read (at most 1 MB, a few at a time from one address), its signature
+      // computed as it arrives, and its memory released as soon as the signature is found wrong.
       statuses.length = 0;
       const forged = {
         'x-slack-signature': 'v0=00',
@@ -319,92 +324,278 @@ describe('unauthenticated requests', () => {
   }, 60_000);
 });
 
-describe('body slots: 16 bodies read at once, up to 1,000 wait 2 s for a slot', () => {
+describe('body slots: per kind of caller, per address', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await Harness.start();
   });
   afterAll(() => h.stop());
 
-  /** n requests that hold a slot each: headers that look signed, a body that never comes. */
-  async function holders(n: number): Promise<Raw[]> {
-    const held = Array.from({ length: n }, () => new Raw(h.url, lookingSigned(100)));
-    await sleep(60);
+  const PER_ADDRESS = LIMITS.bodySlotsPerAddress;
+  /** What one address holds when it is alone: its share, then free slots while half the pool stays free. */
+  const ALONE = LIMITS.slackBodySlots - Math.floor(LIMITS.slackBodySlots * LIMITS.bodySlotsKeptFree);
+  /** n requests from `from` that hold a Slack body slot each: headers that look signed, a body that never comes. */
+  async function holders(n: number, from: string, path = '/slack/events'): Promise<Raw[]> {
+    const head = path === '/slack/events' ? lookingSigned(100) : slackHead({ 'content-length': 100 }, 'POST', path);
+    const held = Array.from({ length: n }, () => new Raw(h.url, head, '', { from }));
+    await sleep(80);
     return held;
   }
+  /** A whole fake-signed body from `from`: answered 401 as soon as it gets a slot. */
+  const whole = (from: string) => new Raw(h.url, lookingSigned(100), 'x'.repeat(100), { from });
   async function drop(held: Raw[]) {
     for (const r of held) r.socket.destroy();
     await Promise.all(held.map((r) => r.closed));
     await sleep(30);
   }
-  /** Whether /healthz is answered while n slots are held. */
-  async function servedWhile(n: number): Promise<'served' | 'waiting'> {
-    const held = await holders(n);
-    const probe = new Raw(h.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
-    const answer = await probe.within(400);
-    await drop(held);
-    await probe.response;
-    probe.socket.destroy();
-    return answer === 'waiting' ? 'waiting' : 'served';
-  }
+  const BAD = { status: 401, body: '{"ok":false,"error":"bad signature"}' };
 
-  it('the 17th request waits; with 15 held it is served; capacity stays 16 after requests end either way', async () => {
-    expect(await servedWhile(15)).toBe('served');
-    expect(await servedWhile(16)).toBe('waiting');
-    expect(await servedWhile(15)).toBe('served');
-    expect(await servedWhile(16)).toBe('waiting');
-  });
-
-  it('a waiter gets the slot a finished request frees', async () => {
-    const held = await holders(16);
-    const probe = new Raw(h.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
-    expect(await probe.within(200)).toBe('waiting');
+  it(`one address alone reads up to ${ALONE} bodies at once, half the pool; its next waits while another address is served at once`, async () => {
+    const held = await holders(ALONE, '127.0.2.1');
+    const next = whole('127.0.2.1');
+    expect(await next.within(300)).toBe('waiting');
+    expect(await whole('127.0.2.2').within(500)).toMatchObject(BAD);
+    // One of the first finishes: the waiter gets its slot.
     held[0].socket.write('x'.repeat(100));
-    expect(await held[0].within(500)).toMatchObject({ status: 401, body: '{"ok":false,"error":"bad signature"}' });
-    expect(await probe.within(500)).toMatchObject({ status: 200 });
-    await drop(held);
-    probe.socket.destroy();
+    expect(await held[0].within(500)).toMatchObject(BAD);
+    expect(await next.within(500)).toMatchObject(BAD);
+    // While it holds half the pool, another address has its share, and no more.
+    const second = await holders(PER_ADDRESS, '127.0.2.3');
+    const past = whole('127.0.2.3');
+    expect(await past.within(300)).toBe('waiting');
+    expect(await whole('127.0.2.4').within(500)).toMatchObject(BAD);
+    await drop([...held, ...second, next, past]);
   });
 
-  it('a waiter is refused 503 busy, retry-after 1, after 2 s; the slots then all serve again', async () => {
-    const held = await holders(16);
+  it(`Slack's pool holds ${LIMITS.slackBodySlots}: then a new address waits, and is refused 503 busy, retry-after 1, after 2 s`, async () => {
+    const addresses = Array.from({ length: LIMITS.slackBodySlots / PER_ADDRESS }, (_, i) => `127.0.3.${i + 1}`);
+    const held = (await Promise.all(addresses.map((a) => holders(PER_ADDRESS, a)))).flat();
     const started = performance.now();
-    const probe = new Raw(h.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
+    const probe = whole('127.0.3.200');
     const answer = await probe.within(3000);
-    expect(performance.now() - started).toBeGreaterThan(1900);
+    expect(performance.now() - started).toBeGreaterThan(LIMITS.bodySlotWaitMs - 100);
     expect(answer).toMatchObject({ status: 503, body: '{"ok":false,"error":"busy"}' });
     expect(answer !== 'waiting' && answer.headers['retry-after']).toBe('1');
     expect(answer !== 'waiting' && answer.headers.connection).toBe('close');
+    // /healthz reads no body and waits for no slot.
+    expect((await request(`${h.url}/healthz`)).statusCode).toBe(200);
     await drop(held);
-    expect(await servedWhile(15)).toBe('served');
-    expect(await servedWhile(16)).toBe('waiting');
+    // Every slot came back.
+    const again = (await Promise.all(addresses.map((a) => holders(PER_ADDRESS - 1, a)))).flat();
+    expect(await whole('127.0.3.201').within(500)).toMatchObject(BAD);
+    await drop(again);
   });
 
-  it('waiters that went away before their turn give their slot on', async () => {
-    const held = await holders(16);
-    const gone = Array.from({ length: 16 }, () => new Raw(h.url, lookingSigned(100)));
-    await sleep(60);
+  it('callbacks have slots of their own: with every callback slot taken, Slack is served, and the reverse', async () => {
+    const path = h.webhookUrl.slice(h.url.length);
+    const addresses = Array.from({ length: LIMITS.callbackBodySlots / PER_ADDRESS }, (_, i) => `127.0.4.${i + 1}`);
+    const callbacks = (await Promise.all(addresses.map((a) => holders(PER_ADDRESS, a, path)))).flat();
+    expect(await whole('127.0.4.100').within(500)).toMatchObject(BAD);
+    const waiting = new Raw(h.url, slackHead({ 'content-length': 2 }, 'POST', path), '[]', { from: '127.0.4.101' });
+    expect(await waiting.within(300)).toBe('waiting');
+    await drop([...callbacks, waiting]);
+
+    const slackAddresses = Array.from({ length: LIMITS.slackBodySlots / PER_ADDRESS }, (_, i) => `127.0.4.${i + 11}`);
+    const slack = (await Promise.all(slackAddresses.map((a) => holders(PER_ADDRESS, a)))).flat();
+    const callback = new Raw(h.url, slackHead({ 'content-length': 2 }, 'POST', path), '[]', { from: '127.0.4.102' });
+    expect(await callback.within(500)).toMatchObject({ status: 200 });
+    await drop([...slack, callback]);
+  });
+
+  it('waiters that went away give their place in the line back', async () => {
+    const held = await holders(ALONE, '127.0.5.1');
+    const gone = Array.from({ length: LIMITS.bodyWaitersPerAddress }, () => whole('127.0.5.1'));
+    await sleep(150);
     await drop(gone);
-    await drop(held);
-    expect(await servedWhile(15)).toBe('served');
-    expect(await servedWhile(16)).toBe('waiting');
+    // Had they kept their places, this one would be refused at once.
+    const next = whole('127.0.5.1');
+    expect(await next.within(300)).toBe('waiting');
+    await drop([...held, next]);
   });
 
-  it('beyond 1,000 waiting, a request is refused 503 at once', async () => {
-    const held = await holders(16);
+  it(`beyond ${LIMITS.bodyWaitersPerAddress} waiting from one address, 503 at once; another address still gets a slot`, async () => {
+    const held = await holders(ALONE, '127.0.6.1');
     const waiting: Raw[] = [];
-    // In batches, within the listen backlog.
-    for (let i = 0; i < 10; i++) {
-      waiting.push(...Array.from({ length: 100 }, () => new Raw(h.url, lookingSigned(100))));
+    for (let i = 0; i < LIMITS.bodyWaitersPerAddress; i += 50) {
+      waiting.push(...Array.from({ length: 50 }, () => whole('127.0.6.1')));
+      await sleep(30);
+    }
+    await sleep(150);
+    const over = whole('127.0.6.1');
+    expect(await over.within(500)).toMatchObject({ status: 503, body: '{"ok":false,"error":"busy"}' });
+    expect(await whole('127.0.6.2').within(500)).toMatchObject(BAD);
+    await drop([...held, ...waiting]);
+  });
+
+  it(`beyond ${LIMITS.bodyWaitersPerPool} waiting in a pool, 503 at once`, async () => {
+    const addresses = Array.from({ length: LIMITS.slackBodySlots / PER_ADDRESS }, (_, i) => `127.0.7.${i + 1}`);
+    const held = (await Promise.all(addresses.map((a) => holders(PER_ADDRESS, a)))).flat();
+    const waiting: Raw[] = [];
+    for (let i = 0; i < LIMITS.bodyWaitersPerPool; i += 100) {
+      const from = `127.0.8.${Math.floor(i / LIMITS.bodyWaitersPerAddress) + 1}`;
+      waiting.push(...Array.from({ length: 100 }, () => new Raw(h.url, lookingSigned(100), '', { from })));
       await sleep(40);
     }
     await sleep(200);
     const started = performance.now();
-    const over = new Raw(h.url, lookingSigned(100));
-    const answer = await over.within(1500);
+    const answer = await whole('127.0.8.250').within(1500);
     expect(answer).toMatchObject({ status: 503, body: '{"ok":false,"error":"busy"}' });
     expect(performance.now() - started).toBeLessThan(1000);
     await drop([...held, ...waiting]);
+  });
+
+  it("the address is the connection's own, whatever X-Forwarded-For says, unless PROXY_HOPS says proxies write it", async () => {
+    const spoofed = (forwardedFor: string, from: string, body = '') =>
+      new Raw(h.url, lookingSigned(100, { 'x-forwarded-for': forwardedFor }), body, { from });
+    // Without PROXY_HOPS the header is the caller's word: one address, however many it claims.
+    const held = Array.from({ length: ALONE }, (_, i) => spoofed(`10.0.0.${i}`, '127.0.9.1'));
+    await sleep(80);
+    const next = spoofed('10.0.0.99', '127.0.9.1', 'x'.repeat(100));
+    expect(await next.within(300)).toBe('waiting');
+    await drop([...held, next]);
+
+    // Behind one proxy (all from its address), the entry it appended counts; the caller's own entries do not.
+    const proxied = await Harness.start({ env: { PROXY_HOPS: '1' } });
+    try {
+      const via = (forwardedFor: string, body = '') =>
+        new Raw(proxied.url, lookingSigned(100, { 'x-forwarded-for': forwardedFor }), body, { from: '127.0.9.2' });
+      const clients = Array.from({ length: ALONE }, (_, i) => via(`spoof-${i}, 203.0.113.7`));
+      await sleep(80);
+      const same = via('another-spoof, 203.0.113.7', 'x'.repeat(100));
+      const other = via('203.0.113.8', 'x'.repeat(100));
+      expect(await other.within(500)).toMatchObject(BAD);
+      expect(await same.within(300)).toBe('waiting');
+      await drop([...clients, same, other]);
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
+
+describe("Slack's requests first: only those whose signature was checked", () => {
+  const SECRET = '0123456789abcdef0123456789abcdef';
+  /** The server with a Slack listener that answers after `holdMs`, and the pipeline's real Foreground. */
+  async function serve(holdMs: number) {
+    const foreground = new Foreground();
+    let begun = 0;
+    const server = createHttpServer({
+      slack: (_req, res) => void setTimeout(() => res.end('ok'), holdMs),
+      routes: [],
+      slackBodyLimit: 1024,
+      slackSigningSecret: SECRET,
+      slackBodyDeadlineMs: 1000,
+      proxyHops: 0,
+      foreground: {
+        begin: () => {
+          begun += 1;
+          return foreground.begin();
+        },
+      },
+      log: createLogger({ level: 'error', format: 'json', write: () => {} }),
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const close = async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    };
+    return { url, foreground, begun: () => begun, close };
+  }
+  const post = (url: string, body: string, headers: Record<string, string>) =>
+    request(`${url}/slack/events`, { method: 'POST', headers, body }).then(async (r) => {
+      await r.body.dump();
+      return r.statusCode;
+    });
+  /** How long the pipeline's next step waits while `inHand` is being answered. */
+  async function delayWhile(foreground: Foreground, inHand: Promise<unknown>) {
+    await sleep(50);
+    const started = performance.now();
+    await foreground.yield();
+    const waited = performance.now() - started;
+    await inHand;
+    return waited;
+  }
+
+  it('unsigned, forged and ssl_check requests never hold the pipeline back; a signed one does, until answered', async () => {
+    const s = await serve(300);
+    try {
+      const ts = String(Math.floor(Date.now() / 1000));
+      const form = { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts };
+      // Slack's ssl_check reaches Bolt unsigned, and is answered there: 300 ms here.
+      const sslCheck = post(s.url, 'ssl_check=1', { ...form, 'x-slack-signature': `v0=${'0'.repeat(64)}` });
+      expect(await delayWhile(s.foreground, sslCheck)).toBeLessThan(100);
+      expect(await sslCheck).toBe(200);
+      expect(await post(s.url, 'a=1', form)).toBe(401);
+      expect(await post(s.url, 'a=1', { ...form, 'x-slack-signature': `v0=${'0'.repeat(64)}` })).toBe(401);
+      expect(s.begun()).toBe(0);
+
+      const body = '{"type":"event_callback"}';
+      const signed = post(s.url, body, {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': ts,
+        'x-slack-signature': slackSignature(ts, body, SECRET),
+      });
+      expect(await delayWhile(s.foreground, signed)).toBeGreaterThan(200);
+      expect(await signed).toBe(200);
+      expect(s.begun()).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a route that fails', () => {
+  it('is answered 500 and logged, whatever it threw (a getter that throws too); the server serves on', async () => {
+    const lines: string[] = [];
+    const nasty = Object.create(Error.prototype, {
+      message: {
+        get() {
+          throw new Error('no message either');
+        },
+      },
+    });
+    const server = createHttpServer({
+      routes: [
+        { path: '/nasty', method: 'GET', handler: () => Promise.reject(nasty) },
+        { path: '/plain', method: 'GET', handler: () => Promise.reject(new Error('plain')) },
+        { path: '/ok', method: 'GET', handler: ({ res }) => void res.end('ok') },
+      ],
+      slackBodyLimit: 1024,
+      slackSigningSecret: 'secret',
+      slackBodyDeadlineMs: 1000,
+      proxyHops: 0,
+      log: createLogger({ level: 'debug', format: 'json', write: (l) => lines.push(l) }),
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      for (const path of ['/nasty', '/plain']) {
+        const res = await request(`${url}${path}`);
+        expect(res.statusCode, path).toBe(500);
+        expect(await res.body.json()).toEqual({ ok: false, error: 'internal error' });
+      }
+      expect((await request(`${url}/ok`)).statusCode).toBe(200);
+      const failed = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request failed');
+      expect(failed.map((l) => [l.path, l.error.split('\n')[0]])).toEqual([
+        ['/nasty', 'an error that cannot be shown'],
+        ['/plain', 'Error: plain'],
+      ]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('client addresses, as body slots count them', () => {
+  it('IPv4 as it is, IPv4-mapped IPv6 as its IPv4, IPv6 by its /64, a bad header entry cut short', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('x'.repeat(500))).toHaveLength(64);
   });
 });
 

@@ -3,7 +3,19 @@
  * private answers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LANGS, type Lang, langOfLocale, type Messages, messages, minutes } from '../src/i18n/index.ts';
+import { slackDate } from '../src/i18n/dates.ts';
+import {
+  type InstallFailure,
+  type KeyRefusal,
+  type KeyShown,
+  LANGS,
+  type Lang,
+  langOfLocale,
+  type Messages,
+  messages,
+  minutes,
+  monthName,
+} from '../src/i18n/index.ts';
 import { usage } from '../src/listeners/commands/subcommands.ts';
 import type { Failure, JobState } from '../src/records/job.ts';
 import { speech } from './helpers/audio.ts';
@@ -33,6 +45,7 @@ const FAILURES: { [C in Failure['code']]: Extract<Failure, { code: C }>[] } = {
   provider_refused: [{ code: 'provider_refused', error: 'invalid_audio' }],
   provider_unreachable: [{ code: 'provider_unreachable', attempts: 5, error: 'ECONNREFUSED' }],
   restarted: [{ code: 'restarted' }],
+  budget_used_up: [{ code: 'budget_used_up' }],
   internal: [{ code: 'internal' }],
 };
 const ALL_FAILURES: Failure[] = Object.values(FAILURES).flat();
@@ -57,6 +70,7 @@ function said(lang: Lang): { [K in keyof Messages]: string[] } {
   const linked = t.thatMessage({ link: LINK });
   const plain = t.thatMessage({});
   const those = [linked, plain];
+  const when = slackDate(t.locale, 1_700_000_000_000);
   return {
     locale: [t.locale],
     queued: [t.queued({ file: FILE })],
@@ -103,12 +117,125 @@ function said(lang: Lang): { [K in keyof Messages]: string[] } {
     exportMissingScope: [t.exportMissingScope({ scope: 'files:write' })],
     exportFailed: [t.exportFailed({ error: 'not_allowed_token_type' })],
     exportNothing: [t.exportNothing],
+    statusAutoByDefault: [t.statusAutoByDefault],
+    statusOptIn: [t.statusOptIn],
+    homeHeader: [t.homeHeader],
+    homeIntro: [t.homeIntro],
+    homeRecentHeader: [t.homeRecentHeader],
+    homeNoMemos: [t.homeNoMemos],
+    homeMemo: [
+      t.homeMemo({ file: FILE, channel: CHANNEL, when, state: t.stateName('complete', PROVIDER), link: LINK }),
+      t.homeMemo({ file: FILE, channel: CHANNEL, when, state: t.stateName('queued', PROVIDER) }),
+    ],
+    homeHowHeader: [t.homeHowHeader],
+    homeHow: [t.homeHow],
+    homeHelp: [t.homeHelp],
+    homeAdminHeader: [t.homeAdminHeader],
+    homeAdminIntro: [t.homeAdminIntro],
+    settingLabel: Object.values(t.settingLabel),
+    settingAuto: [t.settingAuto(true), t.settingAuto(false)],
+    settingAutoChoice: [t.settingAutoChoice(true), t.settingAutoChoice(false)],
+    langName: Object.values(t.langName),
+    settingRetention: [t.settingRetention(1), t.settingRetention(14)],
+    settingBudget: [t.settingBudget(undefined), t.settingBudget(300)],
+    settingChange: [t.settingChange],
+    homeUsageHeader: [t.homeUsageHeader({ month: monthName(lang, '2026-06') })],
+    homeUsage: [t.homeUsage({ minutes: 12.5, memos: 7 }), t.homeUsage({ minutes: 12.5, memos: 1, budget: 300 })],
+    homeNoUsage: [t.homeNoUsage],
+    homeBusiest: [t.homeBusiest],
+    homeChannelUsage: [t.homeChannelUsage({ channel: CHANNEL, minutes: 3.25, memos: 2 })],
+    homeKeyHeader: [t.homeKeyHeader],
+    homeKey: [
+      t.homeKey({ kind: 'environment' }),
+      t.homeKey({ kind: 'own', last4: 'a1b2', setAt: 1_700_000_000_000 }),
+      t.homeKey({ kind: 'default' }),
+      t.homeKey({ kind: 'none' }),
+    ],
+    homeKeyButton: [t.homeKeyButton({ hasOwn: false }), t.homeKeyButton({ hasOwn: true })],
+    settingsTitle: [t.settingsTitle],
+    settingsSave: [t.settingsSave],
+    settingsCancel: [t.settingsCancel],
+    settingHint: Object.values(t.settingHint),
+    settingsAdminsOnly: [t.settingsAdminsOnly],
+    settingProblem: [
+      t.settingProblem({ problem: 'not_a_choice', setting: 'auto', min: 1, max: 365 }),
+      t.settingProblem({ problem: 'out_of_range', setting: 'retention', min: 1, max: 365 }),
+      t.settingProblem({ problem: 'not_a_number', setting: 'budget', min: 1, max: 1_000_000 }),
+    ],
+    budgetWarning: [t.budgetWarning({ used: 145.5, budget: 180, month: monthName(lang, '2026-06') })],
+    noKeyInThread: [t.noKeyInThread({ file: FILE, provider: PROVIDER })],
+    noKeyForAdmins: [t.noKeyForAdmins({ provider: PROVIDER })],
+    noKeyAsked: [t.noKeyAsked({ provider: PROVIDER })],
+    keyModal: [
+      t.keyModal.title,
+      t.keyModal.save,
+      t.keyModal.cancel,
+      t.keyModal.close,
+      ...KEYS_SHOWN.map((k) => t.keyModal.current({ ...k, provider: PROVIDER })),
+      t.keyModal.label({ provider: PROVIDER }),
+      t.keyModal.placeholder,
+      t.keyModal.hint({ provider: PROVIDER }),
+      t.keyModal.sharedWebhook({ provider: PROVIDER }),
+      ...KEY_REFUSALS.map((r) => t.keyModal.refusal({ ...r, provider: PROVIDER })),
+      t.keyModal.savedTitle,
+      t.keyModal.saved({ last4: 'a1b2', provider: PROVIDER }),
+      t.keyModal.notAdmin({ provider: PROVIDER }),
+    ],
+    installPages: [
+      t.installPages.installTitle,
+      t.installPages.installIntro,
+      t.installPages.addToSlack,
+      t.installPages.installNote,
+      t.installPages.installedTitle,
+      t.installPages.installedIn({ team: 'Acme' }),
+      t.installPages.installedIn({ team: '' }),
+      t.installPages.nextTitle,
+      ...t.installPages.nextSteps,
+      t.installPages.orgNote,
+      t.installPages.openSlack,
+      t.installPages.failedTitle,
+      ...INSTALL_FAILURES.map((f) => t.installPages.failure(f)),
+      t.installPages.tryAgain,
+    ],
   };
 }
 
+/** What the key modal may show of the key in use (a missing kind fails the typecheck). */
+const KEY_KINDS: { [K in KeyShown['kind']]: Extract<KeyShown, { kind: K }> } = {
+  own: { kind: 'own', last4: 'a1b2', setAt: Date.UTC(2026, 0, 15, 9, 30) },
+  default: { kind: 'default' },
+  none: { kind: 'none' },
+  environment: { kind: 'environment' },
+};
+const KEYS_SHOWN: KeyShown[] = Object.values(KEY_KINDS);
+/** Every reason a key is not saved (a missing one fails the typecheck). */
+const REFUSALS: { [W in KeyRefusal['why']]: KeyRefusal & { why: W } } = {
+  empty: { why: 'empty' },
+  'too-long': { why: 'too-long' },
+  characters: { why: 'characters' },
+  'default-key': { why: 'default-key' },
+  taken: { why: 'taken' },
+  'not-admin': { why: 'not-admin' },
+  'not-confirmed': { why: 'not-confirmed' },
+  environment: { why: 'environment' },
+  refused: { why: 'refused', error: 'api_key_invalid' },
+  unreachable: { why: 'unreachable', error: 'timeout' },
+};
+const KEY_REFUSALS: KeyRefusal[] = Object.values(REFUSALS);
+const INSTALL_FAILURE_SET: Record<InstallFailure, true> = {
+  denied: true,
+  forged: true,
+  expired: true,
+  reused: true,
+  'token-rotation': true,
+  'no-bot': true,
+  failed: true,
+};
+const INSTALL_FAILURES = Object.keys(INSTALL_FAILURE_SET) as InstallFailure[];
+
 const KEYS = Object.keys(said('en')) as (keyof Messages)[];
-/** Members that are code, not language. */
-const CODE = new Set<keyof Messages>(['locale']);
+/** Members that are code or names, not language: the locale, the app's name, each language's own name. */
+const CODE = new Set<keyof Messages>(['locale', 'homeHeader', 'langName']);
 /** Members whose text is only symbols around parameters, the same in every language. */
 const SYMBOLS_ONLY = new Set<keyof Messages>(['statusLine']);
 
@@ -183,8 +310,13 @@ describe('the Vietnamese catalogue', () => {
   });
 
   it('keeps the mrkdwn of every English sentence: code, links, emoji, bold parameters', () => {
-    // The only bold words that are language, not names: the switch's state.
-    const boldInVietnamese: Record<string, string> = { '*on*': '*bật*', '*off*': '*tắt*' };
+    // The only bold words that are language, not names: the switch's state, and the Home tab's lead words.
+    const boldInVietnamese: Record<string, string> = {
+      '*on*': '*bật*',
+      '*off*': '*tắt*',
+      '*Automatically*': '*Tự động*',
+      '*Help*': '*Trợ giúp*',
+    };
     for (const key of KEYS) {
       if (CODE.has(key)) continue;
       en[key].forEach((english, i) => {

@@ -5,6 +5,7 @@
  */
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { HomeTab } from '../src/home/index.ts';
 import { en } from '../src/i18n/en.ts';
 import { exportTranscript } from '../src/listeners/actions/export-transcript.ts';
 import { usage } from '../src/listeners/commands/subcommands.ts';
@@ -17,6 +18,7 @@ import { Channels } from '../src/records/channels.ts';
 import { UserLanguages } from '../src/slack/users.ts';
 import { memoryStore } from '../src/store/memory.ts';
 import type { Workspaces } from '../src/workspaces/index.ts';
+import { Settings } from '../src/workspaces/settings.ts';
 import { fileShareEvent, iosVoiceClip, TEAM_ID } from './fixtures/slack-payloads.ts';
 
 const CLIP = iosVoiceClip('https://files.slack.test', { id: 'F0AUDIO1' });
@@ -42,8 +44,14 @@ beforeEach(() => {
   submitted = [];
   exported = [];
   const store = memoryStore();
+  const channels = new Channels(store);
   const pipeline = {
-    channels: new Channels(store),
+    channels,
+    // The workspace transcribes automatically; a channel's own choice wins (src/pipeline/index.ts has the real rule).
+    autoRule: async (workspace: string, channel: string) => {
+      const choice = await channels.choice(workspace, channel);
+      return choice ? { on: choice === 'on', by: 'channel' } : { on: true, by: 'workspace' };
+    },
     intake: {
       submit: async (message: Submitted['message'], files: Submitted['files']) => {
         submitted.push({ message, files });
@@ -61,6 +69,8 @@ beforeEach(() => {
     pipeline,
     workspaces: { slack: async () => undefined } as unknown as Workspaces,
     store,
+    settings: new Settings(store, { lang: 'en', retentionDays: 14 }),
+    home: {} as unknown as HomeTab,
     languages: new UserLanguages(async () => undefined, store, 'en'),
     lang: 'en',
     provider: 'OMICall',

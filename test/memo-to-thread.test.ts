@@ -5,11 +5,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { iosVoiceClip } from './fixtures/slack-payloads.ts';
+import { eventCallback, fileShareReplyEvent, iosVoiceClip, threadBroadcastEvent } from './fixtures/slack-payloads.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, host, waitFor } from './helpers/harness.ts';
 import { shareAsSlackDoes, uploadedMemo } from './helpers/memos.ts';
-import { fileShareEvent, postEvent } from './helpers/slack-requests.ts';
+import { fileShareEvent, postEvent, postSigned } from './helpers/slack-requests.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -113,6 +113,46 @@ describe('a voice memo shared in a conversation', () => {
     const upload = await uploadOf(ts);
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'trong chuỗi' });
     await waitFor(() => h.slack.thread(CHANNEL, parent)[0]?.text.includes('trong chuỗi'), 3000);
+  });
+
+  it('a clip sent as a thread reply "also to the channel" (thread_broadcast) is transcribed into the thread, once', async () => {
+    const parent = h.slack.nextTs();
+    h.slack.addUserMessage({ channel: CHANNEL, ts: parent, user: 'UBOB0001', text: 'Họp sáng nay' });
+    const ts = h.slack.nextTs();
+    const clip = host(h, iosVoiceClip(h.slack.url), { path: speech('m4a') });
+    h.slack.addUserMessage({ channel: CHANNEL, ts, user: 'UALICE01', thread_ts: parent, files: [clip] });
+    const event = threadBroadcastEvent({
+      channel: CHANNEL,
+      ts,
+      files: [clip],
+      thread_ts: parent,
+      root: { text: 'Họp sáng nay', user: 'UBOB0001' },
+    });
+    const envelope = eventCallback(event);
+    const post = (body: unknown, retryNum?: number) =>
+      postSigned(h.url, JSON.stringify(body), 'application/json', retryNum === undefined ? {} : { retryNum });
+    expect((await post(envelope)).status).toBe(200);
+    // Slack sends it again (its retry), and the same reply may also come as a plain thread reply's file share.
+    expect((await post(envelope, 1)).status).toBe(200);
+    const share = fileShareReplyEvent({
+      channel: CHANNEL,
+      ts,
+      files: [clip],
+      thread_ts: parent,
+      parent_user_id: 'UBOB0001',
+    });
+    expect((await post(eventCallback(share))).status).toBe(200);
+
+    const upload = await uploadOf(ts);
+    expect(upload.sha256).toBe(sha(speech('m4a')));
+    await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'gửi cả kênh' });
+    await waitFor(() => h.slack.thread(CHANNEL, parent)[0]?.text.includes('gửi cả kênh'), 5000, 'the transcript');
+    await settle();
+    expect(h.omicall.uploads.filter((u) => u.trackingId?.includes(ts))).toHaveLength(1);
+    const replies = h.slack.messages.filter((m) => m.channel === CHANNEL && m.bot_id);
+    expect(replies).toHaveLength(1);
+    expect(replies[0].thread_ts).toBe(parent);
+    expect(h.slack.thread(CHANNEL, ts)).toEqual([]);
   });
 
   it('makes each audio file of a message its own job, each reply labelled with its name', async () => {

@@ -17,6 +17,8 @@ describe('GET /metrics', () => {
       h.slack.addFile({ name: 'm.wav', mimetype: 'audio/wav', path: speech('wav') }),
     ]);
     const upload = await waitFor(() => h.omicall.uploads[0]);
+    // OMICall's answer reached the job (waiting) before its text does: each state is counted once.
+    await waitFor(() => h.slack.thread(channel, ts)[0]?.text.includes('was sent to OMICall'), 5000, 'sent');
     await h.callBack({ tracking_id: upload.trackingId, from: 0, to: 1, text: 'đo đếm' });
     await waitFor(() => h.slack.thread(channel, ts)[0]?.text.includes('đo đếm'));
     await h.app.pipeline.replies.idle();

@@ -275,6 +275,37 @@ describe('Events API', () => {
   });
 });
 
+describe('a thread reply also sent to the channel', () => {
+  it("is a message of subtype thread_broadcast with the thread's ts, its parent as root, and the files", () => {
+    const clip = fx.iosVoiceClip(HOST);
+    const event = fx.threadBroadcastEvent({
+      channel: 'C0SALES01',
+      ts: '1700000009.000300',
+      files: [clip],
+      thread_ts: '1700000003.000200',
+      root: { text: 'Họp sáng nay', user: 'UBOB0001' },
+    });
+    expect(event).toMatchObject({
+      type: 'message',
+      subtype: 'thread_broadcast',
+      ts: '1700000009.000300',
+      event_ts: '1700000009.000300',
+      thread_ts: '1700000003.000200',
+      files: [clip],
+      root: {
+        type: 'message',
+        ts: '1700000003.000200',
+        thread_ts: '1700000003.000200',
+        user: 'UBOB0001',
+        reply_count: 1,
+        latest_reply: '1700000009.000300',
+        reply_users: [fx.DEFAULT_USER],
+      },
+    });
+    expect(fx.eventCallback(event).event_context).toMatch(/^4-/);
+  });
+});
+
 describe('conversations.history and conversations.replies', () => {
   it('history comes newest first, and mixes every kind of message and file', () => {
     const mixed = fx.mixedHistory(HOST, { has_more: true });

@@ -154,6 +154,21 @@ describe.each(adapters)('the %s store', (_name, open) => {
       expect(await store.addField('m', 'y', { v: 3 }, 5000)).toEqual({ added: true, size: 2 });
       expect(await store.record('m')).toEqual({ x: { v: 1 }, y: { v: 3 } });
     });
+
+    it('add up counted fields atomically across callers, beside other fields, and expire with their TTL', async () => {
+      await store.update('u', { label: 'June' });
+      await Promise.all(Array.from({ length: 20 }, () => store.incrementFields('u', { seconds: 30, memos: 1 }, 5000)));
+      expect(await store.incrementFields('u', { seconds: -10, 'channel:C1': 7 })).toEqual({
+        seconds: 590,
+        'channel:C1': 7,
+      });
+      expect(await store.record('u')).toEqual({ label: 'June', seconds: 590, memos: 20, 'channel:C1': 7 });
+      expect(await store.incrementFields('u', {})).toEqual({});
+      await store.incrementFields('v', { n: 2 }, 60);
+      await sleep(90);
+      expect(await store.record('v')).toBeUndefined();
+      expect(await store.incrementFields('v', { n: 1 })).toEqual({ n: 1 });
+    });
   });
 
   describe('counters', () => {

@@ -97,6 +97,36 @@ describe('a finished transcript can be taken away', () => {
     expect(h.slack.thread(channel, ts).some((m) => (m.files ?? []).length > 0)).toBe(true);
   });
 
+  it('timed words count toward the caps: 4,000 words on a one-letter text are dropped, and the .srt of what is kept stays small', async () => {
+    h = await Harness.start({ timings: { quietMs: 200 } });
+    const path = speech('wav');
+    const { channel, ts } = await h.share([h.slack.addFile({ name: 'họp nhóm.wav', mimetype: 'audio/wav', path })]);
+    const upload = await uploaded(ts);
+    const words = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({ word: 'x', start: from + i / 1000, end: from + (i + 1) / 1000 }));
+    // A body of about 930 KB: its text one letter, its words four thousand.
+    const flood = { tracking_id: upload.trackingId, from: 0, to: 2, text: 'x', word_alignment: words(4000, 0) };
+    const body = JSON.stringify([flood]);
+    expect(body.length).toBeGreaterThan(150_000);
+    expect(JSON.parse((await h.callBack(body)).body)).toMatchObject({ accepted: 0, capped: 1 });
+    // 1,000 words is the most one segment may carry; with the text, they stay within its 5,000 characters.
+    const most = {
+      tracking_id: upload.trackingId,
+      from: 2,
+      to: durationOf(path),
+      text: 'x',
+      word_alignment: words(1000, 2),
+    };
+    expect(JSON.parse((await h.callBack([most])).body)).toMatchObject({ accepted: 1, capped: 0 });
+    await waitFor(() => buttonsOf(replyOf(channel, ts)).length === 3, 5000, 'the buttons');
+    const posted = replyOf(channel, ts);
+    if (!posted) throw new Error('no reply');
+    await press(channel, posted, 'srt', 'words-srt');
+    const [srt] = await waitFor(() => (h.slack.uploadedFiles.length === 1 ? h.slack.uploadedFiles : undefined), 5000);
+    // Every cue is a run of the kept words: their characters, plus at most one cue header per word.
+    expect(String(srt?.bytes).length).toBeLessThan(1000 * 40);
+  });
+
   it('before it is complete, asking for the memo offers the text so far as files', async () => {
     h = await Harness.start();
     const file = h.slack.addFile({ name: 'dài.mp3', mimetype: 'audio/mpeg', path: speech('mp3') });

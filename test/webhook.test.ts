@@ -190,6 +190,19 @@ describe('what it refuses before a segment is read', () => {
     expect(await h.metric(`transcriber_callbacks_total{outcome="too_large"}`)).toBe(before + 1);
   });
 
+  it('a body that does not arrive within its deadline: 408, connection closed, counted as too_slow', async () => {
+    const h = await start({ timings: { callbackBodyDeadlineMs: 400 } });
+    const before = await h.metric(`transcriber_callbacks_total{outcome="too_slow"}`);
+    const path = h.webhookUrl.slice(h.url.length);
+    const started = performance.now();
+    const slow = new Raw(h.url, slackHead({ 'content-length': 1000 }, 'POST', path), '[{"tracking_id":');
+    await slow.closed;
+    expect(performance.now() - started).toBeGreaterThan(350);
+    expect(slow.answer).toMatchObject({ status: 408, body: '{"ok":false,"error":"body too slow"}' });
+    expect(slow.answer?.headers.connection).toBe('close');
+    expect(await h.metric(`transcriber_callbacks_total{outcome="too_slow"}`)).toBe(before + 1);
+  });
+
   it('a body cut off by its sender is counted as unreadable', async () => {
     const h = await start();
     const before = await h.metric(`transcriber_callbacks_total{outcome="unreadable"}`);
@@ -474,13 +487,13 @@ describe('tracking_id refusals: each has its status code, and nothing is posted'
   });
 
   it.each([false, true])(
-    'a signed tracking_id the app has no record of is 409, not a store failure, and posts nothing (Redis: %s)',
+    'a signed tracking_id whose memo the app has no record of any more (deleted, past its retention) is 200 and dropped, not a store failure, and posts nothing (Redis: %s)',
     async (redis) => {
       const h = await start({ redis });
       const id = unrecorded(h, 'F0NOREC01');
       const res = await h.callBack(seg(id, 'không có hồ sơ'));
-      expect(res.status).toBe(409);
-      expect(JSON.parse(res.body)).toEqual({ ok: false, error: 'not accepting results for this tracking_id' });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ ok: true, accepted: 0, dropped: 1, ignored: 0 });
       expect(h.logged('webhook: store unavailable')).toEqual([]);
       await settle();
       expect(h.slack.callsOf('chat.postMessage')).toEqual([]);

@@ -29,10 +29,14 @@ export interface Workdir {
   remove(): Promise<void>;
 }
 
+/** The folders this process made and still uses: never stale, whatever their pid says. */
+const inUse = new Set<string>();
+
 /** Creates this process's private folder under `base` (the system's temp folder by default). */
 export async function createWorkdir(base = tmpdir()): Promise<Workdir> {
   // mkdtemp creates the folder with mode 0700 and a name nobody could have prepared in advance.
   const path = await mkdtemp(join(base, `${PREFIX}${process.pid}-`));
+  inUse.add(path);
   return {
     path,
     async write(source, suffix = '') {
@@ -53,6 +57,7 @@ export async function createWorkdir(base = tmpdir()): Promise<Workdir> {
       await rm(file, { force: true });
     },
     async remove() {
+      inUse.delete(path);
       await rm(path, { recursive: true, force: true });
     },
   };
@@ -74,7 +79,7 @@ export interface SweptFolder {
  *
  * On Linux, liveness and command lines come from /proc; a folder whose pid now belongs to a process started
  * after the folder was last modified (the pid was reused, as when the app is pid 1 in every container) is
- * stale too, and so is a folder with this process's own pid. Elsewhere, a folder whose pid does not answer
+ * stale too, and so is a folder with this process's own pid that this process did not make (a previous container's). Elsewhere, a folder whose pid does not answer
  * signal 0 is removed, and nothing is killed.
  */
 export async function sweepStale(base = tmpdir()): Promise<SweptFolder[]> {
@@ -90,6 +95,7 @@ export async function sweepStale(base = tmpdir()): Promise<SweptFolder[]> {
     const pid = Number(FOLDER.exec(name)?.[1]);
     if (!Number.isSafeInteger(pid) || pid <= 0) continue;
     const path = join(base, name);
+    if (inUse.has(path)) continue;
     let modifiedMs: number;
     try {
       const info = await stat(path);

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { CustomRoute } from '@slack/bolt';
 import { deriveSecret } from '../config.ts';
 import type { Store } from '../store/index.ts';
 import { sendJson } from './respond.ts';
+import type { Route } from './server.ts';
 
 /** Purpose string of the key that answers `/healthz?proof=`, derived from the signing secret. */
 const HEALTH_PROOF_PURPOSE = 'healthz-proof';
@@ -37,12 +37,12 @@ export const PING_TIMEOUT_MS = 2000;
  * drains, so a probe (and Slack, whose retries then reach another instance) is refused at once. An earlier
  * "503 while stopping" answer here could not be reached over HTTP and was removed.
  */
-export function healthRoute(store: Store, proofKey: string): CustomRoute {
+export function healthRoute(store: Store, proofKey: string): Route {
   return {
     path: '/healthz',
     method: 'GET',
-    handler: async (req, res) => {
-      const nonce = new URL(req.url ?? '/', 'http://localhost').searchParams.get('proof');
+    handler: async ({ res, query }) => {
+      const nonce = query.get('proof');
       if (nonce !== null && !NONCE.test(nonce)) {
         return sendJson(res, 400, { ok: false, error: 'proof must be 16 to 128 letters, digits, "-" or "_"' });
       }

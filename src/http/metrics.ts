@@ -1,17 +1,17 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { CustomRoute } from '@slack/bolt';
 import type { Metrics } from '../metrics.ts';
+import type { Route } from './server.ts';
 
 /**
  * `GET /metrics` in Prometheus' text format. Nothing in it is secret (no token, tracking ID, channel or
  * user); with METRICS_TOKEN set it also asks for `Authorization: Bearer <token>`.
  */
-export function metricsRoute(metrics: Metrics, token: string | undefined): CustomRoute {
+export function metricsRoute(metrics: Metrics, token: string | undefined): Route {
   const expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
   return {
     path: '/metrics',
     method: 'GET',
-    handler: async (req, res) => {
+    handler: async ({ req, res }) => {
       if (expected) {
         const given = Buffer.from(String(req.headers.authorization ?? ''));
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

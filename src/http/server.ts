@@ -1,81 +1,192 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { CustomRoute } from '@slack/bolt';
 import { isSoleView, release } from '../buffers.ts';
-import { errorMessage } from '../errors.ts';
+import { describeError } from '../errors.ts';
+import { LIMITS } from '../limits.ts';
 import type { Logger } from '../log.ts';
+import { type BodyRead, type BodyRefusal, readBody } from './body.ts';
 import { sendJson } from './respond.ts';
+import { BodySlots, clientAddress } from './slots.ts';
+import { parseTarget } from './target.ts';
+
+/** One route of the server other than Slack's: `/healthz`, `/metrics`, the provider's webhook. */
+export interface Route {
+  /** `/healthz`, or with parameters: `/omicall/webhook/:secret`. */
+  path: string;
+  method: 'GET' | 'POST';
+  /**
+   * What its body may be. A route without one never reads a body, and so never waits for a body slot; one with it
+   * reads its body in the callbacks' pool, when its handler asks (`call.readBody()`), after its own checks.
+   */
+  body?: { limit: number; deadlineMs: number };
+  handler(call: RouteCall): Promise<void> | void;
+}
+
+export interface RouteCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The path's parameters, percent-decoded. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Reads the body in the route's pool, within its limits: the bytes, or the refusal to answer with. */
+  readBody(): Promise<BodyRead>;
+}
 
 export interface ServerOptions {
   /** Bolt's request listener for `POST /slack/events`; absent on a worker (ROLE=worker). */
   slack?: RequestListener;
-  /** Every other route: health, metrics, the provider's webhook. */
-  routes: CustomRoute[];
+  routes: Route[];
   /** Largest Slack request body read (Slack's own are a few KB; Bolt's default of 4 MB is far more). */
   slackBodyLimit: number;
   /** Slack's bodies are checked against it as they are read; Bolt checks them again. */
   slackSigningSecret: string;
-  /** Request bodies read at once; more requests wait for a slot, unread, in the kernel's buffers. */
-  bodySlots: number;
-  /** Told of each signed Slack request being handled: returns what to call once it is answered. */
+  /** A Slack body must have arrived within this once its reading starts (`Timings.slackBodyDeadlineMs`). */
+  slackBodyDeadlineMs: number;
+  /** Proxies in front of the app that append to X-Forwarded-For (PROXY_HOPS): who the caller is, for its slots. */
+  proxyHops: number;
+  /** Told of each Slack request whose signature was checked, while it is handled: returns what to call once answered. */
   foreground?: { begin(): () => void };
   log: Logger;
 }
 
+export type HttpServer = Server & { stopping: boolean };
+
 const SLACK_PATH = '/slack/events';
 /** Slack signs with the request's time; Bolt refuses requests older than 5 minutes, and so does this. */
 const MAX_AGE_S = 5 * 60;
-const SLOT_WAIT_MS = 2_000;
-const MAX_WAITING = 1_000;
+
+interface InFlight {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/** The request each piece of code runs for: every request is handled in an async context of its own. */
+const inFlight = new AsyncLocalStorage<InFlight>();
+
+/**
+ * Fails the request the current code runs for (an error nothing caught, reported to the process): answers it 500, or
+ * cuts its connection when its answer had begun, or leaves it be when it was answered. Returns its path, or undefined
+ * when the code runs for no request. Work a request started after its answer runs in its context too.
+ */
+export function failCurrentRequest(): string | undefined {
+  const current = inFlight.getStore();
+  if (!current) return undefined;
+  answerFailure(current.res);
+  return shownPath(current.req);
+}
 
 /**
  * The one HTTP server: Slack's requests (handed to Bolt), the provider's callbacks, /healthz and /metrics.
  *
- * Every caller is unauthenticated until proven otherwise, and cheap to refuse: a request to /slack/events
- * without Slack's signature headers, or with a stale timestamp, or announcing a body over the limit, is
- * answered before a byte of its body is read. Bolt once buffered up to 4 MB of any POST before checking its
- * signature, so 250 unsigned 4 MB posts held about 700 MB; now bodies are read `bodySlots` at a time, each
- * at most `slackBodyLimit`, and the rest wait unread.
+ * Every caller is unauthenticated until proven otherwise, and cheap to refuse:
+ * - a request target that is none (`GET //[`) is a 400, never an exception;
+ * - a request to /slack/events without Slack's signature headers, with a stale timestamp, or announcing a body over
+ *   the limit, is answered before a byte of its body is read;
+ * - bodies are read in pools of body slots, Slack's apart from the callbacks', each counted per client address too,
+ *   and each body must arrive within its route's deadline (a few seconds for Slack's few KB, longer for a callback),
+ *   past which it is answered 408 and its connection closed; /healthz and /metrics read no body and never wait;
+ * - Node's own deadlines for headers and whole requests are set, and checked every second.
+ * Each request runs in its own async context, so an error nothing caught fails that request and no other.
  */
-export function createHttpServer(options: ServerOptions): Server & { stopping: boolean } {
-  const slots = new Slots(options.bodySlots);
+export function createHttpServer(options: ServerOptions): HttpServer {
+  const slackSlots = new BodySlots(pool(LIMITS.slackBodySlots));
+  const callbackSlots = new BodySlots(pool(LIMITS.callbackBodySlots));
   const routes = options.routes.map((r) => ({ ...r, match: matcher(r.path) }));
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => {
-      options.log.error('request failed', { path: pathOf(req), error: errorMessage(err) });
-      if (!res.headersSent) sendJson(res, 500, { ok: false });
-      else res.destroy();
-    });
-  }) as Server & { stopping: boolean };
+  const server = createServer(
+    {
+      headersTimeout: LIMITS.headersTimeoutMs,
+      requestTimeout: LIMITS.requestTimeoutMs,
+      connectionsCheckingInterval: LIMITS.connectionsCheckMs,
+    },
+    (req, res) => {
+      inFlight.run({ req, res }, () => {
+        handle(req, res).catch((err: unknown) => fail(req, res, err));
+      });
+    },
+  ) as HttpServer;
   server.stopping = false;
 
+  function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    try {
+      options.log.error('request failed', { path: shownPath(req), error: describeError(err) });
+    } catch {
+      // A log line that cannot be written must not fail the server too.
+    }
+    answerFailure(res);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = pathOf(req);
+    const parsed = parseTarget(req.url);
+    if (!parsed.ok) return refuse(req, res, parsed.status, 'bad request target');
+    const { path, search, query } = parsed.target;
+    // Bolt reads the target again: it gets the origin form only, which it cannot fail to parse.
+    req.url = `${path}${search}`;
+    const address = clientAddress(req, options.proxyHops);
     if (path === SLACK_PATH && options.slack) {
       const refusal = refuseUnsigned(req, options.slackBodyLimit);
       if (refusal) return refuse(req, res, refusal.status, refusal.error);
       if (server.stopping) return refuse(req, res, 503, 'stopping');
-      return slots.run(req, res, async () => {
-        const read = await readSigned(req, options.slackBodyLimit, options.slackSigningSecret);
-        if (!read.ok) return refuse(req, res, read.status, read.error);
-        // Bolt takes a request whose body is already read as it is (its `rawBody`).
-        Object.assign(req, { rawBody: read.body });
+      const read = await inPool(slackSlots, address, req, res, () =>
+        readSigned(req, options.slackBodyLimit, options.slackBodyDeadlineMs, options.slackSigningSecret),
+      );
+      if (!read.ok) return refuse(req, res, read.status, read.error);
+      // Bolt takes a request whose body is already read as it is (its `rawBody`).
+      Object.assign(req, { rawBody: read.body });
+      // Only a request proven to be Slack's puts the pipeline's background work behind it (src/pipeline/foreground.ts).
+      if (read.signed) {
         const end = options.foreground?.begin();
         if (end) res.once('close', end);
-        return options.slack?.(req, res);
-      });
+      }
+      return options.slack(req, res);
     }
     for (const route of routes) {
       const params = route.match(path);
-      // Stryker disable next-line StringLiteral: a server's request always has its method; the default is never used
-      if (!params || !methods(route.method).includes(req.method ?? 'GET')) continue;
-      Object.assign(req, { params });
-      return slots.run(req, res, () => route.handler(req, res));
+      if (!params || route.method !== req.method) continue;
+      const body = route.body;
+      // A route that reads no body closes a connection whose request announced one, rather than wait for it.
+      if (!body && announcesBody(req)) res.setHeader('connection', 'close');
+      const readRouteBody = (): Promise<BodyRead> =>
+        body
+          ? inPool(callbackSlots, address, req, res, () => readBody(req, body))
+          : Promise.resolve({ ok: false, status: 413, error: 'body too large' });
+      return route.handler({ req, res, params, query, readBody: readRouteBody });
     }
     return refuse(req, res, 404, 'not found');
   }
 
   return server;
+}
+
+function pool(slots: number) {
+  return {
+    slots,
+    perAddress: LIMITS.bodySlotsPerAddress,
+    keptFree: Math.floor(slots * LIMITS.bodySlotsKeptFree),
+    waitMs: LIMITS.bodySlotWaitMs,
+    waiting: LIMITS.bodyWaitersPerPool,
+    waitingPerAddress: LIMITS.bodyWaitersPerAddress,
+  };
+}
+
+/** Runs a body read in a slot of the pool, given back as soon as the read ends; 503 busy when none is free in time. */
+async function inPool<T extends { ok: boolean }>(
+  slots: BodySlots,
+  address: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  read: () => Promise<T>,
+): Promise<T | BodyRefusal> {
+  const give = await slots.take(address, res);
+  if (!give) return { ok: false, status: 503, error: 'busy' };
+  res.once('close', give);
+  try {
+    // A caller who went away while waiting is already closed: its slot goes on at once.
+    if (res.closed || req.destroyed) return { ok: false, status: 400, error: 'unreadable body' };
+    return await read();
+  } finally {
+    give();
+  }
 }
 
 /** Why a request to /slack/events is refused before its body is read, or undefined. */
@@ -92,46 +203,52 @@ function refuseUnsigned(req: IncomingMessage, bodyLimit: number): { status: numb
   return undefined;
 }
 
-type SignedBody = { ok: true; body: Buffer } | { ok: false; status: number; error: string };
+type SignedBody = { ok: true; body: Buffer; signed: boolean } | BodyRefusal | { ok: false; status: 401; error: string };
 
 /**
- * Reads a Slack request's body, at most `limit` bytes, computing its signature as the bytes arrive (HMAC-SHA256
- * of `v0:{timestamp}:{body}` under the signing secret). A body whose signature is wrong, or that passes the
- * limit, has the memory of its chunks released at once: headers that merely look signed cost an attacker's
- * bytes nothing after the answer, where waiting for the garbage collector let 100 such 1 MB posts hold 100+ MB.
- * Slack's `ssl_check` (a form with `ssl_check=1`, which Bolt answers without a signature) goes on to Bolt.
+ * Reads a Slack request's body, at most `limit` bytes within `deadlineMs`, computing its signature
+ * as the bytes arrive (HMAC-SHA256 of `v0:{timestamp}:{body}` under the signing secret). A body whose signature is
+ * wrong has the memory of its chunks released at once: headers that merely look signed cost an attacker's bytes
+ * nothing after the answer. Slack's `ssl_check` (a form with `ssl_check=1`, which Bolt answers without a signature)
+ * goes on to Bolt, as unsigned (`signed: false`).
  */
-async function readSigned(req: IncomingMessage, limit: number, secret: string): Promise<SignedBody> {
+async function readSigned(
+  req: IncomingMessage,
+  limit: number,
+  deadlineMs: number,
+  secret: string,
+): Promise<SignedBody> {
   const timestamp = String(req.headers['x-slack-request-timestamp']);
   const hmac = createHmac('sha256', secret).update(`v0:${timestamp}:`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      // Stryker disable next-line ArrayDeclaration,ConditionalExpression: memory only: Node copies each body chunk into memory of its own (always a sole view), and releasing it or not changes nothing a caller sees
-      for (const c of [...chunks, chunk]) if (isSoleView(c)) release(c);
-      return { ok: false, status: 413, error: 'body too large' };
-    }
-    hmac.update(chunk);
-    chunks.push(chunk);
-  }
+  const read = await readBody(req, {
+    limit,
+    deadlineMs,
+    onChunk: (chunk) => hmac.update(chunk),
+  });
+  if (!read.ok) return read;
+  const { body } = read;
   const expected = Buffer.from(`v0=${hmac.digest('hex')}`);
   const given = Buffer.from(String(req.headers['x-slack-signature']));
-  const body = Buffer.concat(chunks);
-  // Stryker disable next-line ConditionalExpression: memory only: every body chunk is a sole view (Node copies each), and releasing it or not changes nothing a caller sees
-  for (const c of chunks) if (isSoleView(c)) release(c);
-  if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true, body };
-  if (/^ssl_check=1(&|$)/.test(body.toString('latin1', 0, 64))) return { ok: true, body };
+  if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true, body, signed: true };
+  if (/^ssl_check=1(&|$)/.test(body.toString('latin1', 0, 64))) return { ok: true, body, signed: false };
   if (isSoleView(body)) release(body);
   return { ok: false, status: 401, error: 'bad signature' };
 }
 
+function announcesBody(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
 /** Answers without reading the body, and closes the connection so the body is never read either. */
-function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
-  // The connection, taken now: a request whose reading stopped early (`for await` left) has no `req.socket`, and
-  // once the answer is finished neither has the response.
+export function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+  // The connection, taken now: a request whose reading stopped early has no `req.socket`, and once the answer is
+  // finished neither has the response.
   const socket = res.socket;
+  if (res.destroyed) return;
+  if (res.headersSent) {
+    socket?.destroy();
+    return;
+  }
   res.setHeader('connection', 'close');
   if (status === 503) res.setHeader('retry-after', '1');
   sendJson(res, status, { ok: false, error });
@@ -142,12 +259,24 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, error
   });
 }
 
-function pathOf(req: IncomingMessage): string {
-  return new URL(req.url ?? '/', 'http://localhost').pathname;
+/**
+ * 500 for a request that failed before its answer began; a cut connection for one whose answer had begun; nothing
+ * for one already answered (its connection may be serving the next request).
+ */
+function answerFailure(res: ServerResponse): void {
+  try {
+    if (res.writableFinished || res.destroyed) return;
+    if (res.headersSent) res.destroy();
+    else refuse(res.req, res, 500, 'internal error');
+  } catch {
+    res.destroy();
+  }
 }
 
-function methods(method: string | string[]): string[] {
-  return Array.isArray(method) ? method : [method];
+/** The request's target for a log line, as sent and cut short; never throws (the logger scrubs secrets from it). */
+function shownPath(req: IncomingMessage): string {
+  const target = req.url;
+  return typeof target === 'string' ? target.slice(0, 200) : '';
 }
 
 /** `/omicall/webhook/:secret` → a matcher returning `{ secret }`, or undefined when the path differs. */
@@ -168,53 +297,4 @@ function matcher(pattern: string): (path: string) => Record<string, string> | un
     }
     return params;
   };
-}
-
-/**
- * At most n requests whose bodies are being read and handled; others wait their turn (up to a limit of
- * waiters and of time, then 503, which Slack retries). A slot is held until the response is finished.
- */
-class Slots {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-
-  constructor(n: number) {
-    this.#free = n;
-  }
-
-  async run(req: IncomingMessage, res: ServerResponse, handler: () => unknown): Promise<void> {
-    if (this.#free > 0) this.#free -= 1;
-    else if (this.#waiting.length >= MAX_WAITING || !(await this.#wait())) return refuse(req, res, 503, 'busy');
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free += 1;
-    };
-    // A caller who went away while waiting is already closed ('close' was emitted): its slot goes on at once.
-    if (res.closed) return release();
-    res.once('close', release);
-    // Stryker disable next-line StringLiteral,CallExpression: Node emits 'close' a tick after every 'finish', so 'close' alone releases the slot a tick later
-    res.once('finish', release);
-    await handler();
-  }
-
-  /** True once a slot is handed over; false after SLOT_WAIT_MS. */
-  #wait(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const take = () => {
-        // Stryker disable next-line CallExpression: the timer would fire to no effect: the waiter is no longer queued and its promise is settled
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        const i = this.#waiting.indexOf(take);
-        if (i >= 0) this.#waiting.splice(i, 1);
-        resolve(false);
-      }, SLOT_WAIT_MS);
-      this.#waiting.push(take);
-    });
-  }
 }

@@ -5,6 +5,57 @@ import { vi } from './vi.ts';
 /** The subcommands of `/transcribe` that `/transcribe help` lists, each with a line in every catalogue. */
 export type HelpTopic = 'newest' | 'link' | 'switch' | 'status' | 'language' | 'help';
 
+/** The settings a workspace's admins change in the Home tab, each with its words in every catalogue. */
+export type SettingTopic = 'auto' | 'lang' | 'retention' | 'budget';
+
+/** Why a value typed in a settings modal was refused. */
+export type SettingProblemCode = 'not_a_choice' | 'not_a_number' | 'out_of_range';
+
+/** Where a workspace's provider key comes from (src/workspaces/index.ts `KeyState`), as the Home tab words it. */
+export type KeyWords =
+  | { kind: 'environment' }
+  | { kind: 'own'; last4: string; setAt: number }
+  | { kind: 'default' }
+  | { kind: 'none' };
+/** Why an installation did not complete, as the installer's page says. */
+export type InstallFailure =
+  /** The installer pressed Cancel on Slack's page. */
+  | 'denied'
+  /** A `state` the app did not issue, or not to this browser. */
+  | 'forged'
+  /** The install link is too old, or Slack's code was. */
+  | 'expired'
+  /** The link was used already. */
+  | 'reused'
+  /** The Slack app has token rotation on: tokens that expire, which the app does not refresh. */
+  | 'token-rotation'
+  /** No bot token came (the Slack app has no bot scopes). */
+  | 'no-bot'
+  /** Slack could not be reached, or refused for another reason. */
+  | 'failed';
+
+/** Why a provider key was not saved, as the key modal says under its field. */
+export type KeyRefusal =
+  | {
+      why:
+        | 'empty'
+        | 'too-long'
+        | 'characters'
+        | 'default-key'
+        | 'taken'
+        | 'not-admin'
+        | 'not-confirmed'
+        | 'environment';
+    }
+  | { why: 'refused' | 'unreachable'; error: string };
+
+/** What the key modal shows of the key in use. */
+export type KeyShown =
+  | { kind: 'own'; last4: string; setAt: number }
+  | { kind: 'default' }
+  | { kind: 'none' }
+  | { kind: 'environment' };
+
 /** The languages the app speaks. */
 export type Lang = 'en' | 'vi';
 export const LANGS: readonly Lang[] = ['en', 'vi'];
@@ -77,6 +128,96 @@ export interface Messages {
   exportMissingScope(p: { scope: string }): string;
   exportFailed(p: { error: string }): string;
   exportNothing: string;
+  /** `/transcribe status` in a channel that never chose, with the workspace's automatic transcription on. */
+  statusAutoByDefault: string;
+  /** `/transcribe status` in a channel that never chose, in a workspace where only channels that opted in are. */
+  statusOptIn: string;
+
+  // The Home tab, in the viewer's language.
+  homeHeader: string;
+  homeIntro: string;
+  homeRecentHeader: string;
+  homeNoMemos: string;
+  /** One memo: `when` is Slack's date markup, `link` the thread's address when known. */
+  homeMemo(p: { file: string; channel: string; when: string; state: string; link?: string }): string;
+  homeHowHeader: string;
+  homeHow: string;
+  homeHelp: string;
+  homeAdminHeader: string;
+  homeAdminIntro: string;
+  settingLabel: Readonly<Record<SettingTopic, string>>;
+  /** The current value of each setting, in words. */
+  settingAuto(on: boolean): string;
+  /** The two choices in the modal (at most 75 characters). */
+  settingAutoChoice(on: boolean): string;
+  langName: Readonly<Record<Lang, string>>;
+  settingRetention(days: number): string;
+  settingBudget(minutes: number | undefined): string;
+  settingChange: string;
+  /** "This month's usage (June 2026, UTC)". */
+  homeUsageHeader(p: { month: string }): string;
+  homeUsage(p: { minutes: number; memos: number; budget?: number }): string;
+  homeNoUsage: string;
+  homeBusiest: string;
+  homeChannelUsage(p: { channel: string; minutes: number; memos: number }): string;
+  homeKeyHeader: string;
+  homeKey(state: KeyWords): string;
+  homeKeyButton(p: { hasOwn: boolean }): string;
+  /** A settings modal: its title (at most 24 characters), buttons, the field's label and hint. */
+  settingsTitle: string;
+  settingsSave: string;
+  settingsCancel: string;
+  settingHint: Readonly<Record<SettingTopic, string>>;
+  settingsAdminsOnly: string;
+  settingProblem(p: { problem: SettingProblemCode; setting: SettingTopic; min: number; max: number }): string;
+  /** The DM to the admins at 80 % of the month's budget. */
+  budgetWarning(p: { used: number; budget: number; month: string }): string;
+
+  // A workspace without a provider key (distribution mode).
+  /** One plain line in a memo's thread, in APP_LANGUAGE. */
+  noKeyInThread(p: { file: string; provider: string }): string;
+  /** The DM to the workspace's admins, once. */
+  noKeyForAdmins(p: { provider: string }): string;
+  /** The answer to someone who asked for a transcript. */
+  noKeyAsked(p: { provider: string }): string;
+
+  /** The modal where an admin sets the workspace's provider key (Slack: title and buttons at most 24 characters). */
+  keyModal: {
+    title: string;
+    save: string;
+    cancel: string;
+    close: string;
+    /** What is in use now. */
+    current(k: KeyShown & { provider: string }): string;
+    label(p: { provider: string }): string;
+    placeholder: string;
+    /** Where to find the key. */
+    hint(p: { provider: string }): string;
+    /** What saving does to the key's webhook, shared with the provider's other AI product. */
+    sharedWebhook(p: { provider: string }): string;
+    /** Under the field, when the key was not saved. */
+    refusal(r: KeyRefusal & { provider: string }): string;
+    savedTitle: string;
+    saved(p: { last4: string; provider: string }): string;
+    notAdmin(p: { provider: string }): string;
+  };
+
+  /** The pages of "Add to Slack" (GET /slack/install and /slack/oauth_redirect), in plain text (escaped for HTML). */
+  installPages: {
+    installTitle: string;
+    installIntro: string;
+    addToSlack: string;
+    installNote: string;
+    installedTitle: string;
+    installedIn(p: { team: string }): string;
+    nextTitle: string;
+    nextSteps: readonly string[];
+    orgNote: string;
+    openSlack: string;
+    failedTitle: string;
+    failure(reason: InstallFailure): string;
+    tryAgain: string;
+  };
 }
 
 const CATALOGUES: Record<Lang, Messages> = { en, vi };
@@ -98,6 +239,13 @@ export function clock(seconds: number): string {
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A calendar month (`YYYY-MM`, UTC) in words of the language ("June 2026", "tháng 6 năm 2026"). */
+export function monthName(lang: Lang, month: string): string {
+  const at = Date.parse(`${month}-01T00:00:00Z`);
+  if (Number.isNaN(at)) return month;
+  return new Intl.DateTimeFormat(messages(lang).locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(at);
 }
 
 /** A whole number of minutes in words of the language ("3 minutes", "3 phút"). */

@@ -40,6 +40,11 @@ export async function askFor(
   if (candidates.length === 0) return ephemeral(t.noAudio({ that }));
   const outcomes: AskOutcome[] = [];
   for (const file of candidates) outcomes.push(await pipeline.intake.ask(message, file));
+  if (outcomes.some((o) => o.status === 'no-account')) {
+    // Its admins are told once how to set the key; the asker at once.
+    void pipeline.keyMissing.tellAdmins(message.workspace);
+    return ephemeral(t.noKeyAsked({ provider: pipeline.keyMissing.provider }));
+  }
   return answerFor(outcomes, t, that);
 }
 

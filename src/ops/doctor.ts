@@ -4,11 +4,24 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { DATABASE_FILE } from '../assemble.ts';
 import { type FoundFfmpeg, ffmpegVersion, findFfmpeg, isOutdated } from '../audio/ffmpeg.ts';
-import { type Config, isDocumentationHost, loadConfig, slackEventsUrl, webhookUrl } from '../config.ts';
+import {
+  type Config,
+  isDocumentationHost,
+  loadConfig,
+  oauthRedirectUrl,
+  secretsOf,
+  slackEventsUrl,
+  webhookUrl,
+  workspaceWebhookUrl,
+} from '../config.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import { healthProof, healthProofKey } from '../http/health.ts';
+import { LIMITS } from '../limits.ts';
+import { boltLogger, createLogger, scrubber } from '../log.ts';
 import { REQUIRED_SCOPES } from '../slack/scopes.ts';
-import { createStore } from '../store/index.ts';
+import { createStore, type Store } from '../store/index.ts';
+import { Cipher } from '../workspaces/cipher.ts';
+import { distributionWorkspaces } from '../workspaces/distribution.ts';
 
 /**
  * One check's outcome. A warning is something to look at that may be right (the repository's manifest.yml may be
@@ -29,11 +42,44 @@ const pass = (name: string, detail: string): CheckResult => ({ name, status: 'pa
 const warn = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'warn', detail, fix });
 const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'fail', detail, fix });
 
-/** Checks the configuration against the real services; one result per check. */
+/** The variables whose values doctor never prints, as they are set (before the configuration is read, or if it fails). */
+const SECRET_VARIABLES = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'OMICALL_API_KEY',
+  'OMICALL_WEBHOOK_SECRET',
+  'METRICS_TOKEN',
+] as const;
+
+/**
+ * What doctor prints goes through the logs' rule (`scrubber`, src/log.ts) with the configuration's secrets
+ * (`secretsOf`: the derived webhook secret and Redis' password too): a service's answer quoted in a line (OMICall
+ * echoing the webhook URL it was given, with its secret) shows `[redacted]` where a secret was.
+ */
+export function doctorScrubber(env: Record<string, string | undefined>): (text: string) => string {
+  const given = SECRET_VARIABLES.map((name) => env[name]?.trim());
+  let derived: string[] = [];
+  try {
+    derived = secretsOf(loadConfig(env));
+  } catch {
+    // A configuration that does not load has only the secrets as given.
+  }
+  return scrubber([...given, ...derived]);
+}
+
+/** Checks the configuration against the real services; one result per check, scrubbed of every secret. */
 export async function runDoctor(
   env: Record<string, string | undefined>,
   options: DoctorOptions = {},
 ): Promise<CheckResult[]> {
+  const scrub = doctorScrubber(env);
+  const results = await checks(env, options);
+  return results.map((r) =>
+    r.status === 'pass' ? { ...r, detail: scrub(r.detail) } : { ...r, detail: scrub(r.detail), fix: scrub(r.fix) },
+  );
+}
+
+async function checks(env: Record<string, string | undefined>, options: DoctorOptions): Promise<CheckResult[]> {
   let config: Config;
   try {
     config = loadConfig(env);
@@ -47,12 +93,16 @@ export async function runDoctor(
   results.push(await checkPublicUrl(config, options.timeoutMs ?? 10_000));
   const manifestPath = join(options.cwd ?? process.cwd(), 'manifest.yml');
   if (config.publicUrl && existsSync(manifestPath)) {
-    results.push(checkManifest(readFileSync(manifestPath, 'utf8'), config.publicUrl));
+    const manifest = readFileSync(manifestPath, 'utf8');
+    results.push(checkManifest(manifest, config.publicUrl));
+    if (config.slack.mode === 'distribution') results.push(checkRedirectManifest(manifest, config.publicUrl));
   }
-  results.push(...(await checkSlack(config)));
+  if (config.slack.mode === 'single') results.push(...(await checkSlack(config, config.slack.botToken)));
+  else results.push(await checkClient(config), await checkInstallPath(config, options.timeoutMs ?? 10_000));
   results.push(await checkProvider(config));
   results.push(checkFfmpeg(config));
   results.push(config.redisUrl ? await checkRedis(config) : await checkDataDir(config));
+  if (config.slack.mode === 'distribution') results.push(...(await checkInstallations(config)));
   return results;
 }
 
@@ -226,20 +276,29 @@ function urlFault(url: string, expected: string): string | undefined {
   return `${url} has the path ${u.pathname}${u.search}, not ${want.pathname}`;
 }
 
-async function checkSlack(config: Config): Promise<CheckResult[]> {
+/** `auth.test` with a bot token: Slack's answer and the scopes the token has (its `x-oauth-scopes`). */
+async function authTest(
+  config: Config,
+  token: string,
+): Promise<{ body: { ok?: boolean; error?: string; team?: string; user?: string }; scopes: string[] }> {
+  const res = await request(new URL('auth.test', config.slackApiUrl), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: '',
+  });
+  const body = (await res.body.json()) as { ok?: boolean; error?: string; team?: string; user?: string };
+  const scopes = String(res.headers['x-oauth-scopes'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { body, scopes };
+}
+
+async function checkSlack(config: Config, token: string): Promise<CheckResult[]> {
   let body: { ok?: boolean; error?: string; team?: string; user?: string };
   let scopes: string[];
   try {
-    const res = await request(new URL('auth.test', config.slackApiUrl), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${config.slackBotToken}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: '',
-    });
-    body = (await res.body.json()) as typeof body;
-    scopes = String(res.headers['x-oauth-scopes'] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    ({ body, scopes } = await authTest(config, token));
   } catch (err) {
     return [
       fail(
@@ -258,7 +317,7 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
       ),
     ];
   }
-  const token = pass('Slack token', `valid for workspace "${body.team}" as @${body.user}`);
+  const valid = pass('Slack token', `valid for workspace "${body.team}" as @${body.user}`);
   const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
   const scopeResult =
     missing.length === 0
@@ -268,7 +327,207 @@ async function checkSlack(config: Config): Promise<CheckResult[]> {
           `missing ${missing.join(', ')}`,
           'add them under "OAuth & Permissions" > Bot Token Scopes (or update the app from manifest.yml), then reinstall the app to the workspace',
         );
-  return [token, scopeResult];
+  return [valid, scopeResult];
+}
+
+/**
+ * Distribution mode: the Client ID and Secret, checked as Slack checks them, by exchanging a code that cannot be
+ * right (`oauth.v2.access`): Slack answers `invalid_code` to a good pair, and names the part that is wrong otherwise.
+ */
+async function checkClient(config: Config): Promise<CheckResult> {
+  const name = 'Slack app credentials';
+  if (config.slack.mode !== 'distribution') return pass(name, 'single-workspace mode');
+  const { clientId, clientSecret } = config.slack;
+  let error: string | undefined;
+  try {
+    const res = await request(new URL('oauth.v2.access', config.slackApiUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret, code: 'doctor-check' }).toString(),
+    });
+    error = ((await res.body.json()) as { error?: string }).error;
+  } catch (err) {
+    return fail(name, `cannot reach Slack at ${config.slackApiUrl} (${errorMessage(err)})`, 'check the network');
+  }
+  if (error === 'invalid_code') return pass(name, `SLACK_CLIENT_ID ${clientId} and its secret are Slack's`);
+  const which =
+    error === 'invalid_client_id'
+      ? 'SLACK_CLIENT_ID'
+      : error === 'bad_client_secret'
+        ? 'SLACK_CLIENT_SECRET'
+        : undefined;
+  return fail(
+    name,
+    `Slack refused them (${error ?? 'no answer'})`,
+    `copy ${which ?? 'SLACK_CLIENT_ID and SLACK_CLIENT_SECRET'} again from the Slack app's "Basic Information" page (App Credentials)`,
+  );
+}
+
+/**
+ * Distribution mode: `{PUBLIC_URL}/slack/install` reaches this app's install page, and its Add to Slack link sends
+ * Slack's installers back to `{PUBLIC_URL}/slack/oauth_redirect`.
+ */
+async function checkInstallPath(config: Config, timeoutMs: number): Promise<CheckResult> {
+  const name = 'redirect URL';
+  const base = config.publicUrl;
+  if (!base) return fail(name, 'PUBLIC_URL is not set', PUBLIC_URL_FIX);
+  const expected = oauthRedirectUrl(base);
+  const fix = `add ${expected} under "OAuth & Permissions" > Redirect URLs of the Slack app, and make sure ${base} reaches this app`;
+  let text: string;
+  let location: string | undefined;
+  try {
+    const res = await request(`${base}/slack/install`, {
+      method: 'GET',
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const loc = res.headers.location;
+    location = Array.isArray(loc) ? loc[0] : loc;
+    text = (await res.body.text()).slice(0, 65_536);
+  } catch (err) {
+    return fail(name, `${base}/slack/install: ${unreachable(err, new URL(base).origin, timeoutMs)}`, fix);
+  }
+  const link = location ?? /href="([^"]*oauth[^"]*)"/.exec(text)?.[1]?.replaceAll('&amp;', '&');
+  const redirect = link ? safeUrl(link)?.searchParams.get('redirect_uri') : undefined;
+  if (redirect === expected) return pass(name, `${expected} (the install page at ${base}/slack/install sends it)`);
+  return fail(
+    name,
+    redirect
+      ? `the install link sends installers back to ${redirect}, not ${expected}`
+      : `${base}/slack/install does not serve this app's install page`,
+    fix,
+  );
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Distribution mode: the manifest's redirect URL and the two uninstall events. A warning, like the request URLs. */
+export function checkRedirectManifest(manifest: string, publicUrl: string): CheckResult {
+  const name = 'manifest.yml (distribution)';
+  const expected = oauthRedirectUrl(publicUrl);
+  const missing = [
+    ...(manifest.includes(expected) ? [] : [`the redirect URL ${expected}`]),
+    ...['app_uninstalled', 'tokens_revoked'].filter((e) => !new RegExp(`^\\s*- ${e}\\s*$`, 'm').test(manifest)),
+  ];
+  if (missing.length === 0) return pass(name, `redirect URL ${expected}; app_uninstalled and tokens_revoked`);
+  return warn(
+    name,
+    `lacks ${missing.join(', ')}`,
+    `set oauth_config.redirect_urls to ${expected} and subscribe to app_uninstalled and tokens_revoked (bot_events), on the Slack app's "App Manifest" page`,
+  );
+}
+
+/**
+ * Distribution mode: the installations in the store, opened with ENCRYPTION_KEY, and for each installed workspace
+ * (the first `LIMITS.doctorWorkspaces`) its token's scopes and whether it has a provider key.
+ */
+async function checkInstallations(config: Config): Promise<CheckResult[]> {
+  if (config.slack.mode !== 'distribution') return [];
+  let store: Store;
+  try {
+    store = await Promise.race([
+      config.redisUrl
+        ? createStore({
+            kind: 'redis',
+            url: config.redisUrl,
+            prefix: config.redisPrefix,
+            tlsVerify: config.redisTlsVerify,
+          })
+        : createStore({ kind: 'sqlite', path: join(config.dataDir, DATABASE_FILE) }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer in 5 s')), 5000).unref()),
+    ]);
+  } catch (err) {
+    return [fail('installations', `the store cannot be read (${errorMessage(err)})`, 'see the store line above')];
+  }
+  const provider = config.provider.create({ timeoutMs: 15_000 });
+  try {
+    const workspaces = distributionWorkspaces({
+      store,
+      cipher: new Cipher(config.slack.encryptionKey, config.slack.previousEncryptionKey),
+      defaultKey: config.provider.account?.apiKey,
+      retentionMs: async () => config.retentionMs,
+      clients: { slackApiUrl: config.slackApiUrl, logger: silentBolt() },
+      provider,
+      webhookUrlOf: (workspace) => workspaceWebhookUrl(config, workspace),
+      fingerprintKey: '',
+      log: createLogger({ level: 'error', format: 'json', write: () => {} }),
+    });
+    const installed = await workspaces.installed();
+    if (installed.length === 0)
+      return [pass('installations', `none yet: share ${config.publicUrl}/slack/install with the first workspace`)];
+    const results: CheckResult[] = [];
+    let opened = 0;
+    const checked = installed.slice(0, LIMITS.doctorWorkspaces);
+    for (const workspace of checked) {
+      const slack = await workspaces.slack(workspace);
+      if (!slack) continue;
+      opened += 1;
+      results.push(await checkWorkspace(config, workspace, slack.token, await workspaces.keyState(workspace)));
+    }
+    const key =
+      opened === checked.length
+        ? pass('ENCRYPTION_KEY', `opens the ${checked.length} installations checked`)
+        : fail(
+            'ENCRYPTION_KEY',
+            `opens ${opened} of the ${checked.length} installations checked`,
+            'set ENCRYPTION_KEY to the key they were sealed with (while changing keys, the old one as ENCRYPTION_KEY_PREVIOUS)',
+          );
+    const summary = pass(
+      'installations',
+      `${installed.length} workspace(s)${installed.length > checked.length ? `, the first ${checked.length} checked` : ''}`,
+    );
+    return [summary, key, ...results];
+  } finally {
+    await provider.close();
+    await store.close();
+  }
+}
+
+/** One installed workspace: its token, its scopes, and whether its memos can be transcribed (a provider key). */
+async function checkWorkspace(
+  config: Config,
+  workspace: string,
+  token: string,
+  key: Awaited<ReturnType<ReturnType<typeof distributionWorkspaces>['keyState']>>,
+): Promise<CheckResult> {
+  const name = `workspace ${workspace}`;
+  let answer: Awaited<ReturnType<typeof authTest>>;
+  try {
+    answer = await authTest(config, token);
+  } catch (err) {
+    return fail(name, `cannot reach Slack (${errorMessage(err)})`, 'check the network');
+  }
+  if (!answer.body.ok)
+    return fail(
+      name,
+      `Slack refused its token (${answer.body.error})`,
+      'it may have uninstalled the app without the app hearing of it: an admin installs it again from /slack/install',
+    );
+  const missing = REQUIRED_SCOPES.filter((s) => !answer.scopes.includes(s));
+  const keyWords =
+    key.kind === 'own' ? `its own key (…${key.last4})` : key.kind === 'default' ? 'the default key' : 'no key';
+  const detail = `"${answer.body.team}": ${missing.length === 0 ? `all ${REQUIRED_SCOPES.length} scopes` : `missing ${missing.join(', ')}`}, ${keyWords}`;
+  if (missing.length > 0)
+    return fail(
+      name,
+      detail,
+      'an admin of that workspace installs the app again from /slack/install (the Slack app asks for the scopes of manifest.yml)',
+    );
+  if (key.kind === 'none')
+    return warn(name, detail, "an admin of that workspace sets the OMICall key in the app's Home tab");
+  return pass(name, detail);
+}
+
+/** A Bolt logger that says nothing (doctor prints its own lines). */
+function silentBolt() {
+  return boltLogger(createLogger({ level: 'error', format: 'json', write: () => {} }), 'error');
 }
 
 /** The speech provider's key and host, checked as the app uses them: by registering the callback URL. */
@@ -276,6 +535,10 @@ async function checkProvider(config: Config): Promise<CheckResult> {
   const provider = config.provider.create({ timeoutMs: 15_000 });
   const name = `${provider.name} key`;
   const url = webhookUrl(config);
+  if (config.slack.mode === 'distribution' && !config.provider.account) {
+    await provider.close();
+    return pass(name, 'no default key (OMICALL_API_KEY): each workspace sets its own in the Home tab');
+  }
   try {
     if (provider.results.kind !== 'callback')
       return pass(name, 'answers each upload with its transcript: no webhook to register');

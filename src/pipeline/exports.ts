@@ -1,6 +1,7 @@
 import type { Logger } from '../log.ts';
 import { type OutputFormat, outputFileName, outputFormat, type TranscriptDoc } from '../outputs/index.ts';
-import type { JobRecord, Jobs } from '../records/job.ts';
+import { type JobRecord, type Jobs, keptFor } from '../records/job.ts';
+import type { MemoIndex } from '../records/memo-index.ts';
 import type { Segments } from '../records/segments.ts';
 import { replyThreadTs, verifyTrackingId } from '../records/tracking-id.ts';
 import { uploadToThread } from '../slack/upload.ts';
@@ -18,10 +19,20 @@ export type ExportOutcome =
  * upload flow. A transcript split over several replies is one whole file. A button carries the signed tracking ID;
  * one pressed in another workspace than the memo's finds nothing.
  */
-export class Exports {
-  readonly #o: { jobs: Jobs; segments: Segments; workspaces: Workspaces; trackingKey: string; log: Logger };
+export interface ExportsOptions {
+  jobs: Jobs;
+  segments: Segments;
+  /** Where the files uploaded are noted, to be deleted with their memo. */
+  index: MemoIndex;
+  workspaces: Workspaces;
+  trackingKey: string;
+  log: Logger;
+}
 
-  constructor(options: { jobs: Jobs; segments: Segments; workspaces: Workspaces; trackingKey: string; log: Logger }) {
+export class Exports {
+  readonly #o: ExportsOptions;
+
+  constructor(options: ExportsOptions) {
     this.#o = options;
   }
 
@@ -52,6 +63,19 @@ export class Exports {
     });
     if (result.ok) {
       this.#o.log.info('transcript file uploaded', { format: format.id, fileId: result.fileId });
+      const ttlMs = keptFor(job, await this.#o.workspaces.retentionMs(job.workspace));
+      await this.#o.index.noteUpload(
+        job.workspace,
+        job,
+        { fileId: result.fileId, format: format.id, at: Date.now() },
+        ttlMs,
+      );
+      // The memo was deleted while its file went up: the file goes too (its deletion looks for it once more).
+      if ((await this.#o.jobs.current(job)) === undefined) {
+        await slack.web.files.delete({ file: result.fileId }).catch(() => {});
+        await this.#o.index.forgetUploads(job.workspace, job);
+        return { status: 'nothing' };
+      }
       return { status: 'uploaded', fileName };
     }
     this.#o.log.warn('transcript file refused', { format: format.id, error: result.error, detail: result.detail });

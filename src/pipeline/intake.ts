@@ -3,10 +3,13 @@ import type { Metrics } from '../metrics.ts';
 import type { Channels } from '../records/channels.ts';
 import { type JobRecord, type Jobs, RESTARTABLE } from '../records/job.ts';
 import type { Ledger } from '../records/ledger.ts';
+import type { MemoIndex } from '../records/memo-index.ts';
+import type { PersonJobs } from '../records/people.ts';
 import { type MemoRef, signTrackingId, tsSeconds, verifyTrackingId } from '../records/tracking-id.ts';
 import { slackError } from '../slack/errors.ts';
 import { classifyFile, displayName, isStub, reportedSeconds, type SlackFile, slimFile } from '../slack/files.ts';
 import type { Workspaces } from '../workspaces/index.ts';
+import type { JobObserver } from './observer.ts';
 import type { RelayQueue } from './queue/index.ts';
 import { type Recovery, relayOf } from './recovery.ts';
 import type { ReplyWriter } from './thread.ts';
@@ -23,6 +26,11 @@ export type SubmitOutcome =
   /** Taken already: Slack's retry, the same event on another instance, or asked for before. */
   | { status: 'duplicate' }
   | { status: 'not-audio' }
+  /**
+   * The workspace has no provider account (distribution mode, no key of its own, no default): nothing is claimed or
+   * sent. `sure`: the file is audio (not merely maybe), so its thread may be told.
+   */
+  | { status: 'no-account'; sure: boolean }
   | { status: 'stopping' };
 
 /** What became of asking for a file's transcript (shortcut, /transcribe). */
@@ -36,16 +44,23 @@ export type AskOutcome =
   | { status: 'not-audio' }
   /** A Slack Connect file that files.info would not describe. */
   | { status: 'unreadable' }
+  /** The workspace has no provider account yet: nothing is sent (its admins are told). */
+  | { status: 'no-account' }
   | { status: 'stopping' };
 
 export interface IntakeOptions {
   jobs: Jobs;
   channels: Channels;
+  /** Each person's memos, for their Home tab. */
+  people: PersonJobs;
+  /** Every attempt at a file, to find them when it is deleted. */
+  index: MemoIndex;
   ledger: Ledger;
   queue: RelayQueue;
   replies: ReplyWriter;
   recovery: Recovery;
   workspaces: Workspaces;
+  changes: JobObserver;
   metrics: Metrics;
   log: Logger;
   /** Key of the tracking IDs' signature. */
@@ -86,6 +101,7 @@ export class Intake {
     const kind = lookUp ? 'maybe-audio' : classifyFile(shared);
     if (kind === 'not-audio') return { status: 'not-audio' };
     if (this.#stopping) return { status: 'stopping' };
+    if (!(await this.#o.workspaces.account(message.workspace))) return { status: 'no-account', sure: kind === 'audio' };
     const ref = this.#ref(message, shared);
     // The message's own time: Slack's retries and other instances compute the same tracking ID.
     const trackingId = signTrackingId(ref, tsSeconds(ref.ts), this.#o.trackingKey);
@@ -129,6 +145,7 @@ export class Intake {
     const kind = classifyFile(file);
     if (kind === 'not-audio') return { status: 'not-audio' };
     if (this.#stopping) return { status: 'stopping' };
+    if (!(await this.#o.workspaces.account(message.workspace))) return { status: 'no-account' };
     const { jobs, trackingKey } = this.#o;
     const ref = this.#ref(message, file);
     const current = await jobs.current(ref);
@@ -188,20 +205,41 @@ export class Intake {
   }
 
   async #start(job: JobRecord): Promise<void> {
-    const { jobs, ledger, channels, queue, replies, metrics, log, workspaces } = this.#o;
+    const { jobs, ledger, channels, index, queue, replies, metrics, log, workspaces } = this.#o;
     log.info('received', { trackingId: job.trackingId, channel: job.channel, fileId: job.fileId, size: job.file.size });
     await workspaces.note(job.workspace);
-    if (await jobs.create(job)) metrics.jobs.inc({ state: 'queued' });
-    await ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, since: Date.now() });
     const ttlMs = await workspaces.retentionMs(job.workspace);
-    await channels.list(
-      job.workspace,
-      job.channel,
-      { trackingId: job.trackingId, fileName: job.fileName, since: job.createdAt },
-      ttlMs,
-    );
+    // Written side by side (one round trip on Redis, not five), all before the queue entry: the job, the ledger
+    // (recovery), and the lists that find the memo again (status, the Home tab, a deletion).
+    await Promise.all([
+      jobs.create(job).then((created) => created && metrics.jobs.inc({ state: 'queued' })),
+      ledger.enter({ workspace: job.workspace, trackingId: job.trackingId, since: Date.now() }),
+      index.noteAttempt(job.workspace, job.fileId, job.trackingId, ttlMs),
+      channels.list(
+        job.workspace,
+        job.channel,
+        { trackingId: job.trackingId, fileName: job.fileName, since: job.createdAt },
+        ttlMs,
+      ),
+      job.user ? this.#listFor(job, job.user, ttlMs) : undefined,
+    ]);
     await queue.add(relayOf(job));
     if (!job.unsure) await replies.refresh(job);
+  }
+
+  /** Lists the memo in its sharer's Home tab (which leaves out files not yet known to be audio). */
+  async #listFor(job: JobRecord, user: string, ttlMs: number): Promise<void> {
+    const entry = {
+      trackingId: job.trackingId,
+      channel: job.channel,
+      ts: job.ts,
+      fileId: job.fileId,
+      fileName: job.fileName,
+      since: job.createdAt,
+      ...(job.threadTs ? { threadTs: job.threadTs } : {}),
+    };
+    await this.#o.people.list(job.workspace, user, entry, ttlMs);
+    this.#o.changes.changed({ workspace: job.workspace, user });
   }
 
   /** The file behind a Slack Connect stub, or undefined when Slack will not describe it. */

@@ -1,15 +1,20 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { type ConvertibleContainer, isConvertible, needsSeeking, sniff } from '../audio/containers.ts';
 import { type ConversionInput, convertToMp3 } from '../audio/convert.ts';
 import { durationFromHead } from '../audio/duration.ts';
+import { lengthOfFile, type MeasuredContainer } from '../audio/length.ts';
 import type { Workdir } from '../audio/workdir.ts';
 import { AppError, ConversionError, DownloadError, errorMessage, SourceError } from '../errors.ts';
-import { type Lang, messages } from '../i18n/index.ts';
+import { messages } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AudioUpload, ProviderAccount, ProviderResult, SpeechProvider } from '../providers/index.ts';
+import type { AudioUpload, ProviderAccount, ProviderResult, SpeechProvider, UploadFormat } from '../providers/index.ts';
 import type { Channels } from '../records/channels.ts';
 import type { Failure, JobRecord, Jobs } from '../records/job.ts';
 import type { Ledger } from '../records/ledger.ts';
+import type { MemoIndex } from '../records/memo-index.ts';
+import type { PersonJobs } from '../records/people.ts';
 import type { Segment } from '../records/segments.ts';
 import { replyThreadTs } from '../records/tracking-id.ts';
 import { type Download, openDownload } from '../slack/download.ts';
@@ -17,6 +22,8 @@ import { slackError } from '../slack/errors.ts';
 import { classifyFile, declaredAudio, displayName, reportedSeconds, type SlackFile, slimFile } from '../slack/files.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
+import type { Settings } from '../workspaces/settings.ts';
+import type { Budget } from './budget.ts';
 import { timeoutAt } from './completion.ts';
 import type { Deadlines } from './deadlines.ts';
 import type { JobMoves } from './moves.ts';
@@ -47,11 +54,12 @@ type Transfer = { kind: 'accepted'; durationSeconds?: number; transcript?: Segme
 
 const MB = 1024 * 1024;
 
+const MEASURED: readonly string[] = ['wav', 'mp3', 'mp4'] satisfies MeasuredContainer[];
+const isMeasured = (c: ConvertibleContainer): c is ConvertibleContainer & MeasuredContainer => MEASURED.includes(c);
+
 export interface RelaySettings {
   /** This process, written on the jobs it relays. */
   instanceId: string;
-  /** The language of thread replies. */
-  lang: Lang;
   /** Whether a URL is Slack's, the only hosts that may see the bot token. */
   isSlackHost: (url: URL) => boolean;
   maxAudioBytes: number;
@@ -70,11 +78,16 @@ export interface RelayOptions {
   moves: JobMoves;
   ledger: Ledger;
   channels: Channels;
+  people: PersonJobs;
+  index: MemoIndex;
   deadlines: Deadlines;
   replies: ReplyWriter;
   /** Where a synchronous provider's transcript lands. */
   results: Pick<Results, 'transcribed'>;
   workspaces: Workspaces;
+  /** The workspaces' settings: the language of their threads. */
+  workspaceSettings: Settings;
+  budget: Budget;
   provider: SpeechProvider;
   metrics: Metrics;
   log: Logger;
@@ -124,6 +137,11 @@ export class Relay {
       if (!found) return;
       file = found;
     }
+    // A month whose budget is used up sends nothing more, not even a download.
+    if (!job.billed && !(await this.#o.budget.open(job.workspace))) {
+      await this.#fail(job, { code: 'budget_used_up' });
+      return;
+    }
     const sending = { move: 'send', run: job.run, worker, account: account.source } as const;
     if (!(await moves.apply(job, sending, { show: !job.unsure }))) return;
     const started = performance.now();
@@ -137,9 +155,16 @@ export class Relay {
       }
       this.#o.metrics.relaySeconds.observe({ outcome: 'accepted' }, seconds());
       log.info('uploaded', { durationSeconds: transfer.durationSeconds });
-      await this.#accepted(job, transfer.durationSeconds ?? job.durationSeconds);
+      const durationSeconds = transfer.durationSeconds ?? job.durationSeconds;
+      await this.#o.budget.count(job, durationSeconds);
+      if (durationSeconds !== undefined) this.#o.metrics.audioMinutes.inc(durationSeconds / 60);
+      await this.#accepted(job, durationSeconds);
       if (transfer.transcript) await this.#o.results.transcribed(job, transfer.transcript);
     } catch (err) {
+      // The provider did not take the file: what it counted against the budget is taken back.
+      await this.#o.budget
+        .refund(job)
+        .catch((e: unknown) => log.error('budget: could not take back', { error: errorMessage(e) }));
       if (attempt.signal.aborted) {
         // The app is stopping: the durable queue keeps the entry for the next process.
         await this.#retry(job);
@@ -207,6 +232,8 @@ export class Relay {
   async #forget(job: JobRecord): Promise<void> {
     await this.#o.jobs.forget(job);
     await this.#o.channels.unlist(job.workspace, job.channel, job.trackingId);
+    await this.#o.index.forgetAttempts(job.workspace, job.fileId, [job.trackingId]);
+    if (job.user) await this.#o.people.unlist(job.workspace, job.user, [job.trackingId]);
     await this.#o.ledger.leave(job);
   }
 
@@ -221,7 +248,8 @@ export class Relay {
     } catch (err) {
       const error = slackError(err);
       this.#o.log.warn('files.info failed', { fileId: job.fileId, error });
-      const text = messages(this.#o.settings.lang).cannotLookAtFile({ error: escapeMrkdwn(error) });
+      const lang = (await this.#o.workspaceSettings.of(job.workspace)).lang;
+      const text = messages(lang).cannotLookAtFile({ error: escapeMrkdwn(error) });
       await slack.web.chat
         .postMessage({ channel: job.channel, thread_ts: replyThreadTs(job), text })
         .catch((e: unknown) => this.#o.log.error('could not post to the thread', { error: slackError(e) }));
@@ -270,29 +298,77 @@ export class Relay {
       const known = reported ?? durationFromHead(container, download.head, download.length ?? file.size ?? undefined);
       if (known !== undefined && known > settings.maxAudioSeconds) throw this.#tooLong(known);
       if (job.unsure) await this.#sure(job);
+      if (known !== undefined && !(await this.#o.budget.reserve(job, known)))
+        throw new JobFailure({ code: 'budget_used_up' });
       log.info('downloaded', { container, plan: asIs ? 'as-is' : 'convert', bytes: download.length });
 
       handedOver = true;
-      if (asIs) {
-        const result = await this.#submit(
-          job,
-          {
-            trackingId: job.trackingId,
-            fileName: `${job.fileId}.${asIs.extension}`,
-            contentType: asIs.contentType,
-            body: download.body,
-            length: download.length,
-            signal: attempt.signal,
-          },
-          account,
-        );
-        return { kind: 'accepted', durationSeconds: known, transcript: this.#answered(result, attempt) };
+      if (asIs && isConvertible(container) && isMeasured(container)) {
+        return await this.#sendAsIs(job, account, attempt, container, asIs, download, { reported, known }, log);
       }
       if (!isConvertible(container)) throw new JobFailure({ code: 'not_convertible' });
       return await this.#convertAndSubmit(job, account, attempt, container, download, known, log);
     } finally {
       if (!handedOver) download.cancel();
     }
+  }
+
+  /**
+   * A file the provider takes as it is goes byte for byte only once its own structure says how long it plays, over the
+   * whole file (src/audio/length.ts): its header was written by whoever shared it. So it waits in the private folder
+   * first; one whose length cannot be read is converted instead, with the conversion bounded by the limit.
+   */
+  async #sendAsIs(
+    job: JobRecord,
+    account: ProviderAccount,
+    attempt: Attempt,
+    container: MeasuredContainer & ConvertibleContainer,
+    format: UploadFormat,
+    download: Download,
+    /** Slack's `duration_ms`, and what the head said: neither lets a file through, Slack's still times the completion. */
+    lengths: { reported: number | undefined; known: number | undefined },
+    log: Logger,
+  ): Promise<Transfer> {
+    const { settings } = this.#o;
+    const path = await this.#spool(download);
+    try {
+      const measured = await lengthOfFile(path, container);
+      if (measured === undefined) {
+        log.info('length unreadable: converting instead', { container });
+        return await this.#convertAndSubmit(job, account, attempt, container, { path }, lengths.known, log);
+      }
+      if (measured > settings.maxAudioSeconds) throw this.#tooLong(measured);
+      // Counted against the month's budget before anything is sent (a file already counted by its head is not again).
+      if (!(await this.#o.budget.reserve(job, measured))) throw new JobFailure({ code: 'budget_used_up' });
+      const result = await this.#submit(
+        job,
+        {
+          trackingId: job.trackingId,
+          fileName: `${job.fileId}.${format.extension}`,
+          contentType: format.contentType,
+          body: createReadStream(path),
+          length: (await stat(path)).size,
+          signal: attempt.signal,
+        },
+        account,
+      );
+      return {
+        kind: 'accepted',
+        durationSeconds: lengths.reported ?? measured,
+        transcript: this.#answered(result, attempt),
+      };
+    } finally {
+      await settings.workdir.discard(path);
+    }
+  }
+
+  /** The download, written whole to the private folder (readable by this user only). */
+  async #spool(download: Download): Promise<string> {
+    return this.#o.settings.workdir.write(download.body, '.input').catch((err: unknown) => {
+      throw err instanceof DownloadError
+        ? this.#downloadFailure(err)
+        : new RetryLater({ code: 'download_failed' }, err);
+    });
   }
 
   /** The first bytes of a file that might not have been audio say it is: it shows in its thread from now on. */
@@ -307,7 +383,7 @@ export class Relay {
     account: ProviderAccount,
     attempt: Attempt,
     container: ConvertibleContainer,
-    download: Download,
+    source: Download | { path: string },
     known: number | undefined,
     log: Logger,
   ): Promise<Transfer> {
@@ -315,17 +391,15 @@ export class Relay {
     let tempPath: string | undefined;
     try {
       let input: ConversionInput;
-      if (needsSeeking(container, download.head)) {
+      if ('path' in source) {
+        input = { path: source.path };
+      } else if (needsSeeking(container, source.head)) {
         // ffmpeg must seek in this container (an MP4's index may come last): the file waits on disk once,
         // readable by this user only, in the app's private folder.
-        tempPath = await settings.workdir.write(download.body, '.input').catch((err: unknown) => {
-          throw err instanceof DownloadError
-            ? this.#downloadFailure(err)
-            : new RetryLater({ code: 'download_failed' }, err);
-        });
+        tempPath = await this.#spool(source);
         input = { path: tempPath };
       } else {
-        input = { stream: download.body };
+        input = { stream: source.body };
       }
       const conversion = convertToMp3({
         ffmpeg: settings.ffmpegPath,
@@ -430,10 +504,11 @@ export class Relay {
     return new JobFailure({ code: 'too_large', sizeMb: Math.max(limitMb + 1, Math.round(bytes / MB)), limitMb }, cause);
   }
 
+  /** The length is said in whole minutes, the nearest (encoders add a fraction of a second), never the limit's own. */
   #tooLong(seconds: number, cause?: unknown): JobFailure {
     const limitMinutes = Math.round(this.#o.settings.maxAudioSeconds / 60);
     return new JobFailure(
-      { code: 'too_long', minutes: Math.max(limitMinutes + 1, Math.ceil(seconds / 60)), limitMinutes },
+      { code: 'too_long', minutes: Math.max(limitMinutes + 1, Math.round(seconds / 60)), limitMinutes },
       cause,
     );
   }

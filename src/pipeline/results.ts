@@ -3,7 +3,7 @@ import { LIMITS } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Delivery, SpeechProvider } from '../providers/index.ts';
-import type { JobRecord, Jobs } from '../records/job.ts';
+import { type JobRecord, type Jobs, keptFor } from '../records/job.ts';
 import { type Segment, type Segments, segmentCharacters } from '../records/segments.ts';
 import { verifyTrackingId } from '../records/tracking-id.ts';
 import type { Workspaces } from '../workspaces/index.ts';
@@ -24,7 +24,11 @@ export interface CallbackAnswer {
  */
 export type CallbackScope = { workspace: string } | { shared: true };
 
-type Verdict = { ok: true; job: JobRecord } | { ok: false; why: 'unknown' | 'expired' | 'closed' };
+/**
+ * `gone`: the memo has no record any more (deleted with its memo in Slack, or past its retention), and no newer
+ * attempt holds it: its results are dropped with a 200, so that the provider does not send them again.
+ */
+type Verdict = { ok: true; job: JobRecord } | { ok: false; why: 'unknown' | 'expired' | 'closed' | 'gone' };
 
 /** Caps on what one callback body, and all callbacks of one job, may bring (every limit: src/limits.ts). */
 export interface CallbackLimits {
@@ -32,6 +36,7 @@ export interface CallbackLimits {
   segmentsPerJob: number;
   charactersPerJob: number;
   charactersPerSegment: number;
+  wordsPerSegment: number;
 }
 
 export interface ResultsOptions {
@@ -90,11 +95,13 @@ export class Results {
     let repeated = 0;
     let capped = 0;
     const refused = { unknown: 0, expired: 0, closed: 0 };
+    let dropped = 0;
     try {
       for (const [trackingId, deliveries] of groups) {
         const verdict = await this.#verdict(trackingId, scope);
         if (!verdict.ok) {
-          refused[verdict.why] += deliveries.length;
+          if (verdict.why === 'gone') dropped += deliveries.length;
+          else refused[verdict.why] += deliveries.length;
           continue;
         }
         const counts = await this.#store(verdict.job, deliveries, arrivedAt);
@@ -109,6 +116,11 @@ export class Results {
     }
     const refusedCount = refused.unknown + refused.expired + refused.closed;
     if (refusedCount > 0) log.warn('webhook: segments refused', refused);
+    if (dropped > 0) log.info('webhook: segments of a memo that is gone dropped', { dropped });
+    if (accepted + repeated + capped === 0 && refusedCount === 0) {
+      metrics.callbacks.inc({ outcome: 'dropped_gone' });
+      return { status: 200, body: { ok: true, accepted: 0, dropped, ignored: parsed.ignored } };
+    }
     if (accepted + repeated + capped === 0) {
       const outcome = refused.unknown > 0 ? 'unknown' : refused.expired > 0 ? 'expired' : 'closed';
       metrics.callbacks.inc({ outcome: `refused_${outcome}` });
@@ -119,7 +131,15 @@ export class Results {
     metrics.callbacks.inc({ outcome: accepted > 0 ? 'accepted' : capped > 0 ? 'capped' : 'repeated' });
     return {
       status: 200,
-      body: { ok: true, accepted, repeated, capped, refused: refusedCount, ignored: parsed.ignored },
+      body: {
+        ok: true,
+        accepted,
+        repeated,
+        capped,
+        refused: refusedCount,
+        ...(dropped > 0 ? { dropped } : {}),
+        ignored: parsed.ignored,
+      },
     };
   }
 
@@ -128,8 +148,10 @@ export class Results {
     if (!info) return { ok: false, why: 'unknown' };
     if ('workspace' in scope && info.ref.workspace !== scope.workspace) return { ok: false, why: 'unknown' };
     if (info.issuedAt * 1000 + LIMITS.callbackWindowMs < Date.now()) return { ok: false, why: 'expired' };
-    const job = await this.#o.jobs.ifCurrent(info.ref.workspace, trackingId);
-    if (!job || job.state === 'failed') return { ok: false, why: 'closed' };
+    const { jobs } = this.#o;
+    const [job, current] = await Promise.all([jobs.load(info.ref.workspace, trackingId), jobs.current(info.ref)]);
+    if (!job) return current && current !== trackingId ? { ok: false, why: 'closed' } : { ok: false, why: 'gone' };
+    if (current !== trackingId || job.state === 'failed') return { ok: false, why: 'closed' };
     // A job uploaded with a workspace's own key answers on that workspace's URL only.
     if ('shared' in scope && job.account === 'own') return { ok: false, why: 'unknown' };
     return { ok: true, job };
@@ -151,13 +173,13 @@ export class Results {
   async #store(job: JobRecord, deliveries: Delivery[], arrivedAt: number) {
     const { segments, log } = this.#o;
     const limits = this.#limits;
-    const ttlMs = await this.#o.workspaces.retentionMs(job.workspace);
+    const ttlMs = keptFor(job, await this.#o.workspaces.retentionMs(job.workspace));
     let accepted = 0;
     let repeated = 0;
     let capped = 0;
     for (const { segment } of deliveries) {
       const cost = segmentCharacters(segment);
-      if (cost > limits.charactersPerSegment) {
+      if (cost > limits.charactersPerSegment || (segment.words?.length ?? 0) > limits.wordsPerSegment) {
         capped += 1;
         continue;
       }

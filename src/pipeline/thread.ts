@@ -3,14 +3,14 @@ import type { Lang } from '../i18n/index.ts';
 import { LIMITS, type Timings } from '../limits.ts';
 import { type Logger, onceIn } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { JobRecord, Jobs } from '../records/job.ts';
+import { type JobRecord, type Jobs, keptFor } from '../records/job.ts';
 import type { Heartbeat } from '../records/ledger.ts';
 import type { Segment, Segments } from '../records/segments.ts';
 import { type MemoRef, replyThreadTs } from '../records/tracking-id.ts';
 import { retryAfterOf } from '../slack/budget.ts';
-import { slackError } from '../slack/errors.ts';
+import { slackError, slackRefused } from '../slack/errors.ts';
 import type { Store } from '../store/index.ts';
-import { type MemoId, workspaceKeys } from '../store/keys.ts';
+import { type MemoId, memoField, parseMemoField, workspaceKeys } from '../store/keys.ts';
 import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
 import type { Foreground } from './foreground.ts';
 import { type LaneKey, Lanes, type Turn, type Urgency } from './lanes.ts';
@@ -52,7 +52,8 @@ export interface ReplyWriterOptions {
   heartbeat: Heartbeat;
   log: Logger;
   metrics: Metrics;
-  lang: Lang;
+  /** The language of a workspace's threads (its admins' setting, else APP_LANGUAGE). */
+  langOf: (workspace: string) => Promise<Lang>;
   /** The provider's name, as users read it. */
   provider: string;
   /** This process: a reply lock names its owner, so that a dead owner's lock can be taken over. */
@@ -98,9 +99,6 @@ type Call =
   | { method: 'reactions.add' | 'reactions.remove'; name: string };
 
 const METHODS = ['chat.postMessage', 'chat.update', 'reactions.add', 'reactions.remove'] as const;
-
-/** Slack's answers that say "not now" rather than "no": the call is made again. */
-const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
 
 /**
  * Keeps each file's thread reply (and the memo's reaction) in step with its job and segments: this is where a
@@ -392,18 +390,22 @@ export class ReplyWriter {
    */
   async #failed(m: Memo, state: MemoState, call: Call, err: unknown): Promise<Turn> {
     const { slack, job, reply } = state;
-    if (call.method === 'chat.postMessage' && reply.posting === call.part && !isUnanswered(err)) {
+    const retryAfter = retryAfterOf(err);
+    if (
+      call.method === 'chat.postMessage' &&
+      reply.posting === call.part &&
+      (slackRefused(err) || retryAfter !== undefined)
+    ) {
       // Slack answered, so nothing was posted: nothing to look for later.
       delete reply.posting;
       await this.#save(state);
     }
-    const retryAfter = retryAfterOf(err);
     if (retryAfter !== undefined) {
       await slack.budget.pause(call.method, call.method === 'chat.postMessage' ? job.channel : undefined, retryAfter);
       return { kind: 'busy', retryInMs: retryAfter * 1000 };
     }
     const error = slackError(err);
-    if (isUnanswered(err) || TRANSIENT.has(error)) {
+    if (!slackRefused(err)) {
       this.#warn('Slack did not take a thread reply; trying again', { memo: m.key, method: call.method, error });
       return { kind: 'later', retryInMs: backOff(m, call.method) };
     }
@@ -475,14 +477,15 @@ export class ReplyWriter {
     const job = await this.#currentJob(ref);
     const slack = job && !job.unsure ? await this.#o.workspaces.slack(ref.workspace) : undefined;
     if (!job || !slack) return undefined;
-    const [segments, saved, ttlMs] = await Promise.all([
+    const [segments, saved, retentionMs, lang] = await Promise.all([
       this.#o.segments.load(ref.workspace, job.trackingId),
       this.#o.store.get<ReplyRecord>(workspaceKeys(ref.workspace).reply(ref)),
       this.#o.workspaces.retentionMs(ref.workspace),
+      this.#o.langOf(ref.workspace),
     ]);
     const reply = saved ?? { fileName: job.fileName, replyTs: [], shown: [] };
     const view = viewOf(job, segments);
-    const messages = renderReply(reply.fileName, view, { lang: this.#o.lang, provider: this.#o.provider });
+    const messages = renderReply(reply.fileName, view, { lang, provider: this.#o.provider });
     const complete = view.kind === 'transcript' && view.complete;
     return {
       job,
@@ -492,7 +495,7 @@ export class ReplyWriter {
       digests: messages.map(digestOf),
       reaction: complete ? REACTIONS.complete : REACTIONS[view.kind],
       final: complete || view.kind === 'failed' || view.kind === 'timed_out',
-      ttlMs,
+      ttlMs: keptFor(job, retentionMs),
     };
   }
 
@@ -527,12 +530,68 @@ export class ReplyWriter {
   }
 
   /**
+   * Deletes what a memo's thread shows (its replies, the reactions on the memo) and its reply record, under the memo's
+   * reply lock, so that no write is half done meanwhile; the memo's current attempt must be gone already, so that no
+   * write follows (a call still in line finds nothing to show). False when the lock stayed taken or Slack could not
+   * be reached: to be tried again.
+   */
+  async withdraw(ref: MemoRef): Promise<boolean> {
+    const { timings } = this.#o;
+    const until = Date.now() + timings.replyLockTtlMs;
+    for (;;) {
+      let done = false;
+      const withdraw = async () => {
+        done = await this.#withdraw(ref);
+      };
+      if (await this.#locked(ref, withdraw)) return done;
+      if (Date.now() > until) return false;
+      await new Promise((resolve) => setTimeout(resolve, timings.replyLockRetryMs));
+    }
+  }
+
+  async #withdraw(ref: MemoRef): Promise<boolean> {
+    const { store, log } = this.#o;
+    const keys = workspaceKeys(ref.workspace);
+    const reply = await store.get<ReplyRecord>(keys.reply(ref));
+    const slack = reply ? await this.#o.workspaces.slack(ref.workspace) : undefined;
+    if (reply && slack) {
+      const posted = [...reply.replyTs];
+      // A reply whose ts a killed process could not save is found by its metadata.
+      if (reply.posting !== undefined && !posted[reply.posting]) {
+        const found = await this.#findPosted(slack, ref, reply.posting);
+        if (found.kind === 'busy') return false;
+        if (found.ts) posted[reply.posting] = found.ts;
+      }
+      for (const ts of posted) {
+        if (!ts) continue;
+        try {
+          await slack.web.chat.delete({ channel: ref.channel, ts });
+        } catch (err) {
+          if (!slackRefused(err)) {
+            log.warn('could not delete a reply: will try again', { error: slackError(err) });
+            return false;
+          }
+          if (slackError(err) !== 'message_not_found')
+            log.warn('Slack refused to delete a reply', { error: slackError(err) });
+        }
+      }
+      for (const name of [reply.reaction, ...(reply.stale ?? [])]) {
+        if (!name) continue;
+        await slack.web.reactions.remove({ channel: ref.channel, timestamp: ref.ts, name }).catch(() => {}); // The memo itself is gone, most often, and its reactions with it.
+      }
+    }
+    await store.delete(keys.reply(ref));
+    await store.update(keys.repliesOwed(), { [memoField(ref)]: null });
+    return true;
+  }
+
+  /**
    * The ts of the part-th reply of a memo in its thread, found by its metadata, when it is there; `busy` when the
    * budget of conversations.replies has no call now.
    */
   async #findPosted(
     slack: WorkspaceSlack,
-    job: JobRecord,
+    job: MemoRef,
     part: number,
   ): Promise<{ kind: 'busy'; retryInMs: number } | { kind: 'looked'; ts?: string }> {
     const grant = await slack.budget.take('conversations.replies');
@@ -610,12 +669,6 @@ function unless(error: string): (err: unknown) => void {
   };
 }
 
-/** The call may not have reached Slack, or its answer did not come back: not Slack's refusal, not a 429. */
-function isUnanswered(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return code !== 'slack_webapi_platform_error' && code !== 'slack_webapi_rate_limited_error';
-}
-
 /**
  * Counts one more failure in a row of the memo's calls on `method`, and says how long to wait before the next try:
  * 1 s, doubling, at most `replyRetryMaxMs`.
@@ -624,16 +677,6 @@ function backOff(m: Memo, method: string): number {
   const failures = (m.failures.get(method) ?? 0) + 1;
   m.failures.set(method, failures);
   return Math.min(LIMITS.replyRetryMaxMs, 1000 * 2 ** Math.min(failures - 1, 10));
-}
-
-/** A memo's field in its workspace's `replies-owed` record. */
-function memoField(m: MemoId): string {
-  return `${m.channel}:${m.ts}:${m.fileId}`;
-}
-
-function parseMemoField(field: string): MemoId | undefined {
-  const [channel, ts, fileId] = field.split(':');
-  return channel && ts && fileId ? { channel, ts, fileId } : undefined;
 }
 
 /** What the thread shows for a job: its transcript once there is one, else where it stands. */

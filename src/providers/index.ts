@@ -41,8 +41,11 @@ export interface SpeechProvider {
 export type ResultDelivery =
   | {
       kind: 'callback';
-      /** Tells the provider where to send an account's results. */
-      register(url: string, account: ProviderAccount): Promise<ProviderResult>;
+      /**
+       * Tells the provider where to send an account's results. `signal` gives up waiting (someone waits for the
+       * answer): the answer is then a retryable `timeout`.
+       */
+      register(url: string, account: ProviderAccount, options?: { signal?: AbortSignal }): Promise<ProviderResult>;
       /** Reads a callback body: segments with the tracking ID they answer, or why it is malformed. */
       parse(body: string): ParsedCallback;
     }

@@ -52,6 +52,14 @@ export const MOVES = {
 
 export type JobMove = keyof typeof MOVES;
 
+/**
+ * How much longer an attempt's records may be kept: the workspace's retention counts from the attempt's start, so
+ * that segments and replies written days later expire with the job, not a retention after their last write.
+ */
+export function keptFor(job: Pick<JobRecord, 'createdAt'>, retentionMs: number, now = Date.now()): number {
+  return Math.max(1_000, job.createdAt + retentionMs - now);
+}
+
 /** States in which the memo may be asked for again from scratch (a new attempt, a new tracking ID). */
 export const RESTARTABLE: readonly JobState[] = ['failed', 'timed_out'];
 /** States in which the provider has the file: it is never uploaded again. */
@@ -74,6 +82,8 @@ export type Failure =
   | { code: 'provider_refused'; error: string }
   | { code: 'provider_unreachable'; attempts: number; error: string }
   | { code: 'restarted' }
+  /** The workspace's monthly budget (its admins' setting) is used up, or this memo would pass it. */
+  | { code: 'budget_used_up' }
   | { code: 'internal' };
 
 /** One attempt at transcribing one shared file, shared by every instance through the store. */
@@ -104,6 +114,14 @@ export interface JobRecord extends MemoRef {
   lookUp: boolean;
   /** Whose provider account the upload went with (the workspace's own key, or the operator's default). */
   account?: AccountSource;
+  /** The seconds this attempt counts against its workspace's monthly budget, once counted (never twice). */
+  billed?: Billed;
+}
+
+/** Seconds of audio counted against a month's budget (`YYYY-MM`, UTC). */
+export interface Billed {
+  month: string;
+  seconds: number;
 }
 
 /** Whose provider account an upload goes with: the workspace's own key, or the operator's default. */
@@ -201,6 +219,15 @@ export class Jobs {
     states: readonly JobState[],
   ): Promise<boolean> {
     return this.#store.update(workspaceKeys(job.workspace).job(job.trackingId), fields, { when: { state: states } });
+  }
+
+  /** Records (or with null, takes back) what the attempt counts against its workspace's budget. */
+  async bill(job: Pick<JobRecord, 'workspace' | 'trackingId'>, billed: Billed | null): Promise<boolean> {
+    return this.#store.update(
+      workspaceKeys(job.workspace).job(job.trackingId),
+      { billed },
+      { when: { state: ['sending'] } },
+    );
   }
 
   /** The tracking ID of the memo's current attempt. */

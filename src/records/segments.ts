@@ -26,9 +26,10 @@ export function inSpokenOrder(segments: Iterable<Segment>): Segment[] {
   return [...segments].sort((a, b) => a.from - b.from || a.to - b.to);
 }
 
-/** The characters a segment costs against the caps: its text and every word's text. */
+/** The characters a segment costs against the caps: its text and every timed word. */
 export function segmentCharacters(s: Segment): number {
-  return s.text.length + (s.words ?? []).reduce((n, w) => n + w.text.length, 0);
+  // Each timed word counts one character more than its text: the space a reader sees between words.
+  return s.text.length + (s.words ?? []).reduce((n, w) => n + w.text.length + 1, 0);
 }
 
 /** An attempt's segments, each stored once, written by whichever instance receives them. */

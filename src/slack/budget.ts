@@ -22,6 +22,9 @@ const TIER_4 = new Set([
   'views.update',
 ]);
 
+/** Slack's Tier 2 methods among those the app calls. */
+const TIER_2 = new Set(['users.list']);
+
 /** The methods Slack allows an app distributed outside the Marketplace once a minute, 15 messages each. */
 const HISTORY = new Set(['conversations.history', 'conversations.replies']);
 
@@ -71,6 +74,7 @@ export class SlackBudget {
       burst: rate.burst ? limiter(rate.burst) : undefined,
     });
     this.#limiters = {
+      tier2: limiters(options.rates.tier2),
       tier3: limiters(options.rates.tier3),
       tier4: limiters(options.rates.tier4),
       postMessage: limiters(options.rates.postMessage),
@@ -125,6 +129,7 @@ export class SlackBudget {
   #limiter(method: string): Limiters {
     if (method === 'chat.postMessage') return this.#limiters.postMessage;
     if (HISTORY.has(method) && this.#o.historyLimited) return this.#limiters.historyLimited;
+    if (TIER_2.has(method)) return this.#limiters.tier2;
     return TIER_4.has(method) ? this.#limiters.tier4 : this.#limiters.tier3;
   }
 

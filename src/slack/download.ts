@@ -18,13 +18,17 @@ export interface Download {
   cancel(): void;
 }
 
-/** Whether a URL is one of Slack's hosts, the only ones that may see the bot token. */
+/**
+ * Whether a URL is one of Slack's hosts, the only ones that may see the bot token: with Slack's own API, https to
+ * slack.com and its subdomains; with another `SLACK_API_URL` (staging, tests), that URL's origin only, its scheme,
+ * host and port alike, so that a plain-http link to the same host never carries the token.
+ */
 export function slackHosts(slackApiUrl: string): (url: URL) => boolean {
   const api = new URL(slackApiUrl);
   if (api.hostname === 'slack.com') {
     return (url) => url.protocol === 'https:' && (url.hostname === 'slack.com' || url.hostname.endsWith('.slack.com'));
   }
-  return (url) => url.host === api.host;
+  return (url) => url.protocol === api.protocol && url.host === api.host;
 }
 
 export interface DownloadOptions {

@@ -19,6 +19,18 @@ export const VIEWS = {
   settingPrefix: 'setting_modal:',
 } as const;
 
+/** The one field of a settings modal: `view.state.values[block][action]`. */
+export const SETTING_INPUT = {
+  block: 'setting_value',
+  action: 'setting_value',
+} as const;
+
+/** The one field of the provider key modal: `view.state.values[block][action]`. */
+export const KEY_INPUT = {
+  block: 'omicall_key',
+  action: 'omicall_key',
+} as const;
+
 export const SHORTCUTS = {
   /** The "Transcribe" message shortcut in manifest.yml. */
   transcribe: 'transcribe_message',

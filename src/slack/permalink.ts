@@ -26,3 +26,25 @@ export function parsePermalink(text: string): LinkedMessage | undefined {
   const validThread = threadTs && /^\d{10}\.\d{6}$/.test(threadTs) && threadTs !== ts ? threadTs : undefined;
   return { channel: m[1], ts, ...(validThread ? { threadTs: validThread } : {}) };
 }
+
+/**
+ * A message's link as Slack's "Copy link" writes it, from the workspace's address (`auth.test`'s `url`, e.g.
+ * `https://acme.slack.com/`): `…/archives/C0123/p1712345678000100`, with `?thread_ts=…&cid=…` for a thread reply.
+ * Undefined when the address is not an http(s) URL.
+ */
+export function messageLink(teamUrl: string, channel: string, ts: string, threadTs?: string): string | undefined {
+  let base: URL;
+  try {
+    base = new URL(teamUrl);
+  } catch {
+    return undefined;
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') return undefined;
+  if (!/^[A-Z0-9]+$/.test(channel) || !/^\d+\.\d+$/.test(ts)) return undefined;
+  const link = new URL(`archives/${channel}/p${ts.replace('.', '')}`, base.href.endsWith('/') ? base : `${base.href}/`);
+  if (threadTs && threadTs !== ts && /^\d+\.\d+$/.test(threadTs)) {
+    link.searchParams.set('thread_ts', threadTs);
+    link.searchParams.set('cid', channel);
+  }
+  return link.href;
+}

@@ -52,3 +52,22 @@ export class UserLanguages {
     return lang;
   }
 }
+
+/**
+ * The workspace's admins and owners who are people (not bots, not deactivated), from `users.list` (needs
+ * `users:read`), at most `pages` pages of 200 and `most` people.
+ */
+export async function workspaceAdmins(web: webApi.WebClient, pages: number, most: number): Promise<string[]> {
+  const found: string[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < pages && found.length < most; page++) {
+    const answer = await web.users.list({ limit: 200, ...(cursor ? { cursor } : {}) });
+    for (const member of answer.members ?? []) {
+      if (member.deleted || member.is_bot || !member.id || member.id === 'USLACKBOT') continue;
+      if (member.is_admin || member.is_owner || member.is_primary_owner) found.push(member.id);
+    }
+    cursor = answer.response_metadata?.next_cursor || undefined;
+    if (!cursor) break;
+  }
+  return found.slice(0, most);
+}

@@ -12,7 +12,8 @@ import { sqliteStore } from './sqlite.ts';
  * - tokens: a string compared exactly, for claims and locks with an owner (`claim`, `peek`, `swap`, `release`,
  *   `extend`);
  * - records: named fields written one by one, so that two writers never lose each other's fields, with an
- *   atomic condition on fields (`record`, `update`, `addField`): a job's state changes through these;
+ *   atomic condition on fields (`record`, `update`, `addField`): a job's state changes through these; fields that
+ *   are counts add up atomically (`incrementFields`);
  * - counters (`increment`);
  * - schedules: members due at a time, taken by whichever instance looks first (`schedule`, `takeDue`,
  *   `unschedule`).
@@ -48,6 +49,15 @@ export interface Store {
   update(key: string, fields: Readonly<Record<string, unknown>>, options?: UpdateOptions): Promise<boolean>;
   /** Adds a field unless the record has it. Restarts the record's TTL. */
   addField(key: string, field: string, value: unknown, ttlMs: number): Promise<{ added: boolean; size: number }>;
+  /**
+   * Atomically adds a whole number to each named field of a record (a field absent counts as 0) and returns the new
+   * values; with `ttlMs`, restarts the record's TTL. The fields read back as numbers (`record`).
+   */
+  incrementFields(
+    key: string,
+    increments: Readonly<Record<string, number>>,
+    ttlMs?: number,
+  ): Promise<Record<string, number>>;
 
   /** Adds n to a counter (created at 0) and returns the new value; with ttlMs, restarts its TTL. */
   increment(key: string, n: number, ttlMs?: number): Promise<number>;

@@ -20,12 +20,27 @@ export interface MemoId {
 
 const memo = (m: MemoId) => `${m.channel}:${m.ts}:${m.fileId}`;
 
+/** A memo as a field of the records that list memos (`replies-owed`, `deletions-owed`): `{channel}:{ts}:{file}`. */
+export const memoField = memo;
+
+/** The memo a field of those records names. */
+export function parseMemoField(field: string): MemoId | undefined {
+  const [channel, ts, fileId] = field.split(':');
+  return channel && ts && fileId ? { channel, ts, fileId } : undefined;
+}
+
 /** Keys of one workspace. */
 export function workspaceKeys(workspace: string) {
   const ws = `ws:${workspace}:`;
   return {
     /** Prefix of every key of this workspace. */
     prefix: ws,
+    /** Prefixes of the keys of one kind, to look through them all (the retention sweep). */
+    jobsPrefix: `${ws}job:`,
+    channelsPrefix: `${ws}channel:`,
+    peoplePrefix: `${ws}person:`,
+    /** Whether a key under `channelsPrefix` or `peoplePrefix` is a list of memos (`…:jobs`). */
+    isMemoList: (key: string) => key.endsWith(':jobs'),
     /** Token: the tracking ID of the memo's current attempt. Claimed once; swapped for a new attempt. Retention. */
     memo: (m: MemoId) => `${ws}memo:${memo(m)}`,
     /** Record: one attempt at one memo (the job state machine, src/records/job.ts). Retention. */
@@ -46,6 +61,35 @@ export function workspaceKeys(workspace: string) {
     channelJobs: (channel: string) => `${ws}channel:${channel}:jobs`,
     /** Value: the language someone chose with `/transcribe language`. Kept. */
     personLanguage: (user: string) => `${ws}person:${user}:language`,
+    /** Record: tracking ID → { channel, ts, fileId, fileName, since, link }, the memos someone shared. Retention. */
+    personJobs: (user: string) => `${ws}person:${user}:jobs`,
+    /** Value: when someone last opened the app's Home tab (changes are published only to people who did). Retention. */
+    personHome: (user: string) => `${ws}person:${user}:home`,
+    /** Token: when someone's Home tab was last published, so that it is published at most once a gap. The gap. */
+    homeGap: (user: string) => `${ws}person:${user}:home-gap`,
+    /** Record: tracking ID → when, every attempt at a file in this workspace (to find them when it is deleted). Retention. */
+    fileJobs: (fileId: string) => `${ws}file:${fileId}:jobs`,
+    /** Record: file id → { format, at }, the transcript files the app uploaded into a memo's thread. Retention. */
+    uploads: (m: MemoId) => `${ws}uploads:${memo(m)}`,
+    /** Record: memo → when, memos deleted in Slack whose transcript and records are still being deleted. Until done. */
+    deletionsOwed: () => `${ws}deletions-owed`,
+    /** Record: the workspace's settings, as its admins chose them in the Home tab (src/workspaces/settings.ts). Kept. */
+    settings: () => `${ws}settings`,
+    /** Record: a calendar month's usage (UTC, `YYYY-MM`): seconds and memos, in total and per channel. Two months. */
+    usage: (month: string) => `${ws}usage:${month}`,
+    /** Token: the admins were told the month's budget of this many minutes is 80 % used. Two months. */
+    budgetWarned: (month: string, minutes: number) => `${ws}usage:${month}:warned:${minutes}`,
+    /**
+     * Value: the workspace's Slack installation (distribution mode): bot user, scopes, installer, and the bot token
+     * sealed with ENCRYPTION_KEY (src/workspaces/cipher.ts). Kept until the app is uninstalled.
+     */
+    installation: () => `${ws}installation`,
+    /** Value: the workspace's own provider key, sealed, its last four characters and when it was set. Kept. */
+    providerKey: () => `${ws}provider-key`,
+    /** Token: the memo's thread was told the workspace has no provider key yet (told once). Retention. */
+    noKeyLine: (m: MemoId) => `${ws}no-key-line:${memo(m)}`,
+    /** Token: the admins were told by DM how to set the provider key (told once, until a key is set). */
+    noKeyTold: () => `${ws}no-key-told`,
     /**
      * Counter: the calls spent on a Slack method in its current window (chat.postMessage: per channel), shared by
      * every instance; a 429 holds it for Slack's Retry-After. Seconds.
@@ -73,6 +117,17 @@ export const processKeys = {
   deadlines: () => 'deadlines',
   /** Record: workspace → when it was first served, for the work that goes through every workspace. */
   workspaces: () => 'workspaces',
+  /** Record: workspace → when it was installed (distribution mode), for /metrics and `npm run doctor`. */
+  installations: () => 'installations',
+  /**
+   * Record: fingerprint of a provider key (an HMAC, never the key) → the workspace it serves: one key serves one
+   * workspace, since the provider sends a key's results to one URL.
+   */
+  providerKeys: () => 'provider-keys',
+  /** Record: workspace → when its uninstallation began: the deletion of its records, finished by any instance. */
+  uninstalls: () => 'uninstalls',
+  /** Token: an OAuth `state` that was used once (it cannot be used again). Until the state would have expired. */
+  oauthState: (nonce: string) => `oauth-state:${nonce}`,
 };
 
 /** The workspace a job key belongs to, read back from the key (`ws:{workspace}:job:{trackingId}`). */

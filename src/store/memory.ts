@@ -105,6 +105,19 @@ export function memoryStore(options: { sweepMs?: number } = {}): Store & { size(
       return { added: true, size: entry.data.size };
     },
 
+    incrementFields: async (key, increments, ttlMs) => {
+      const entry = of(key, 'record') ?? { kind: 'record' as const, data: new Map<string, string>(), expires: never };
+      const after: Record<string, number> = {};
+      for (const [field, n] of Object.entries(increments)) {
+        const next = Number(JSON.parse(entry.data.get(field) ?? '0')) + Math.trunc(n);
+        entry.data.set(field, JSON.stringify(next));
+        after[field] = next;
+      }
+      if (ttlMs !== undefined) entry.expires = until(ttlMs);
+      if (entry.data.size > 0) entries.set(key, entry);
+      return after;
+    },
+
     increment: async (key, n, ttlMs) => {
       const entry = of(key, 'counter');
       const next = (entry?.data ?? 0) + n;

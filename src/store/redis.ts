@@ -132,6 +132,16 @@ export async function redisStore(options: RedisOptions): Promise<Store> {
       return { added: Number(added) === 1, size: Number(size) };
     },
 
+    incrementFields: async (key, increments, ttl) => {
+      const fields = Object.entries(increments);
+      if (fields.length === 0) return {};
+      const multi = client.multi();
+      for (const [field, n] of fields) multi.hIncrBy(k(key), field, Math.trunc(n));
+      if (ttl !== undefined) multi.pExpire(k(key), ttl);
+      const results = await multi.exec();
+      return Object.fromEntries(fields.map(([field], i) => [field, Number(results[i])]));
+    },
+
     increment: async (key, n, ttl) => {
       if (ttl === undefined) return Number(await client.incrBy(k(key), n));
       const [value] = await client.multi().incrBy(k(key), n).pExpire(k(key), ttl).exec();

@@ -196,6 +196,20 @@ export async function sqliteStore(options: { path: string; db?: DatabaseSync }):
         return { added, size: count(key) };
       }),
 
+    incrementFields: async (key, increments, ttlMs) =>
+      inTransaction(db, () => {
+        const row = liveRecord(key);
+        const after: Record<string, number> = {};
+        for (const [field, n] of Object.entries(increments)) {
+          const found = fieldGet.get(key, field) as { value: string } | undefined;
+          const next = Number(JSON.parse(found?.value ?? '0')) + Math.trunc(n);
+          fieldPut.run(key, field, JSON.stringify(next));
+          after[field] = next;
+        }
+        settle(key, ttlMs !== undefined ? until(ttlMs) : (row?.expires ?? null));
+        return after;
+      }),
+
     increment: async (key, n, ttlMs) =>
       inTransaction(db, () => {
         const row = entry(key, 'counter');

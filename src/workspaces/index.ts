@@ -4,8 +4,10 @@ import { webApi } from '@slack/bolt';
 import { LIMITS, SLACK_RATES } from '../limits.ts';
 import type { ProviderAccount } from '../providers/index.ts';
 import { budgetChannel, retryAfterOf, SlackBudget, type WorkspaceBudget } from '../slack/budget.ts';
+import { workspaceAdmins } from '../slack/users.ts';
 import type { Store } from '../store/index.ts';
 import { processKeys } from '../store/keys.ts';
+import type { Settings } from './settings.ts';
 
 /** A workspace's Slack: its bot token, its Web API clients and its budget of calls. */
 export interface WorkspaceSlack {
@@ -39,7 +41,7 @@ export interface Workspaces {
   slack(workspace: string): Promise<WorkspaceSlack | undefined>;
   /** The account the workspace's uploads go with, or undefined when it has none yet. */
   account(workspace: string): Promise<ProviderAccount | undefined>;
-  /** How long the workspace keeps its transcripts' records. */
+  /** How long the workspace keeps its transcripts' records: RETENTION_DAYS, or its admins' setting. */
   retentionMs(workspace: string): Promise<number>;
   /** Records that the app serves a workspace (its first memo, its installation). */
   note(workspace: string): Promise<void>;
@@ -49,7 +51,34 @@ export interface Workspaces {
   keyState(workspace: string): Promise<KeyState>;
   /** Whether someone may change the workspace's settings: a workspace admin or owner (or, installed by OAuth, its installer). */
   isAdmin(workspace: string, user: string): Promise<boolean>;
+  /** The people to tell what only an admin can do (its installer first, then its admins and owners), a few at most. */
+  admins(workspace: string): Promise<string[]>;
+  /**
+   * Sets the workspace's own provider key once the provider accepted it: its webhook is registered with the key
+   * (so a refused key is never stored), and it is stored encrypted. `signal` bounds the provider's answer.
+   */
+  setKey(workspace: string, key: string, by: string, signal?: AbortSignal): Promise<KeyOutcome>;
+  /** Forgets the workspace's installation and provider key (it uninstalled the app). Its records go elsewhere. */
+  forget(workspace: string): Promise<void>;
+  /** How many workspaces have the app installed (for /metrics: a count, never names). */
+  installedCount(): Promise<number>;
 }
+
+/** What became of a provider key an admin submitted. */
+export type KeyOutcome =
+  | { status: 'saved'; last4: string }
+  /** Not a key at all: nothing, too long, or with spaces or control characters inside. */
+  | { status: 'invalid'; why: 'empty' | 'too-long' | 'characters' }
+  /** The operator's default key (OMICALL_API_KEY): its webhook serves every workspace without a key of its own. */
+  | { status: 'default-key' }
+  /** The key serves another installed workspace: the provider sends one key's results to one URL only. */
+  | { status: 'taken' }
+  /** The provider refused it (its error name). */
+  | { status: 'refused'; error: string }
+  /** The provider could not be reached, or did not answer in time. */
+  | { status: 'unreachable'; error: string }
+  /** Single-workspace mode: the key is OMICALL_API_KEY, set by whoever runs the app. */
+  | { status: 'environment' };
 
 /** Where a workspace's provider key comes from. */
 export type KeyState =
@@ -136,8 +165,9 @@ export class WorkspaceRegistry {
     this.#store = store;
   }
 
-  async note(workspace: string): Promise<void> {
-    if (this.#noted.has(workspace)) return;
+  /** `again`: written even when this process noted it before (an installation, after an uninstallation elsewhere). */
+  async note(workspace: string, options: { again?: boolean } = {}): Promise<void> {
+    if (this.#noted.has(workspace) && !options.again) return;
     await this.#store.update(processKeys.workspaces(), { [workspace]: Date.now() }, {});
     this.#noted.add(workspace);
   }
@@ -157,7 +187,8 @@ export function singleWorkspace(options: {
   store: Store;
   token: string;
   apiKey: string;
-  retentionMs: number;
+  /** The workspace's settings, where its admins may keep transcripts for another time than RETENTION_DAYS. */
+  settings: Pick<Settings, 'retentionMs'>;
   clients: ClientOptions;
 }): Workspaces {
   const registry = new WorkspaceRegistry(options.store);
@@ -166,7 +197,7 @@ export function singleWorkspace(options: {
   const clientsOf = (workspace: string) => {
     let found = clients.get(workspace);
     if (!found) {
-      if (clients.size >= LIMITS.workspaceClients) clients.clear();
+      if (clients.size >= LIMITS.clientsCached) clients.clear();
       found = slackClients(options.token, options.clients, workspace);
       clients.set(workspace, found);
     }
@@ -176,11 +207,17 @@ export function singleWorkspace(options: {
     mode: 'single',
     slack: async (workspace) => ({ workspace, token: options.token, ...clientsOf(workspace) }),
     account: async () => ({ apiKey: options.apiKey, source: 'default' }),
-    retentionMs: async () => options.retentionMs,
+    retentionMs: (workspace) => options.settings.retentionMs(workspace),
     note: (workspace) => registry.note(workspace),
     list: () => registry.list(),
     keyState: async () => ({ kind: 'environment' }),
     isAdmin: async (workspace, user) => isWorkspaceAdmin(clientsOf(workspace).web, user),
+    admins: (workspace) =>
+      workspaceAdmins(clientsOf(workspace).web, LIMITS.adminPages, LIMITS.adminsTold).catch(() => []),
+    setKey: async () => ({ status: 'environment' }),
+    // The token and the key are the environment's: uninstalling leaves nothing of them in the store.
+    forget: (workspace) => registry.forget(workspace),
+    installedCount: async () => 1,
   };
 }
 

@@ -28,13 +28,14 @@ export interface AppProcess {
 export async function startAppProcess(
   standIns: { slack: Pick<SlackStandIn, 'apiUrl'>; omicall: Pick<OmicallStandIn, 'apiUrl'> },
   env: Record<string, string>,
+  options: { nodeArgs?: string[] } = {},
 ): Promise<AppProcess> {
   const port = await freePort();
   // The embedded store goes in a folder of its own, removed when the process ends, unless the test gives one (a
   // restart on the same data).
   const own = env.DATA_DIR === undefined;
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'transcriber-data-'));
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', 'src/index.ts'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', ...(options.nodeArgs ?? []), 'src/index.ts'], {
     env: {
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: BOT_TOKEN,

@@ -8,8 +8,8 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import type { Timings } from '../../src/limits.ts';
 import { createLogger } from '../../src/log.ts';
 import type { ProviderModule } from '../../src/providers/index.ts';
-import { API_KEY, OmicallStandIn } from '../stand-ins/omicall.ts';
-import { BOT_TOKEN, type HostedFile, SlackStandIn } from '../stand-ins/slack.ts';
+import { API_KEY, OmicallStandIn, type ReceivedUpload } from '../stand-ins/omicall.ts';
+import { BOT_TOKEN, CLIENT_ID, CLIENT_SECRET, type HostedFile, SlackStandIn } from '../stand-ins/slack.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './slack-requests.ts';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
@@ -23,7 +23,16 @@ export interface HarnessOptions {
   overrides?: Omit<Overrides, 'timings'>;
   /** The speech providers SPEECH_PROVIDER may name (src/providers/registry.ts's, unless a test adds its own). */
   providers?: readonly ProviderModule[];
+  /**
+   * Distribution mode ("Add to Slack"): no SLACK_BOT_TOKEN, the stand-in's client id and secret, a state secret and
+   * an encryption key. `defaultKey`: OMICALL_API_KEY as the default key of workspaces without one (none by default).
+   */
+  distribution?: { defaultKey?: boolean };
 }
+
+/** The encryption key of distribution mode in tests (ENCRYPTION_KEY, base64). */
+export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+export const STATE_SECRET = 'state-secret-for-tests-0123456789';
 
 /** The workspace the stand-in's bot token belongs to (its `auth.test` and every payload say T0001). */
 export const WORKSPACE = 'T0001';
@@ -34,6 +43,7 @@ export const TEST_TIMINGS: Partial<Timings> = {
   replyGapMs: 50,
   drainMs: 5000,
   checkEveryMs: 100,
+  homeGapMs: 300,
 };
 
 /**
@@ -81,6 +91,16 @@ export class Harness {
         DATA_DIR: h.dataDir,
         LOG_LEVEL: 'debug',
         ...(options.redis ? { REDIS_URL: REDIS_URL } : {}),
+        ...(options.distribution
+          ? {
+              SLACK_BOT_TOKEN: '',
+              SLACK_CLIENT_ID: CLIENT_ID,
+              SLACK_CLIENT_SECRET: CLIENT_SECRET,
+              SLACK_STATE_SECRET: STATE_SECRET,
+              ENCRYPTION_KEY,
+              ...(options.distribution.defaultKey ? {} : { OMICALL_API_KEY: '' }),
+            }
+          : {}),
         ...options.env,
       },
       options.providers,
@@ -88,7 +108,15 @@ export class Harness {
     const log = createLogger({
       level: 'debug',
       format: 'json',
-      secrets: [BOT_TOKEN, SIGNING_SECRET, API_KEY, h.config.webhookSecret],
+      secrets: [
+        BOT_TOKEN,
+        SIGNING_SECRET,
+        API_KEY,
+        h.config.webhookSecret,
+        CLIENT_SECRET,
+        STATE_SECRET,
+        ENCRYPTION_KEY,
+      ],
       write: (line) => h.logs.push(line),
     });
     h.app = await startApp(h.config, log, {
@@ -138,6 +166,21 @@ export class Harness {
     const text = await (await request(`${this.url}/metrics`)).body.text();
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line ? Number(line.split(' ').at(-1)) : 0;
+  }
+
+  /**
+   * Sends OMICall's results for an upload as OMICall does, to the webhook registered with the upload's key (one URL
+   * per key), reached on this instance instead of PUBLIC_URL.
+   */
+  callBackFor(upload: ReceivedUpload, body: unknown) {
+    const url = this.omicall.webhooks.get(String(upload.headers.apikey));
+    if (!url) throw new Error('no webhook registered for the key of this upload');
+    return this.omicall.callBack(body, this.local(url));
+  }
+
+  /** A URL under PUBLIC_URL, on this instance. */
+  local(url: string): string {
+    return url.replace(this.config.publicUrl ?? 'https://transcriber.test', this.url);
   }
 
   /** Sends OMICall's callback to this instance. */

@@ -8,17 +8,30 @@ export interface RawResponse {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface RawOptions {
+  /**
+   * The address the connection comes from: any of 127.0.0.0/8 on Linux, so that one test can be many callers (the
+   * server counts its body slots per address).
+   */
+  from?: string;
+}
+
 /** A raw HTTP/1.1 exchange: what was written is exactly what the server sees, a body may stay unsent. */
 export class Raw {
   readonly socket: Socket;
   readonly response: Promise<RawResponse>;
   readonly closed: Promise<void>;
+  /** When the connection closed (performance.now()), once it has. */
+  closedAt: number | undefined;
   #data = Buffer.alloc(0);
 
-  constructor(url: string, head: string, body: string | Buffer = '') {
+  constructor(url: string, head: string, body: string | Buffer = '', options: RawOptions = {}) {
     const { port } = new URL(url);
-    this.socket = connect(Number(port), '127.0.0.1');
+    this.socket = connect({ port: Number(port), host: '127.0.0.1', localAddress: options.from });
     this.socket.on('error', () => {});
+    this.socket.once('close', () => {
+      this.closedAt = performance.now();
+    });
     this.socket.write(head);
     if (body.length > 0) this.socket.write(body);
     this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
@@ -42,6 +55,25 @@ export class Raw {
   async within(ms: number): Promise<RawResponse | 'waiting'> {
     return Promise.race([this.response, sleep(ms).then(() => 'waiting' as const)]);
   }
+
+  /** The first response, parsed, or undefined when none came (whatever the connection did). */
+  get answer(): RawResponse | undefined {
+    return parseResponse(this.#data);
+  }
+}
+
+/**
+ * `n` connections from `from` whose headers look signed (`v0=` and 64 zeros, a current timestamp) and announce a body
+ * of `length` bytes, of which one is sent; then they idle: what took every body slot before deadlines were set.
+ */
+export async function idleFakeSigned(url: string, n: number, from: string, length = 4096): Promise<Raw[]> {
+  const held: Raw[] = [];
+  // In batches, within the listen backlog.
+  for (let i = 0; i < n; i += 50) {
+    held.push(...Array.from({ length: Math.min(50, n - i) }, () => new Raw(url, lookingSigned(length), '{', { from })));
+    await sleep(20);
+  }
+  return held;
 }
 
 /** The first whole response in what a server sent, or undefined while it is incomplete. */

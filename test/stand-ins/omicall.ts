@@ -12,6 +12,9 @@ import { request } from 'undici';
  */
 
 export const API_KEY = 'omi-test-key-123456';
+/** Two more companies' keys, for workspaces that set their own (distribution mode). */
+export const KEY_A = 'omi-company-a-key-7a1f';
+export const KEY_B = 'omi-company-b-key-9b2e';
 
 export interface ReceivedUpload {
   trackingId?: string;
@@ -48,6 +51,12 @@ export class OmicallStandIn {
   /** When each upload attempt arrived (Date.now()), to measure the back-off between them. */
   readonly attemptTimes: number[] = [];
   readonly registrations: { url: string; apiKey?: string }[] = [];
+  /** The keys OMICall knows; any other is `api_key_invalid`. */
+  readonly keys = new Set<string>([API_KEY, KEY_A, KEY_B]);
+  /** Each key's webhook URL, as the last registration with it set it (one URL per key). */
+  readonly webhooks = new Map<string, string>();
+  /** Delay before answering a webhook registration, to hold it past the app's patience. */
+  registerDelayMs = 0;
   readonly answers: UploadAnswer[] = [];
   /** Uploads being received right now, and the most at once. */
   inFlight = 0;
@@ -60,6 +69,11 @@ export class OmicallStandIn {
    */
   beforeAnswer?: (upload: ReceivedUpload) => Promise<void>;
   webhookUrl?: string;
+  /**
+   * When set, `register_webhook_ai` refuses with this error and a message that quotes the request (the URL, and the
+   * key it came with), as a careless API's refusal does.
+   */
+  registrationRefusal?: string;
   #server: Server;
   url = '';
 
@@ -82,6 +96,16 @@ export class OmicallStandIn {
     await new Promise((resolve) => this.#server.close(resolve));
   }
 
+  /**
+   * POSTs results for an upload as OMICall does: to the webhook registered with the key the upload came with (one
+   * URL per key), whatever tracking_id the body carries.
+   */
+  async callBackFor(upload: ReceivedUpload, body: unknown): Promise<{ status: number; body: string }> {
+    const url = this.webhooks.get(String(upload.headers.apikey));
+    if (!url) throw new Error('no webhook registered for the key of this upload');
+    return this.callBack(body, url);
+  }
+
   /** POSTs a body to the registered webhook, as OMICall does with results. */
   async callBack(body: unknown, url = this.webhookUrl): Promise<{ status: number; body: string }> {
     if (!url) throw new Error('no webhook registered');
@@ -98,7 +122,7 @@ export class OmicallStandIn {
     const apiKey = req.headers.apikey as string | undefined;
     if (req.method !== 'POST') return envelope(res, 404, -9999, { status: 'fail', error: 'not_found' });
     if (!apiKey) return drain(req, () => envelope(res, 200, -9999, { status: 'fail', error: 'api_key_is_required' }));
-    if (apiKey !== API_KEY)
+    if (!this.keys.has(apiKey))
       return drain(req, () =>
         envelope(res, 200, -9999, { status: 'fail', error: 'api_key_invalid', message: 'API key is invalid' }),
       );
@@ -107,7 +131,17 @@ export class OmicallStandIn {
       for await (const chunk of req) raw += chunk;
       const url = (JSON.parse(raw || '{}') as { url?: string }).url;
       if (!url) return envelope(res, 200, -9999, { status: 'fail', error: 'request_body_required' });
+      if (this.registerDelayMs) await new Promise((r) => setTimeout(r, this.registerDelayMs));
+      if (res.destroyed || req.socket.destroyed) return;
+      if (this.registrationRefusal) {
+        return envelope(res, 200, -9999, {
+          status: 'fail',
+          error: this.registrationRefusal,
+          message: `cannot reach ${url} with apiKey ${apiKey}`,
+        });
+      }
       this.registrations.push({ url, apiKey });
+      this.webhooks.set(apiKey, url);
       this.webhookUrl = url;
       return envelope(res, 200, 9999, { status: 'success' });
     }

@@ -10,11 +10,58 @@ import { REQUIRED_SCOPES } from '../../src/slack/scopes.ts';
  * A local Slack: the Web API methods the app calls (form or JSON bodies, `{ok, error}` envelopes,
  * 429 with Retry-After), and the file host (Bearer token; a bad one gets the HTML sign-in page).
  * Records every call and keeps channels' messages so tests can read a thread as a user sees it.
+ *
+ * It serves several workspaces, as Slack does for a distributed app: T0001 (the one of single-workspace mode, whose
+ * token is BOT_TOKEN), T0002, and an Enterprise Grid org E0ORG001 with two workspaces. Each bot token belongs to one
+ * installation (a team, or an org for an org-wide installation) and sees only its workspace's channels and files;
+ * "Add to Slack" goes through its `/oauth/v2/authorize` page and `oauth.v2.access`, which mints a token per
+ * installation.
  */
 
 export const BOT_TOKEN = 'xoxb-test-0000-bot-token';
 export const BOT_USER_ID = 'UBOT0001';
 export const BOT_ID = 'BBOT0001';
+
+/** The workspaces and the org this Slack holds. */
+export const TEAM_A = 'T0001';
+export const TEAM_B = 'T0002';
+export const ORG = 'E0ORG001';
+/** The org's two workspaces. */
+export const ORG_TEAM_1 = 'T0ORG0A1';
+export const ORG_TEAM_2 = 'T0ORG0B1';
+
+/** The Slack app's credentials, as its "Basic Information" page shows them. */
+export const CLIENT_ID = '1111111111.2222222222';
+export const CLIENT_SECRET = '0123456789abcdef0123456789abcdef';
+export const APP_ID = 'A0001';
+
+export interface StandInTeam {
+  id: string;
+  name: string;
+  /** The org a workspace belongs to (Enterprise Grid). */
+  enterpriseId?: string;
+  /** Its bot user and bot, once the app is installed there. */
+  botUserId: string;
+  botId: string;
+}
+
+/** Who a bot token belongs to. */
+export interface TokenInfo {
+  /** The team, or the org for an org-wide installation. */
+  workspace: string;
+  isEnterpriseInstall: boolean;
+  botUserId: string;
+  botId: string;
+  revoked: boolean;
+  /** This token's scopes; the stand-in's `scopes` when unset. */
+  scopes?: string[];
+}
+
+/** What the next person on Slack's approval page does. */
+export type Approval =
+  | { kind: 'approve'; team: string; user: string; rotation?: boolean; noBot?: boolean }
+  | { kind: 'approve-org'; org: string; user: string }
+  | { kind: 'deny' };
 /** A fully installed app's scopes: those manifest.yml asks for (test/config.test.ts keeps the two equal). */
 export const ALL_SCOPES: string[] = [...REQUIRED_SCOPES];
 
@@ -22,6 +69,8 @@ export interface ApiCall {
   method: string;
   args: Record<string, unknown>;
   token?: string;
+  /** The workspace of the token (its installation's team or org), when the token is known. */
+  workspace?: string;
   at: number;
   /** The HTTP status it was answered with (200, or 429 under the enforced limits), once answered. */
   status?: number;
@@ -35,6 +84,8 @@ export interface PostedMessage {
   blocks?: unknown[];
   user: string;
   bot_id?: string;
+  /** The workspace whose token posted it (bot messages). */
+  team?: string;
   files?: unknown[];
   /** Message metadata the app attached (`metadata` of chat.postMessage), returned with `include_all_metadata`. */
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
@@ -154,6 +205,15 @@ export interface FileDownload {
   outcome?: 'sent' | 'cut';
 }
 
+/** A view as the app sends it to views.publish or views.open. */
+export interface SlackView {
+  type: string;
+  callback_id?: string;
+  title?: { text: string };
+  blocks: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
 export const SIGN_IN_PAGE = `<!DOCTYPE html><html lang="en-US"><head><title>Slack</title></head><body>
 <div class="p-signin">Sign in to your workspace</div></body></html>`;
 
@@ -183,6 +243,19 @@ export class SlackStandIn {
   readonly channelMembers = new Map<string, string[]>();
   /** People's Slack locale (users.info with include_locale); anyone else is en-US. */
   readonly userLocales = new Map<string, string>();
+  /** Workspace admins (`is_admin` in users.info and users.list), and owners (`is_owner`). */
+  readonly admins = new Set<string>();
+  readonly owners = new Set<string>();
+  /** The people users.list lists besides the bot, Slackbot, admins, owners and anyone with a locale. */
+  readonly people = new Set<string>(['UALICE01', 'UBOB0001']);
+  /** Every view published to a Home tab (views.publish), oldest first, and each person's current one. */
+  readonly published: { user: string; view: SlackView; at: number }[] = [];
+  readonly homeViews = new Map<string, SlackView>();
+  /** Every modal opened (views.open), with the trigger it was opened with and the workspace whose token opened it. */
+  readonly modals: { triggerId: string; view: SlackView; workspace?: string }[] = [];
+  /** Messages the app deleted (chat.delete), and files (files.delete). */
+  readonly deletedMessages: PostedMessage[] = [];
+  readonly deletedFiles: string[] = [];
   /** Delays before answering a method, to hold calls in flight (a slow or rate-limited Slack). */
   readonly delays = new Map<string, number>();
   /** Files uploaded and completed, in order. */
@@ -193,6 +266,32 @@ export class SlackStandIn {
   readonly #windows = new Map<string, number[]>();
   /** Calls that reached the Web API (valid token), and those answered 429, by method. */
   readonly counts = new Map<string, MethodCounts>();
+  /** The workspaces (and org) it holds, by id. */
+  readonly teams = new Map<string, StandInTeam>([
+    [TEAM_A, { id: TEAM_A, name: 'Acme', botUserId: BOT_USER_ID, botId: BOT_ID }],
+    [TEAM_B, { id: TEAM_B, name: 'Beta Co', botUserId: 'UBOT0002', botId: 'BBOT0002' }],
+    [ORG, { id: ORG, name: 'Grid Corp', botUserId: 'UBOTORG1', botId: 'BBOTORG1' }],
+    [ORG_TEAM_1, { id: ORG_TEAM_1, name: 'Grid Sales', enterpriseId: ORG, botUserId: 'UBOTORG1', botId: 'BBOTORG1' }],
+    [ORG_TEAM_2, { id: ORG_TEAM_2, name: 'Grid Ops', enterpriseId: ORG, botUserId: 'UBOTORG1', botId: 'BBOTORG1' }],
+  ]);
+  /** Bot tokens and whose they are. BOT_TOKEN is T0001's (single-workspace mode's token). */
+  readonly tokens = new Map<string, TokenInfo>([
+    [
+      BOT_TOKEN,
+      { workspace: TEAM_A, isEnterpriseInstall: false, botUserId: BOT_USER_ID, botId: BOT_ID, revoked: false },
+    ],
+  ]);
+  /** The workspaces that see a channel (a Slack Connect channel: several); a channel not listed is T0001's. */
+  readonly channelTeams = new Map<string, string[]>();
+  /** The workspace of a person; anyone not listed is in T0001. */
+  readonly userTeams = new Map<string, string>();
+  /** What the next visitors of the approval page do, in order. */
+  readonly approvals: Approval[] = [];
+  /** Codes handed out by the approval page, until exchanged (once) or expired. */
+  readonly #codes = new Map<string, { approval: Approval; redirectUri: string; expires: number; used: boolean }>();
+  /** How long a code is good for (Slack: 10 minutes). */
+  codeLifetimeMs = 10 * 60_000;
+  #tokenSeq = 0;
   /** Uploads by file id, from files.getUploadURLExternal until completed. */
   readonly #pendingUploads = new Map<string, PendingUpload>();
   #overrides: Responder[] = [];
@@ -241,12 +340,14 @@ export class SlackStandIn {
     bytes?: Buffer;
     size?: number;
     transfer?: Transfer;
+    /** The workspace it was shared in (T0001 when not said): only that workspace's tokens may download it. */
+    team?: string;
     [k: string]: unknown;
   }): HostedFile {
-    const { path, bytes, transfer, ...rest } = spec;
+    const { path, bytes, transfer, team, ...rest } = spec;
     const id = spec.id ?? `F${String(++this.#seq).padStart(8, '0')}`;
     const size = spec.size ?? (path ? statSync(path).size : (bytes?.length ?? 0));
-    const download = `${this.url}/files-pri/T0001-${id}/download/${encodeURIComponent(spec.name)}`;
+    const download = `${this.url}/files-pri/${team ?? TEAM_A}-${id}/download/${encodeURIComponent(spec.name)}`;
     const file: HostedFile = {
       ...rest,
       id,
@@ -337,9 +438,9 @@ export class SlackStandIn {
     return this.calls.filter((c) => c.method === method);
   }
 
-  /** The replies in a thread, as a user sees them now (bot messages only). */
+  /** The replies in a thread, as a user sees them now (bot messages only, of any workspace's bot). */
   thread(channel: string, threadTs: string): PostedMessage[] {
-    return this.messages.filter((m) => m.channel === channel && m.thread_ts === threadTs && m.bot_id === BOT_ID);
+    return this.messages.filter((m) => m.channel === channel && m.thread_ts === threadTs && m.bot_id !== undefined);
   }
 
   /** Reactions on a message. */
@@ -364,11 +465,14 @@ export class SlackStandIn {
       return json(res, 200, { ok: true });
     }
     if (url.pathname.startsWith('/upload/')) return this.#receiveUpload(url, req, res);
+    if (url.pathname === '/oauth/v2/authorize') return this.#authorizePage(url, res);
     if (!url.pathname.startsWith('/api/')) return json(res, 404, { ok: false, error: 'unknown_path' });
     const method = url.pathname.slice('/api/'.length);
     const args = await readArgs(req);
-    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || (args.token as string | undefined);
-    const call: ApiCall = { method, args, token, at: Date.now() };
+    const authorization = req.headers.authorization ?? '';
+    const token = authorization.replace(/^Bearer /, '') || (args.token as string | undefined);
+    const info = token ? this.tokens.get(token) : undefined;
+    const call: ApiCall = { method, args, token, ...(info ? { workspace: info.workspace } : {}), at: Date.now() };
     this.calls.push(call);
     this.events.emit('call', call);
     for (const [i, responder] of this.#overrides.entries()) {
@@ -377,7 +481,9 @@ export class SlackStandIn {
         return;
       }
     }
-    if (token !== BOT_TOKEN) return json(res, 200, { ok: false, error: 'invalid_auth' });
+    if (method === 'oauth.v2.access') return json(res, 200, this.#exchange(args, authorization));
+    if (!info) return json(res, 200, { ok: false, error: 'invalid_auth' });
+    if (info.revoked) return json(res, 200, { ok: false, error: 'token_revoked' });
     const counts = this.counts.get(method) ?? { calls: 0, limited: 0 };
     this.counts.set(method, counts);
     const retryAfter = this.#retryAfter(call);
@@ -390,27 +496,52 @@ export class SlackStandIn {
     counts.calls += 1;
     const delay = this.delays.get(method);
     if (delay) await new Promise((r) => setTimeout(r, delay));
-    res.setHeader('x-oauth-scopes', this.scopes.join(','));
-    const answer = this.#api(method, args);
+    const scopes = info.scopes ?? this.scopes;
+    res.setHeader('x-oauth-scopes', scopes.join(','));
+    const answer = this.#api(method, args, info);
     if (answer.ok === false) this.errors.push({ method, error: String(answer.error) });
     json(res, 200, answer);
     call.status = 200;
     this.events.emit('answered', call, answer);
   }
 
-  #api(method: string, a: Record<string, unknown>): Record<string, unknown> {
+  #api(method: string, a: Record<string, unknown>, who: TokenInfo): Record<string, unknown> {
     const channel = String(a.channel ?? a.channel_id ?? '');
+    // A channel of another workspace is one this token cannot see; a DM to a person is opened on the way.
+    const foreign = channel !== '' && !/^U/.test(channel) && !this.sees(who, channel);
+    const channelMethods = [
+      'chat.postMessage',
+      'chat.update',
+      'chat.getPermalink',
+      'reactions.add',
+      'reactions.remove',
+      'conversations.members',
+      'conversations.info',
+      'conversations.history',
+      'conversations.replies',
+    ];
+    if (foreign && channelMethods.includes(method)) return { ok: false, error: 'channel_not_found' };
     switch (method) {
-      case 'auth.test':
+      case 'auth.test': {
+        const team = this.teams.get(who.workspace);
         return {
           ok: true,
           url: `${this.url}/`,
-          team: 'Test',
+          team: team?.name ?? 'Test',
           user: 'transcriber',
-          team_id: 'T0001',
-          user_id: BOT_USER_ID,
-          bot_id: BOT_ID,
+          team_id: who.isEnterpriseInstall ? '' : who.workspace,
+          user_id: who.botUserId,
+          bot_id: who.botId,
+          ...(who.isEnterpriseInstall
+            ? { enterprise_id: who.workspace, is_enterprise_install: true }
+            : team?.enterpriseId
+              ? { enterprise_id: team.enterpriseId }
+              : {}),
         };
+      }
+      case 'auth.revoke':
+        who.revoked = true;
+        return { ok: true, revoked: true };
       case 'chat.postMessage': {
         if (this.privateChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
         const text = String(a.text ?? '');
@@ -422,8 +553,9 @@ export class SlackStandIn {
           ts: this.nextTs(),
           text,
           blocks: a.blocks as unknown[],
-          user: BOT_USER_ID,
-          bot_id: BOT_ID,
+          user: who.botUserId,
+          bot_id: who.botId,
+          team: who.workspace,
           history: [text],
           ...(a.thread_ts ? { thread_ts: String(a.thread_ts) } : {}),
           ...(a.metadata && typeof a.metadata === 'object'
@@ -462,29 +594,98 @@ export class SlackStandIn {
       }
       case 'files.info': {
         const hosted = this.files.get(String(a.file));
-        return hosted ? { ok: true, file: hosted.file } : { ok: false, error: 'file_not_found' };
+        if (!hosted || !this.#seesTeam(who, this.#fileTeam(hosted.file))) return { ok: false, error: 'file_not_found' };
+        return { ok: true, file: hosted.file };
       }
       case 'users.info': {
-        if (!this.scopes.includes('users:read')) return { ok: false, error: 'missing_scope', needed: 'users:read' };
+        if (!(who.scopes ?? this.scopes).includes('users:read'))
+          return { ok: false, error: 'missing_scope', needed: 'users:read' };
         const id = String(a.user ?? '');
+        if (!this.#seesTeam(who, this.userTeams.get(id) ?? TEAM_A)) return { ok: false, error: 'user_not_found' };
         const locale = this.userLocales.get(id) ?? 'en-US';
         const includeLocale = a.include_locale === true || a.include_locale === 'true';
-        return {
-          ok: true,
-          user: {
-            id,
-            team_id: 'T0001',
-            name: id.toLowerCase(),
-            deleted: false,
-            tz: 'Asia/Ho_Chi_Minh',
-            ...(includeLocale ? { locale } : {}),
-          },
-        };
+        return { ok: true, user: { ...this.#user(id), ...(includeLocale ? { locale } : {}) } };
+      }
+      case 'users.list': {
+        if (!(who.scopes ?? this.scopes).includes('users:read'))
+          return { ok: false, error: 'missing_scope', needed: 'users:read' };
+        const everyone = [
+          ...new Set([
+            who.botUserId,
+            'USLACKBOT',
+            'UALICE01',
+            'UBOB0001',
+            ...this.people,
+            ...this.userTeams.keys(),
+            ...this.admins,
+            ...this.owners,
+            ...this.userLocales.keys(),
+          ]),
+        ];
+        const ids = everyone.filter(
+          (id) => id === who.botUserId || id === 'USLACKBOT' || this.#seesTeam(who, this.userTeams.get(id) ?? TEAM_A),
+        );
+        const limit = Math.min(Number(a.limit ?? 200) || 200, 1000);
+        const start = Number(a.cursor ? Buffer.from(String(a.cursor), 'base64').toString() : 0);
+        const page = ids.slice(start, start + limit).map((id) => ({
+          ...this.#user(id),
+          is_bot: id === who.botUserId,
+        }));
+        const next = start + limit < ids.length ? Buffer.from(String(start + limit)).toString('base64') : '';
+        return { ok: true, members: page, response_metadata: { next_cursor: next } };
+      }
+      case 'views.publish': {
+        const view = a.view as SlackView | undefined;
+        const user = String(a.user_id ?? '');
+        if (!user) return { ok: false, error: 'invalid_arguments' };
+        if (!view || typeof view !== 'object' || view.type !== 'home') return { ok: false, error: 'invalid_arguments' };
+        const problem = checkView(view);
+        if (problem) return { ok: false, error: problem };
+        this.published.push({ user, view, at: Date.now() });
+        this.homeViews.set(user, view);
+        return { ok: true, view: { id: `V${++this.#seq}`, ...view } };
+      }
+      case 'views.open': {
+        const view = a.view as SlackView | undefined;
+        const triggerId = String(a.trigger_id ?? '');
+        if (!triggerId) return { ok: false, error: 'invalid_arguments' };
+        if (!view || typeof view !== 'object' || view.type !== 'modal')
+          return { ok: false, error: 'invalid_arguments' };
+        if ([...(view.title?.text ?? '')].length > 24) return { ok: false, error: 'invalid_arguments' };
+        const problem = checkView(view);
+        if (problem) return { ok: false, error: problem };
+        this.modals.push({ triggerId, view, workspace: who.workspace });
+        return { ok: true, view: { id: `V${++this.#seq}`, ...view } };
+      }
+      case 'chat.delete': {
+        const i = this.messages.findIndex((x) => x.channel === channel && x.ts === a.ts);
+        if (i < 0) return { ok: false, error: 'message_not_found' };
+        if (this.messages[i].bot_id !== BOT_ID) return { ok: false, error: 'cant_delete_message' };
+        const [deleted] = this.messages.splice(i, 1);
+        this.deletedMessages.push(deleted);
+        return { ok: true, channel, ts: deleted.ts };
+      }
+      case 'files.delete': {
+        const missing = this.#missingScope('files:write', who);
+        if (missing) return missing;
+        const id = String(a.file ?? '');
+        const hosted = this.files.get(id);
+        if (!hosted) return { ok: false, error: 'file_not_found' };
+        if (hosted.file.user !== BOT_USER_ID) return { ok: false, error: 'cant_delete_file' };
+        this.files.delete(id);
+        this.deletedFiles.push(id);
+        // The message that shared it shows it no more; one that had nothing else goes with it, as in Slack.
+        for (const m of [...this.messages]) {
+          if (!m.files?.some((f) => (f as { id?: string }).id === id)) continue;
+          m.files = m.files.filter((f) => (f as { id?: string }).id !== id);
+          if (m.files.length === 0 && m.text === '') this.messages.splice(this.messages.indexOf(m), 1);
+        }
+        return { ok: true };
       }
       case 'conversations.members': {
         const listed = this.channelMembers.get(channel);
         if (!listed && this.privateChannels.has(channel)) return { ok: false, error: 'channel_not_found' };
-        const members = listed ?? [BOT_USER_ID, 'UALICE01', 'UBOB0001'];
+        const members = listed ?? [who.botUserId, 'UALICE01', 'UBOB0001'];
         const limit = Number(a.limit ?? 100);
         const start = Number(a.cursor ? Buffer.from(String(a.cursor), 'base64').toString() : 0);
         const page = members.slice(start, start + limit);
@@ -494,7 +695,7 @@ export class SlackStandIn {
       case 'conversations.info': {
         // A private channel the bot is not in is one it cannot see; a public one says whether the bot is a member.
         const listed = this.channelMembers.get(channel);
-        if (this.privateChannels.has(channel) && !listed?.includes(BOT_USER_ID)) {
+        if (this.privateChannels.has(channel) && !listed?.includes(who.botUserId)) {
           return { ok: false, error: 'channel_not_found' };
         }
         const im = channel.startsWith('D');
@@ -504,7 +705,7 @@ export class SlackStandIn {
             id: channel,
             is_im: im,
             is_private: this.privateChannels.has(channel),
-            ...(im ? {} : { is_member: listed ? listed.includes(BOT_USER_ID) : true }),
+            ...(im ? {} : { is_member: listed ? listed.includes(who.botUserId) : true }),
           },
         };
       }
@@ -548,20 +749,136 @@ export class SlackStandIn {
         return { ok: true, messages: shown, has_more: false };
       }
       case 'files.getUploadURLExternal':
-        return this.#getUploadUrl(a);
+        return this.#getUploadUrl(a, who);
       case 'files.completeUploadExternal':
-        return this.#completeUpload(a);
+        if (foreign) return { ok: false, error: 'channel_not_found' };
+        return this.#completeUpload(a, who);
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /** Whether an installation's token sees a channel (its workspace, or one of its org's, is in it). */
+  sees(who: TokenInfo, channel: string): boolean {
+    return (this.channelTeams.get(channel) ?? [TEAM_A]).some((team) => this.#seesTeam(who, team));
+  }
+
+  #seesTeam(who: TokenInfo, team: string): boolean {
+    return team === who.workspace || (who.isEnterpriseInstall && this.teams.get(team)?.enterpriseId === who.workspace);
+  }
+
+  #fileTeam(file: HostedFile): string {
+    return /\/files-pri\/([A-Z0-9]+)-/.exec(file.url_private_download)?.[1] ?? TEAM_A;
+  }
+
+  /** A person as users.info and users.list describe them. */
+  #user(id: string): Record<string, unknown> {
+    return {
+      id,
+      team_id: this.userTeams.get(id) ?? TEAM_A,
+      name: id.toLowerCase(),
+      deleted: false,
+      tz: 'Asia/Ho_Chi_Minh',
+      is_bot: false,
+      is_admin: this.admins.has(id) || this.owners.has(id),
+      is_owner: this.owners.has(id),
+      is_primary_owner: false,
+    };
+  }
+
+  /** The installation's token, as `oauth.v2.access` gave it last (or BOT_TOKEN for T0001). */
+  tokenOf(workspace: string): string | undefined {
+    return [...this.tokens].filter(([, t]) => t.workspace === workspace && !t.revoked).at(-1)?.[0];
+  }
+
+  /** The app is uninstalled from a workspace (or org): its tokens stop working, as Slack revokes them. */
+  uninstall(workspace: string): void {
+    for (const info of this.tokens.values()) if (info.workspace === workspace) info.revoked = true;
+  }
+
+  /**
+   * Slack's approval page (`/oauth/v2/authorize`): the next approval of `approvals` happens, and the browser is sent
+   * back to `redirect_uri` with a code and the `state` it came with, or with `error=access_denied`.
+   */
+  #authorizePage(url: URL, res: ServerResponse): void {
+    const q = url.searchParams;
+    const redirectUri = q.get('redirect_uri') ?? '';
+    const state = q.get('state') ?? '';
+    const approval = this.approvals.shift();
+    if (q.get('client_id') !== CLIENT_ID || !redirectUri || !approval) {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(!approval ? 'nobody approves' : 'invalid_client_id or no redirect_uri');
+      return;
+    }
+    const back = new URL(redirectUri);
+    if (approval.kind === 'deny') {
+      back.searchParams.set('error', 'access_denied');
+    } else {
+      const code = `${Date.now()}.${++this.#seq}.${Math.random().toString(36).slice(2)}`;
+      this.#codes.set(code, { approval, redirectUri, expires: Date.now() + this.codeLifetimeMs, used: false });
+      back.searchParams.set('code', code);
+    }
+    back.searchParams.set('state', state);
+    res.writeHead(302, { location: back.href });
+    res.end();
+  }
+
+  /** `oauth.v2.access`: the code exchanged, once, by the app's client id and secret, for a new bot token. */
+  #exchange(a: Record<string, unknown>, authorization: string): Record<string, unknown> {
+    let clientId = String(a.client_id ?? '');
+    let clientSecret = String(a.client_secret ?? '');
+    if (authorization.startsWith('Basic ')) {
+      [clientId, clientSecret] = Buffer.from(authorization.slice(6), 'base64').toString().split(':');
+    }
+    if (clientId !== CLIENT_ID) return { ok: false, error: 'invalid_client_id' };
+    if (clientSecret !== CLIENT_SECRET) return { ok: false, error: 'bad_client_secret' };
+    const grant = this.#codes.get(String(a.code ?? ''));
+    if (!grant || grant.used || grant.expires < Date.now()) return { ok: false, error: 'invalid_code' };
+    if (a.redirect_uri !== undefined && a.redirect_uri !== grant.redirectUri)
+      return { ok: false, error: 'bad_redirect_uri' };
+    grant.used = true;
+    const approval = grant.approval;
+    if (approval.kind === 'deny') return { ok: false, error: 'invalid_code' };
+    const org = approval.kind === 'approve-org';
+    const workspace = org ? approval.org : approval.team;
+    const team = this.teams.get(workspace);
+    if (!team) return { ok: false, error: 'invalid_team' };
+    const rotation = approval.kind === 'approve' && approval.rotation === true;
+    const noBot = approval.kind === 'approve' && approval.noBot === true;
+    const token = `xoxb-${workspace.toLowerCase()}-${++this.#tokenSeq}-${Math.random().toString(36).slice(2, 10)}`;
+    if (!noBot)
+      this.tokens.set(token, {
+        workspace,
+        isEnterpriseInstall: org,
+        botUserId: team.botUserId,
+        botId: team.botId,
+        revoked: false,
+      });
+    const enterprise = org
+      ? { id: team.id, name: team.name }
+      : team.enterpriseId
+        ? { id: team.enterpriseId, name: this.teams.get(team.enterpriseId)?.name ?? '' }
+        : null;
+    return {
+      ok: true,
+      app_id: APP_ID,
+      authed_user: { id: approval.user },
+      ...(noBot
+        ? {}
+        : { scope: this.scopes.join(','), token_type: 'bot', access_token: token, bot_user_id: team.botUserId }),
+      ...(rotation ? { refresh_token: `xoxe-1-${token.slice(5)}`, expires_in: 43_200 } : {}),
+      team: org ? null : { id: team.id, name: team.name },
+      enterprise,
+      is_enterprise_install: org,
+    };
   }
 
   /**
    * files.getUploadURLExternal: `filename` and `length` (bytes) required; needs `files:write`. Answers an
    * `upload_url` and a `file_id`, as Slack does.
    */
-  #getUploadUrl(a: Record<string, unknown>): Record<string, unknown> {
-    const missing = this.#missingScope('files:write');
+  #getUploadUrl(a: Record<string, unknown>, who: TokenInfo): Record<string, unknown> {
+    const missing = this.#missingScope('files:write', who);
     if (missing) return missing;
     const filename = typeof a.filename === 'string' ? a.filename.trim() : '';
     const length = Number(a.length);
@@ -601,8 +918,8 @@ export class SlackStandIn {
    * `thread_ts`) the file is shared there by a bot message carrying it (text: `initial_comment`), else it
    * stays private. Needs `files:write`. Unknown ids, or ids whose bytes never arrived: `file_not_found`.
    */
-  #completeUpload(a: Record<string, unknown>): Record<string, unknown> {
-    const missing = this.#missingScope('files:write');
+  #completeUpload(a: Record<string, unknown>, who: TokenInfo): Record<string, unknown> {
+    const missing = this.#missingScope('files:write', who);
     if (missing) return missing;
     const list = typeof a.files === 'string' ? parseJson(a.files) : a.files;
     if (!Array.isArray(list) || list.length === 0) return { ok: false, error: 'invalid_arguments' };
@@ -627,7 +944,8 @@ export class SlackStandIn {
         title,
         bytes: pending.bytes,
         filetype: pending.filename.includes('.') ? pending.filename.split('.').pop() : 'text',
-        user: BOT_USER_ID,
+        user: who.botUserId,
+        team: who.workspace,
       });
       this.uploadedFiles.push({
         fileId: pending.fileId,
@@ -646,8 +964,9 @@ export class SlackStandIn {
         channel,
         ts: this.nextTs(),
         text,
-        user: BOT_USER_ID,
-        bot_id: BOT_ID,
+        user: who.botUserId,
+        bot_id: who.botId,
+        team: who.workspace,
         files,
         history: [text],
         ...(threadTs ? { thread_ts: threadTs } : {}),
@@ -657,27 +976,29 @@ export class SlackStandIn {
   }
 
   /** Slack's answer to a token without the scope a method needs. */
-  #missingScope(scope: string): Record<string, unknown> | undefined {
-    if (this.scopes.includes(scope)) return undefined;
-    return { ok: false, error: 'missing_scope', needed: scope, provided: this.scopes.join(',') };
+  #missingScope(scope: string, who: TokenInfo): Record<string, unknown> | undefined {
+    const scopes = who.scopes ?? this.scopes;
+    if (scopes.includes(scope)) return undefined;
+    return { ok: false, error: 'missing_scope', needed: scope, provided: scopes.join(',') };
   }
 
   async #serveFile(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const download: FileDownload = { path: url.pathname, authorization: req.headers.authorization, sent: 0 };
     this.downloads.push(download);
-    const id0 = /T0001-([A-Z0-9]+)\//.exec(url.pathname)?.[1] ?? '';
-    const redirect = this.redirects.get(id0);
+    const [, fileTeam = '', id = ''] = /\/files-pri\/([A-Z0-9]+)-([A-Z0-9]+)\//.exec(url.pathname) ?? [];
+    const redirect = this.redirects.get(id);
     if (redirect) {
       res.writeHead(302, { location: redirect });
       res.end();
       return;
     }
-    if (req.headers.authorization !== `Bearer ${BOT_TOKEN}` || !this.scopes.includes('files:read')) {
+    const who = this.tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    // Another workspace's token, a revoked one, or none: Slack's sign-in page, as for anyone not signed in there.
+    if (!who || who.revoked || !this.#seesTeam(who, fileTeam) || !(who.scopes ?? this.scopes).includes('files:read')) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(SIGN_IN_PAGE);
       return;
     }
-    const id = /T0001-([A-Z0-9]+)\//.exec(url.pathname)?.[1] ?? '';
     const hosted = this.files.get(id);
     if (!hosted) {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -800,6 +1121,28 @@ function safeJson(v: string): unknown {
   } catch {
     return v;
   }
+}
+
+/**
+ * Slack's documented limits on a view (views.publish, views.open): at most 100 blocks; a section's text 1 to 3,000
+ * characters, a header's at most 150, a button's at most 75; every block known.
+ */
+function checkView(view: SlackView): string | undefined {
+  if (!Array.isArray(view.blocks) || view.blocks.length > 100) return 'invalid_blocks';
+  const KNOWN = new Set(['section', 'header', 'divider', 'context', 'actions', 'input']);
+  for (const b of view.blocks as {
+    type: string;
+    text?: { text?: string };
+    accessory?: { type?: string; text?: { text?: string } };
+    elements?: { type?: string; text?: string | { text?: string } }[];
+  }[]) {
+    if (!KNOWN.has(b.type)) return 'invalid_blocks';
+    const text = b.text?.text ?? '';
+    if (b.type === 'section' && (text.length === 0 || text.length > 3000)) return 'invalid_blocks';
+    if (b.type === 'header' && (text.length === 0 || text.length > 150)) return 'invalid_blocks';
+    if (b.accessory?.type === 'button' && (b.accessory.text?.text ?? '').length > 75) return 'invalid_blocks';
+  }
+  return undefined;
 }
 
 /** Slack's documented limits on blocks. */

@@ -1,5 +1,5 @@
 import { slackError } from '../../slack/errors.ts';
-import { isMember } from '../../slack/members.ts';
+import { membership } from '../../slack/members.ts';
 import { permalink, readMessage, type SlackMessage } from '../../slack/messages.ts';
 import { parsePermalink } from '../../slack/permalink.ts';
 import { askFor, cannotRead, ephemeral } from '../answers.ts';
@@ -18,9 +18,16 @@ export const link: Subcommand = {
       const linked = parsePermalink(text);
       const slack = await deps.workspaces.slack(workspace);
       if (!linked || !slack) return ephemeral(t.notFoundOrNotAllowed);
-      if (linked.channel !== channel && !(await isMember(slack.web, linked.channel, user))) {
-        deps.log.info('linked memo refused: the asker is not a member', { channel: linked.channel, user });
-        return ephemeral(t.notFoundOrNotAllowed);
+      if (linked.channel !== channel) {
+        const asker = await membership(slack.web, linked.channel, user);
+        if (!asker.member) {
+          deps.log.info('linked memo refused: the asker is not a member', {
+            channel: linked.channel,
+            user,
+            why: asker.why,
+          });
+          return ephemeral(t.notFoundOrNotAllowed);
+        }
       }
       let message: SlackMessage | undefined;
       try {

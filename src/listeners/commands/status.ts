@@ -3,13 +3,24 @@ import { escapeMrkdwn } from '../../slack/mrkdwn.ts';
 import { ephemeral } from '../answers.ts';
 import type { Subcommand } from './subcommand.ts';
 
-/** `/transcribe status`: whether automatic transcription is on here, and each memo of the last day. */
+/**
+ * `/transcribe status`: whether automatic transcription is on here and by which rule (the channel's own choice, or the
+ * workspace's for channels that never chose), and each memo of the last day.
+ */
 export const status: Subcommand = {
   help: 'status',
   hint: 'status',
   matches: (text) => text.toLowerCase() === 'status',
   run: async ({ deps, workspace, channel, lang, t }) => {
-    const auto = (await deps.pipeline.channels.choice(workspace, channel)) === 'off' ? t.statusAutoOff : t.statusAutoOn;
+    const rule = await deps.pipeline.autoRule(workspace, channel);
+    const auto =
+      rule.by === 'channel'
+        ? rule.on
+          ? t.statusAutoOn
+          : t.statusAutoOff
+        : rule.on
+          ? t.statusAutoByDefault
+          : t.statusOptIn;
     const entries = await deps.pipeline.status(workspace, channel);
     if (entries.length === 0) return { now: ephemeral(`${auto}\n${t.statusNothing}`) };
     const lines = entries.map((e) =>

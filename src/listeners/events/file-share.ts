@@ -23,7 +23,8 @@ const SHARES = new Set(['file_share', 'thread_broadcast']);
 /**
  * Where a memo enters: every file shared in a channel the app is in (public, private, DM, group DM) arrives as a
  * `message` event with subtype `file_share`, or `thread_broadcast` for a thread reply also sent to the channel
- * (its transcript goes in the thread). Each file goes to the pipeline's intake; the listener returns, and Slack gets
+ * (its transcript goes in the thread), where automatic transcription applies (the channel's choice, else the
+ * workspace's setting: `pipeline.autoRule`). Each file goes to the pipeline's intake; the listener returns, and Slack gets
  * its answer, only once they are durably queued. If that fails, Slack gets an error and sends the event again.
  */
 export function fileShared(deps: ListenerDeps) {
@@ -34,19 +35,24 @@ export function fileShared(deps: ListenerDeps) {
     const workspace = workspaceOf(context);
     if (!workspace) return;
     const { pipeline, log } = deps;
-    if ((await pipeline.channels.choice(workspace, m.channel)) === 'off') return;
+    if (!(await pipeline.autoRule(workspace, m.channel)).on) return;
     const message = { workspace, channel: m.channel, ts: m.ts, threadTs: m.thread_ts, user: m.user };
     const outcomes = await pipeline.intake.submit(message, m.files);
     for (const [i, outcome] of outcomes.entries()) {
       const file = m.files[i];
       if (outcome.status === 'duplicate') log.info('already claimed', { fileId: file.id, retry: context.retryNum });
+      if (outcome.status === 'no-account' && outcome.sure) {
+        afterAck(log, 'telling a thread the workspace has no key', () => pipeline.keyMissing.memo(message, file));
+        continue;
+      }
       if (outcome.status !== 'stopping') continue;
       afterAck(log, 'telling a thread the app is stopping', async () => {
         const slack = await deps.workspaces.slack(workspace);
+        const lang = (await deps.settings.of(workspace)).lang;
         await slack?.web.chat.postMessage({
           channel: m.channel,
           thread_ts: replyThreadTs({ ts: m.ts, threadTs: m.thread_ts }),
-          text: messages(deps.lang).sharedWhileStopping({ file: escapeMrkdwn(displayName(file)) }),
+          text: messages(lang).sharedWhileStopping({ file: escapeMrkdwn(displayName(file)) }),
         });
       });
     }

@@ -7,7 +7,7 @@ import type { AudioUpload, ProviderResult } from '../index.ts';
 import { readEnvelope } from './envelope.ts';
 
 export interface OmicallClient {
-  registerWebhook(url: string, apiKey: string): Promise<ProviderResult>;
+  registerWebhook(url: string, apiKey: string, signal?: AbortSignal): Promise<ProviderResult>;
   speechToText(upload: AudioUpload, apiKey: string): Promise<ProviderResult>;
   close(): Promise<void>;
 }
@@ -84,12 +84,12 @@ export function createOmicallClient({
   };
 
   return {
-    registerWebhook: (url, apiKey) =>
+    registerWebhook: (url, apiKey, signal) =>
       call(
         'register_webhook_ai',
         apiKey,
         { 'content-type': 'application/json' },
-        { head: Buffer.from(JSON.stringify({ url })) },
+        { head: Buffer.from(JSON.stringify({ url })), ...(signal ? { signal } : {}) },
       ).then((result) => withoutKey(result, apiKey)),
     speechToText: (upload, apiKey) => {
       const form = multipart(upload);
@@ -197,10 +197,11 @@ function networkFailure(err: unknown, failure: 'timeout' | 'connect_timeout' | u
     return { ok: false, error: 'timeout', message: `OMICall did not answer in time (${failure})`, retryable: true };
   }
   const code = (err as { code?: string }).code ?? '';
-  const error = code.includes('TIMEOUT')
-    ? 'timeout'
-    : code === 'ECONNREFUSED'
-      ? 'connection_refused'
-      : 'connection_failed';
+  const error =
+    code.includes('TIMEOUT') || code === 'ABORT_ERR'
+      ? 'timeout'
+      : code === 'ECONNREFUSED'
+        ? 'connection_refused'
+        : 'connection_failed';
   return { ok: false, error, message: errorMessage(err), retryable: true };
 }

@@ -24,7 +24,7 @@ export function createOmicall(options: OmicallOptions): SpeechProvider {
     submit: (upload, account) => client.speechToText(upload, account.apiKey),
     results: {
       kind: 'callback',
-      register: (url, account) => client.registerWebhook(url, account.apiKey),
+      register: (url, account, options) => client.registerWebhook(url, account.apiKey, options?.signal),
       parse: parseCallback,
     },
     diagnose: (result) =>
