@@ -370,6 +370,13 @@ describe('distribution mode ("Add to Slack")', () => {
     expect(loadConfig({ ...oauth, ENCRYPTION_KEY: key.toString('hex') }).slack).toMatchObject({ encryptionKey: key });
   });
 
+  it('expects Slack to limit history reads, as it does for apps outside the Marketplace, unless told otherwise', () => {
+    expect(loadConfig(oauth).slackHistoryLimited).toBe(true);
+    expect(loadConfig({ ...oauth, SLACK_HISTORY_LIMITED: 'false' }).slackHistoryLimited).toBe(false);
+    expect(loadConfig(good).slackHistoryLimited).toBe(false);
+    expect(loadConfig({ ...good, SLACK_HISTORY_LIMITED: 'true' }).slackHistoryLimited).toBe(true);
+  });
+
   it('names every setting it is missing, and refuses a bot token beside them', () => {
     expect(problems({ SLACK_SIGNING_SECRET: good.SLACK_SIGNING_SECRET, SLACK_CLIENT_ID: '1.2' })).toEqual([
       expect.stringMatching(/^PUBLIC_URL is required to offer the app to many workspaces/),
