@@ -6,6 +6,7 @@ import type { Store } from '../store/index.ts';
 import { jobKeyParts, processKeys, workspaceKeys } from '../store/keys.ts';
 import { type CompletionRules, check } from './completion.ts';
 import type { JobMoves } from './moves.ts';
+import { Periodic } from './periodic.ts';
 
 /** How long a taken deadline stays with its taker before another instance may take it. */
 const LEASE_MS = 60_000;
@@ -25,8 +26,7 @@ export class Deadlines {
   readonly #moves: JobMoves;
   readonly #rules: CompletionRules;
   readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  readonly #periodic = new Periodic(() => this.#tick());
   readonly #warn: ReturnType<typeof onceIn>;
 
   constructor(o: {
@@ -62,17 +62,11 @@ export class Deadlines {
 
   /** Looks for due checks every `everyMs`. */
   start(everyMs: number): void {
-    this.#timer = setInterval(() => {
-      this.#running ??= this.#tick().finally(() => {
-        this.#running = undefined;
-      });
-    }, everyMs);
-    this.#timer.unref();
+    this.#periodic.start(everyMs, { now: false });
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+    await this.#periodic.stop();
   }
 
   async #tick(): Promise<void> {

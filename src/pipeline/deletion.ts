@@ -13,6 +13,7 @@ import { type MemoId, memoField, parseMemoField, workspaceKeys } from '../store/
 import type { Workspaces } from '../workspaces/index.ts';
 import type { Deadlines } from './deadlines.ts';
 import { type JobObserver, quietly } from './observer.ts';
+import { Periodic } from './periodic.ts';
 import { entryId, type RelayQueue } from './queue/index.ts';
 import type { ReplyWriter } from './thread.ts';
 
@@ -54,8 +55,7 @@ const TRIES = 5;
  */
 export class Deletions {
   readonly #o: DeletionsOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  readonly #periodic = new Periodic(() => this.#sweep());
   readonly #warn: ReturnType<typeof onceIn>;
 
   constructor(options: DeletionsOptions) {
@@ -111,19 +111,11 @@ export class Deletions {
 
   /** Finishes owed deletions in every workspace now, and from then on every `everyMs`. */
   start(everyMs: number): void {
-    const tick = () => {
-      this.#running ??= this.#sweep().finally(() => {
-        this.#running = undefined;
-      });
-    };
-    tick();
-    this.#timer = setInterval(tick, everyMs);
-    this.#timer.unref();
+    this.#periodic.start(everyMs);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+    await this.#periodic.stop();
   }
 
   async #sweep(): Promise<void> {

@@ -3,6 +3,7 @@ import { type Logger, onceIn } from '../log.ts';
 import type { JobRecord, Jobs } from '../records/job.ts';
 import type { Heartbeat, Ledger, LedgerEntry } from '../records/ledger.ts';
 import type { JobMoves } from './moves.ts';
+import { Periodic } from './periodic.ts';
 import { entryId, type RelayJob, type RelayQueue } from './queue/index.ts';
 
 /** The queue entry that relays a job's current run. */
@@ -46,8 +47,7 @@ export interface RecoveryOptions {
  */
 export class Recovery {
   readonly #o: RecoveryOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  readonly #periodic = new Periodic(() => this.sweep());
   /** A store that is away fails every sweep: said once in a while, not every second. */
   readonly #warn: ReturnType<typeof onceIn>;
 
@@ -57,19 +57,11 @@ export class Recovery {
   }
 
   start(everyMs: number): void {
-    const tick = () => {
-      this.#running ??= this.sweep().finally(() => {
-        this.#running = undefined;
-      });
-    };
-    tick();
-    this.#timer = setInterval(tick, everyMs);
-    this.#timer.unref();
+    this.#periodic.start(everyMs);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+    await this.#periodic.stop();
   }
 
   /** Looks through the ledger once. */

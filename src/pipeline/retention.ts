@@ -5,6 +5,7 @@ import { verifyTrackingId } from '../records/tracking-id.ts';
 import type { Store } from '../store/index.ts';
 import { jobKeyParts, workspaceKeys } from '../store/keys.ts';
 import type { Workspaces } from '../workspaces/index.ts';
+import { Periodic } from './periodic.ts';
 
 export interface RetentionOptions {
   store: Store;
@@ -30,8 +31,7 @@ interface Listed {
  */
 export class RetentionSweep {
   readonly #o: RetentionOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  readonly #periodic = new Periodic(() => this.sweep());
   readonly #warn: ReturnType<typeof onceIn>;
 
   constructor(options: RetentionOptions) {
@@ -40,19 +40,11 @@ export class RetentionSweep {
   }
 
   start(everyMs: number): void {
-    const tick = () => {
-      this.#running ??= this.sweep().finally(() => {
-        this.#running = undefined;
-      });
-    };
-    tick();
-    this.#timer = setInterval(tick, everyMs);
-    this.#timer.unref();
+    this.#periodic.start(everyMs);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+    await this.#periodic.stop();
   }
 
   /** Looks through every workspace once. */

@@ -7,6 +7,7 @@ import { jobKeyParts, processKeys, workspaceKeys } from '../store/keys.ts';
 import type { StoredInstallation } from '../workspaces/distribution.ts';
 import type { Workspaces } from '../workspaces/index.ts';
 import type { Deadlines } from './deadlines.ts';
+import { Periodic } from './periodic.ts';
 import { entryId, type RelayQueue } from './queue/index.ts';
 
 /** Keys deleted per call to the store. */
@@ -37,8 +38,7 @@ export interface UninstallOptions {
  */
 export class Uninstalls {
   readonly #o: UninstallOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  readonly #periodic = new Periodic(() => this.sweep());
   readonly #warn: ReturnType<typeof onceIn>;
 
   constructor(options: UninstallOptions) {
@@ -71,19 +71,11 @@ export class Uninstalls {
 
   /** Finishes uninstallations every `everyMs`: any left unfinished by a dead process, and the second deletions. */
   start(everyMs: number): void {
-    const tick = () => {
-      this.#running ??= this.sweep().finally(() => {
-        this.#running = undefined;
-      });
-    };
-    tick();
-    this.#timer = setInterval(tick, everyMs);
-    this.#timer.unref();
+    this.#periodic.start(everyMs);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+    await this.#periodic.stop();
   }
 
   /** Looks once: deletes again what is due, and ends the uninstallations that have settled. */

@@ -8,6 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import ESpeakNg from 'espeak-ng';
+import { wavHeader } from './wav.ts';
 
 const [out, text] = process.argv.slice(2);
 if (!out || !text) throw new Error('usage: node test/helpers/speak.ts <out.wav> <text>');
@@ -30,18 +31,5 @@ function padded(wav: Buffer): Buffer {
   const seconds = Math.ceil(samples.length / 2 / rate + 0.5);
   const body = Buffer.alloc(seconds * rate * 2);
   samples.copy(body);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + body.length, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(body.length, 40);
-  return Buffer.concat([header, body]);
+  return Buffer.concat([wavHeader(body.length, rate), body]);
 }
