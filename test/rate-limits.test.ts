@@ -32,7 +32,7 @@ afterEach(async () => {
 const QUICK = { quietMs: 1000 };
 
 async function start(options: HarnessOptions = {}): Promise<Harness> {
-  const h = await Harness.start({ ...options, timings: { ...QUICK, ...options.timings } });
+  const h = await Harness.start({ slackPace: 'slack', ...options, timings: { ...QUICK, ...options.timings } });
   started.push(h);
   return h;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { type Overrides, type RunningApp, startApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import type { Timings } from '../../src/limits.ts';
+import { SLACK_RATES, type SlackRate, type SlackRates, type SlackWindow, type Timings } from '../../src/limits.ts';
 import { createLogger } from '../../src/log.ts';
 import type { ProviderModule } from '../../src/providers/index.ts';
 import { API_KEY, OmicallStandIn, type ReceivedUpload } from '../stand-ins/omicall.ts';
@@ -21,6 +21,11 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   timings?: Partial<Timings>;
   overrides?: Omit<Overrides, 'timings'>;
+  /**
+   * Spend Slack's Web API at Slack's own pace (`SLACK_RATES`), for tests of that pace; otherwise the app's budgets
+   * are ten times Slack's (`FAST_SLACK_RATES`), as the stand-in, unless told to enforce, refuses nothing.
+   */
+  slackPace?: 'slack' | 'fast';
   /** The speech providers SPEECH_PROVIDER may name (src/providers/registry.ts's, unless a test adds its own). */
   providers?: readonly ProviderModule[];
   /**
@@ -44,6 +49,22 @@ export const TEST_TIMINGS: Partial<Timings> = {
   drainMs: 5000,
   checkEveryMs: 100,
   homeGapMs: 300,
+};
+
+/**
+ * The app's Slack budgets in tests that are not about Slack's pace: each of Slack's windows with ten times its calls.
+ * At Slack's own rates a reply that grows through twenty edits waits half a minute for Tier 3 (chat.update);
+ * `rate-limits.test.ts` keeps Slack's pace (`slackPace: 'slack'`) against a stand-in that enforces it.
+ */
+const tenfold = ({ calls, seconds }: SlackWindow): SlackWindow => ({ calls: calls * 10, seconds });
+const faster = (rate: SlackRate): SlackRate =>
+  rate.burst ? { ...tenfold(rate), burst: tenfold(rate.burst) } : tenfold(rate);
+export const FAST_SLACK_RATES: SlackRates = {
+  tier2: faster(SLACK_RATES.tier2),
+  tier3: faster(SLACK_RATES.tier3),
+  tier4: faster(SLACK_RATES.tier4),
+  postMessage: faster(SLACK_RATES.postMessage),
+  historyLimited: faster(SLACK_RATES.historyLimited),
 };
 
 /**
@@ -119,8 +140,10 @@ export class Harness {
       ],
       write: (line) => h.logs.push(line),
     });
+    const pace = options.slackPace === 'slack' ? SLACK_RATES : FAST_SLACK_RATES;
     h.app = await startApp(h.config, log, {
       ...options.overrides,
+      slackRates: { ...pace, ...options.overrides?.slackRates },
       timings: { ...TEST_TIMINGS, ...options.timings },
     });
     return h;

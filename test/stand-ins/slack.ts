@@ -1050,9 +1050,15 @@ export class SlackStandIn {
         if (res.destroyed) return;
         download.sent += piece.length;
         if (!res.write(piece)) {
-          await new Promise((r) => {
-            res.once('drain', r);
-            res.once('close', r);
+          // Whichever comes first; the other listener goes too, or a long download piles them up on `res`.
+          await new Promise<void>((r) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              r();
+            };
+            res.once('drain', done);
+            res.once('close', done);
           });
         }
       }
