@@ -44,6 +44,13 @@ export default {
     'src/records/segments.ts',
     'src/store/keys.ts',
     'src/records/tracking-id.ts',
+    // Secrets at rest and "Add to Slack": the cipher, the OAuth state.
+    'src/workspaces/cipher.ts',
+    'src/workspaces/oauth-state.ts',
+    // What a caller can send: request targets, body slots and reads, the webhook, the server, /healthz.
+    'src/http/target.ts',
+    'src/http/slots.ts',
+    'src/http/body.ts',
     'src/http/webhook.ts',
     'src/http/server.ts',
     'src/http/health.ts',
@@ -52,6 +59,7 @@ export default {
     'src/slack/download.ts',
     'src/slack/files.ts',
     'src/audio/containers.ts',
+    'src/audio/length.ts',
     'src/slack/mrkdwn.ts',
     'src/pipeline/render.ts',
     'src/pipeline/thread.ts',

@@ -6,7 +6,10 @@
  */
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OAuthStateError } from '../src/errors.ts';
 import { workspaceKeys } from '../src/store/keys.ts';
+import { memoryStore } from '../src/store/memory.ts';
+import { OAuthStates } from '../src/workspaces/oauth-state.ts';
 import { ENCRYPTION_KEY, Harness, waitFor } from './helpers/harness.ts';
 import { arrive, IN_B, IN_ORG, install, PEOPLE, postEventIn, shareIn } from './helpers/workspaces.ts';
 import { CLIENT_ID, ORG, TEAM_B } from './stand-ins/slack.ts';
@@ -245,4 +248,59 @@ it('/metrics counts the installed workspaces, and never names one', async () => 
   expect(await h.metric('transcriber_workspaces_installed')).toBe(2);
   const text = await (await request(`${h.url}/metrics`)).body.text();
   for (const name of [TEAM_B, ORG, 'Beta Co', 'Grid Corp']) expect(text).not.toContain(name);
+});
+
+describe('the OAuth state, called directly', () => {
+  const options = { scopes: ['files:read'], redirectUri: 'https://transcriber.test/slack/oauth_redirect' };
+  const states = (secret = 'state-secret', store = memoryStore()) =>
+    new OAuthStates({ secret, store, lifetimeMs: 600_000, options: () => options });
+  const reason = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (err: unknown) => (err instanceof OAuthStateError ? err.reason : `other: ${String(err)}`),
+    );
+  const t0 = new Date('2026-12-02T10:00:00Z');
+
+  it('is nonce.expiry.signature; verified within its lifetime it gives back the install options, once', async () => {
+    const s = states();
+    const state = await s.generateStateParam(options, t0);
+    const [nonce, expiry, signature, ...rest] = state.split('.');
+    expect(rest).toEqual([]);
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(Number.parseInt(expiry, 36)).toBe(t0.getTime() + 600_000);
+    expect(signature).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(await s.generateStateParam(options, t0)).not.toBe(state);
+    expect(await s.verifyStateParam(new Date(t0.getTime() + 599_999), state)).toEqual(options);
+    expect(await reason(s.verifyStateParam(new Date(t0.getTime() + 1000), state))).toBe('reused');
+  });
+
+  it('refuses a state past its lifetime, signed with another secret, or changed in any part', async () => {
+    const s = states();
+    const state = await s.generateStateParam(options, t0);
+    expect(await reason(s.verifyStateParam(new Date(t0.getTime() + 600_000), state))).toBe('expired');
+    const other = await states('another-secret').generateStateParam(options, t0);
+    expect(await reason(s.verifyStateParam(t0, other))).toBe('forged');
+    const [nonce, expiry, signature] = state.split('.');
+    const later = (Number.parseInt(expiry, 36) + 1).toString(36);
+    for (const changed of [
+      `${nonce}.${later}.${signature}`,
+      `${nonce.slice(1)}A.${expiry}.${signature}`,
+      `${nonce}.${expiry}.${signature.slice(0, -1)}`,
+      `${nonce}.${expiry}.${signature}A`,
+      `${nonce}.${expiry}`,
+      `${state}.x`,
+      `x${state}`,
+      '',
+    ])
+      expect(await reason(s.verifyStateParam(t0, changed)), changed).toBe('forged');
+    // None of those refusals spent the state: the real one still works, once.
+    expect(await s.verifyStateParam(t0, state)).toEqual(options);
+  });
+
+  it('once used on one instance, refused on another that shares the store', async () => {
+    const store = memoryStore();
+    const state = await states('s', store).generateStateParam(options, t0);
+    expect(await states('s', store).verifyStateParam(t0, state)).toEqual(options);
+    expect(await reason(states('s', store).verifyStateParam(t0, state))).toBe('reused');
+  });
 });

@@ -138,6 +138,29 @@ describe('the cipher', () => {
     for (const junk of ['', 'v1', 'v2.a.b.c.d', `${sealed}.extra`]) expect(cipher.open(junk, 'k').ok).toBe(false);
   });
 
+  it('an empty secret seals and opens; a value with a part missing or added is tampered, under a known key', () => {
+    const empty = cipher.seal('', 'k');
+    expect(cipher.open(empty, 'k')).toEqual({ ok: true, plain: '', stale: false });
+    const [version, id, iv, tag, body] = cipher.seal('omi-key', 'k').split('.');
+    expect(version).toBe('v1');
+    expect(id).toBe(cipher.keyId);
+    expect(id).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    const tampered = { ok: false, why: 'tampered' };
+    expect(cipher.open([version, id, '', tag, body].join('.'), 'k')).toEqual(tampered);
+    expect(cipher.open([version, id, iv, '', body].join('.'), 'k')).toEqual(tampered);
+    expect(cipher.open([version, id, iv, tag].join('.'), 'k')).toEqual(tampered);
+    expect(cipher.open([version, id, iv, tag, body, ''].join('.'), 'k')).toEqual(tampered);
+    expect(cipher.open(['v2', id, iv, tag, body].join('.'), 'k')).toEqual(tampered);
+    expect(cipher.open([version, id, iv, tag, body].join('.'), 'k')).toEqual({
+      ok: true,
+      plain: 'omi-key',
+      stale: false,
+    });
+    // The key id says nothing of the key: another key, another id; the same key, the same id.
+    expect(new Cipher(Buffer.alloc(32, 1)).keyId).toBe(id);
+    expect(new Cipher(Buffer.alloc(32, 3)).keyId).not.toBe(id);
+  });
+
   it('with the previous key: opens its values, and says they are to be sealed again', () => {
     const old = new Cipher(Buffer.alloc(32, 5));
     const both = new Cipher(Buffer.alloc(32, 6), Buffer.alloc(32, 5));
