@@ -6,9 +6,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     fileParallelism: true,
-    // Three files at a time on two cores: most of a file's time is spent waiting (on the app's timers, the stand-ins,
-    // Redis, child processes), so a third worker fills the gaps. Measured on the 2-core machine: 278 s with two,
-    // 213 s with three; the suite then uses 307 s of CPU, so a fourth would only queue for the cores.
-    maxWorkers: 3,
+    // Four files at a time on two cores: most of a file's time is spent waiting (on the app's timers, the stand-ins,
+    // Redis, child processes), and the cores stay about 40 % idle even so. Measured on the quiet 2-core machine (see
+    // docs/testing.md): 137 s with three, 109 s with four, 91 s with five; four leaves the timing-sensitive tests room.
+    maxWorkers: 4,
   },
 });
