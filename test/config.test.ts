@@ -5,7 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSecrets, deriveSecret, loadConfig, secretsOf, slackEventsUrl, webhookUrl } from '../src/config.ts';
+import {
+  configSecrets,
+  deriveSecret,
+  loadConfig,
+  secretsOf,
+  slackEventsUrl,
+  webhookUrl,
+  workspaceWebhookUrl,
+} from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { startAppProcess } from './helpers/app-process.ts';
 import { Harness } from './helpers/harness.ts';
@@ -157,6 +165,28 @@ describe('each setting, as docs/configuration.md documents it', () => {
       'p%40ss-word',
       'p@ss-word',
     ]);
+  });
+
+  it('without METRICS_TOKEN or a Redis password, the secrets nothing may show are the tokens and keys alone', () => {
+    const only = [
+      good.SLACK_BOT_TOKEN,
+      good.SLACK_SIGNING_SECRET,
+      good.OMICALL_API_KEY,
+      deriveSecret(good.SLACK_SIGNING_SECRET, 'omicall-webhook'),
+    ];
+    expect(secretsOf(loadConfig(good))).toEqual(only);
+    expect(secretsOf(loadConfig({ ...good, REDIS_URL: 'redis://redis.test:6379' }))).toEqual(only);
+    expect(secretsOf(loadConfig({ ...good, METRICS_TOKEN: 'metrics-token-1' }))).toEqual([...only, 'metrics-token-1']);
+    expect(secretsOf(loadConfig({ ...good, REDIS_URL: 'redis://:s%2Fecret@redis.test:6379' }))).toEqual([
+      ...only,
+      's%2Fecret',
+      's/ecret',
+    ]);
+  });
+
+  it('the embedded store keeps its file in ./data unless DATA_DIR says where', () => {
+    expect(loadConfig(good).dataDir).toBe('./data');
+    expect(loadConfig({ ...good, DATA_DIR: '/var/lib/transcriber' }).dataDir).toBe('/var/lib/transcriber');
   });
 
   it('PROXY_HOPS: 0 by default, 1 on Heroku (DYNO is set), or as set', () => {
@@ -400,6 +430,94 @@ describe('distribution mode ("Add to Slack")', () => {
     ['ENCRYPTION_KEY_PREVIOUS', key.toString('base64')],
   ])('refuses %s=%s and names it', (name, value) => {
     expect(problems({ ...oauth, [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name}`))]);
+  });
+
+  it('names each missing OAuth setting with where to find it', () => {
+    const without = (name: keyof typeof oauth) => {
+      const env: Record<string, string> = { ...oauth };
+      delete env[name];
+      return problems(env);
+    };
+    expect(without('SLACK_CLIENT_ID')).toEqual([
+      'SLACK_CLIENT_ID is required: the Client ID from your Slack app\'s "Basic Information" page',
+    ]);
+    expect(without('SLACK_CLIENT_SECRET')).toEqual([
+      'SLACK_CLIENT_SECRET is required: the Client Secret from your Slack app\'s "Basic Information" page',
+    ]);
+    expect(without('SLACK_STATE_SECRET')).toEqual([
+      'SLACK_STATE_SECRET is required: a random secret of yours that signs the install links (openssl rand -hex 24)',
+    ]);
+  });
+
+  it('refuses a Client ID or Client Secret with anything before or after it', () => {
+    for (const id of ['x1234567890.9876543210', '1234567890.9876543210x', 'v1.2', '1.2.3'])
+      expect(problems({ ...oauth, SLACK_CLIENT_ID: id })).toEqual([
+        'SLACK_CLIENT_ID must be the Client ID from "Basic Information" (digits.digits)',
+      ]);
+    expect(loadConfig({ ...oauth, SLACK_CLIENT_ID: '1.2' }).slack).toMatchObject({ clientId: '1.2' });
+    for (const secret of [`zz${oauth.SLACK_CLIENT_SECRET}`, `${oauth.SLACK_CLIENT_SECRET}zz`])
+      expect(problems({ ...oauth, SLACK_CLIENT_SECRET: secret })).toEqual([
+        'SLACK_CLIENT_SECRET must be the hexadecimal Client Secret from "Basic Information"',
+      ]);
+    expect(loadConfig({ ...oauth, SLACK_CLIENT_SECRET: 'ABCDEF0123456789' }).slack).toMatchObject({
+      clientSecret: 'ABCDEF0123456789',
+    });
+  });
+
+  it('takes a state secret of 16 characters, and refuses 15 or one with a space', () => {
+    expect(loadConfig({ ...oauth, SLACK_STATE_SECRET: 's'.repeat(16) }).slack).toMatchObject({
+      stateSecret: 's'.repeat(16),
+    });
+    for (const secret of ['s'.repeat(15), 'sixteen chars ok'])
+      expect(problems({ ...oauth, SLACK_STATE_SECRET: secret })).toEqual([
+        'SLACK_STATE_SECRET must be at least 16 characters, without spaces',
+      ]);
+  });
+
+  it('shows the Add to Slack page unless SLACK_INSTALL_DIRECT is true', () => {
+    expect(loadConfig({ ...oauth, SLACK_INSTALL_DIRECT: 'false' }).slack).toMatchObject({ directInstall: false });
+    expect(loadConfig({ ...oauth, SLACK_INSTALL_DIRECT: 'TRUE' }).slack).toMatchObject({ directInstall: true });
+    expect(problems({ ...oauth, SLACK_INSTALL_DIRECT: 'yes' })).toEqual([
+      'SLACK_INSTALL_DIRECT must be one of true, false, got "yes"',
+    ]);
+  });
+
+  it('refuses an encryption key with anything before or after its 64 hexadecimal digits or 44 base64 characters', () => {
+    const hex = key.toString('hex');
+    const base64 = key.toString('base64');
+    for (const bad of [`0${hex}`, `${hex}0`, `${hex}!`, `!${hex}`, `!${base64}`, `${base64}!`, `A${base64}`])
+      expect(problems({ ...oauth, ENCRYPTION_KEY: bad })).toEqual([
+        'ENCRYPTION_KEY must be 32 random bytes, as 64 hexadecimal digits or in base64 (openssl rand -base64 32)',
+      ]);
+    expect(loadConfig({ ...oauth, ENCRYPTION_KEY: hex.toUpperCase() }).slack).toMatchObject({ encryptionKey: key });
+  });
+
+  it('a PUBLIC_URL that is set but refused is named once, not also as missing', () => {
+    expect(problems({ ...oauth, PUBLIC_URL: 'http://transcriber.test' })).toEqual([
+      'PUBLIC_URL must be an https URL, got "http://transcriber.test"',
+    ]);
+    expect(problems({ ...oauth, PUBLIC_URL: 'not a url' })).toEqual(['PUBLIC_URL is not a URL: "not a url"']);
+  });
+
+  it("a workspace's own webhook URL is under PUBLIC_URL, and there is none without PUBLIC_URL", () => {
+    const c = loadConfig(oauth);
+    expect(workspaceWebhookUrl(c, 'T0001')).toMatch(
+      /^https:\/\/transcriber\.test\/omicall\/webhook\/T0001\/[\w-]{32}$/,
+    );
+    expect(workspaceWebhookUrl({ ...c, publicUrl: undefined }, 'T0001')).toBeUndefined();
+    expect(workspaceWebhookUrl(loadConfig(good), 'T0001')).toBeUndefined();
+  });
+
+  it('keeps its client secret, state secret and encryption key out of the logs, and nothing else of it', () => {
+    const c = loadConfig(oauth);
+    expect(configSecrets(c)).toEqual([
+      oauth.SLACK_CLIENT_SECRET,
+      oauth.SLACK_STATE_SECRET,
+      oauth.ENCRYPTION_KEY,
+      key.toString('hex'),
+      oauth.SLACK_SIGNING_SECRET,
+      c.webhookSecret,
+    ]);
   });
 
   it('keeps every secret of it out of the logs', () => {

@@ -50,6 +50,7 @@ describe('request targets', () => {
       '/a b',
       '/ä',
       'ftp://h/a',
+      'x-http://h/a',
       'http://[/',
     ]) {
       expect(parseTarget(raw)).toEqual({ ok: false, status: 400 });
@@ -70,6 +71,10 @@ describe('client addresses', () => {
     expect(addressKey('10.1.2.3')).toBe('10.1.2.3');
     expect(addressKey('::FFFF:10.1.2.3')).toBe('10.1.2.3');
     expect(addressKey('::ffff:999.1.2.3')).toBe('::ffff:999.1.2.3'.slice(0, 64));
+    expect(addressKey('::ffff:10.1.2.34')).toBe('10.1.2.34');
+    // Not addresses at all, whatever they hold: each is its own key.
+    expect(addressKey('x::ffff:10.1.2.3')).toBe('x::ffff:10.1.2.3');
+    expect(addressKey('::ffff:10.1.2.3x')).toBe('::ffff:10.1.2.3x');
     expect(addressKey('2001:db8:0:1:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:0:1::/64');
     expect(addressKey('2001:DB8:0000:0001::1')).toBe('2001:db8:0:1::/64');
     expect(addressKey('2001:db8::')).toBe('2001:db8:0:0::/64');
@@ -149,6 +154,28 @@ describe('body slots', () => {
     const leaving = take(slots, 'C', gone);
     gone.emit('close');
     expect(await leaving).toBeUndefined();
+  });
+
+  it('a slot given back no longer counts against its address', async () => {
+    const slots = new BodySlots({ ...LIMITS_HERE, slots: 2 });
+    (await take(slots, 'A'))?.();
+    await take(slots, 'B');
+    // One slot free, kept for addresses within their share: A holds none now, so it is within it.
+    expect(typeof (await take(slots, 'A'))).toBe('function');
+  });
+
+  it('a waiter given a slot whose caller then goes away takes no other waiter with it', async () => {
+    const slots = new BodySlots({ ...LIMITS_HERE, slots: 1, keptFree: 0, waitMs: 5000 });
+    const held = (await take(slots, 'A')) as Release;
+    const gone = caller();
+    const b = take(slots, 'B', gone);
+    const c = take(slots, 'C');
+    held();
+    const granted = (await b) as Release;
+    gone.emit('close');
+    expect(await pending(c)).toBe(true);
+    granted();
+    expect(typeof (await c)).toBe('function');
   });
 
   it('refuses at once past the waiters of the pool or of one address', async () => {

@@ -135,6 +135,11 @@ describe('the cipher', () => {
     flipped[0] ^= 1;
     expect(cipher.open([...parts.slice(0, 4), flipped.toString('base64url')].join('.'), 'k').ok).toBe(false);
     expect(new Cipher(Buffer.alloc(32, 2)).open(sealed, 'k')).toEqual({ ok: false, why: 'unknown-key' });
+    // Nor does a key it holds as the previous one open what a third key sealed: that key is unknown, not tried.
+    expect(new Cipher(Buffer.alloc(32, 2), Buffer.alloc(32, 3)).open(sealed, 'k')).toEqual({
+      ok: false,
+      why: 'unknown-key',
+    });
     for (const junk of ['', 'v1', 'v2.a.b.c.d', `${sealed}.extra`]) expect(cipher.open(junk, 'k').ok).toBe(false);
   });
 

@@ -8,7 +8,7 @@ import { type JobRecord, Jobs } from '../src/records/job.ts';
 import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, Heartbeat, Ledger } from '../src/records/ledger.ts';
 import { inSpokenOrder, segmentCharacters } from '../src/records/segments.ts';
 import { memoLabel } from '../src/records/tracking-id.ts';
-import { jobKeyParts, processKeys, workspaceKeys } from '../src/store/keys.ts';
+import { jobKeyParts, memoField, parseMemoField, processKeys, workspaceKeys } from '../src/store/keys.ts';
 import { memoryStore } from '../src/store/memory.ts';
 
 const MEMO = { channel: 'C0KEYS001', ts: '1712345678.000100', fileId: 'F0KEYS001' };
@@ -42,13 +42,84 @@ describe('the key schema', () => {
     ]);
   });
 
+  it('names the Home tab, deletion, usage, installation and rate-limit keys as the docs name them', () => {
+    const k = workspaceKeys('T0001');
+    expect([
+      k.jobsPrefix,
+      k.channelsPrefix,
+      k.peoplePrefix,
+      k.personJobs('UALICE01'),
+      k.personHome('UALICE01'),
+      k.homeGap('UALICE01'),
+      k.fileJobs('F0KEYS001'),
+      k.uploads(MEMO),
+      k.deletionsOwed(),
+      k.settings(),
+      k.usage('2026-12'),
+      k.budgetWarned('2026-12', 600),
+      k.installation(),
+      k.providerKey(),
+      k.noKeyLine(MEMO),
+      k.noKeyTold(),
+      k.slackBudget('chat.update'),
+      k.slackBudget('chat.postMessage', 'C0KEYS001'),
+      k.slackBurst('chat.update'),
+      k.slackBurst('chat.postMessage', 'C0KEYS001'),
+    ]).toEqual([
+      'ws:T0001:job:',
+      'ws:T0001:channel:',
+      'ws:T0001:person:',
+      'ws:T0001:person:UALICE01:jobs',
+      'ws:T0001:person:UALICE01:home',
+      'ws:T0001:person:UALICE01:home-gap',
+      'ws:T0001:file:F0KEYS001:jobs',
+      'ws:T0001:uploads:C0KEYS001:1712345678.000100:F0KEYS001',
+      'ws:T0001:deletions-owed',
+      'ws:T0001:settings',
+      'ws:T0001:usage:2026-12',
+      'ws:T0001:usage:2026-12:warned:600',
+      'ws:T0001:installation',
+      'ws:T0001:provider-key',
+      'ws:T0001:no-key-line:C0KEYS001:1712345678.000100:F0KEYS001',
+      'ws:T0001:no-key-told',
+      'ws:T0001:slack-budget:chat.update',
+      'ws:T0001:slack-budget:chat.postMessage:C0KEYS001',
+      'ws:T0001:slack-burst:chat.update',
+      'ws:T0001:slack-burst:chat.postMessage:C0KEYS001',
+    ]);
+  });
+
+  it('tells the lists of memos among channel and person keys, and reads a memo field back', () => {
+    const k = workspaceKeys('T0001');
+    expect(k.isMemoList(k.channelJobs('C1'))).toBe(true);
+    expect(k.isMemoList(k.personJobs('U1'))).toBe(true);
+    expect(k.isMemoList(k.channelAuto('C1'))).toBe(false);
+    expect(k.isMemoList(k.personLanguage('U1'))).toBe(false);
+    expect(parseMemoField(memoField(MEMO))).toEqual(MEMO);
+    for (const broken of ['', 'C1', 'C1:1.2', ':1.2:F1', 'C1::F1', 'C1:1.2:'])
+      expect(parseMemoField(broken)).toBeUndefined();
+  });
+
   it('keeps the process keys outside every workspace', () => {
     expect([
       processKeys.worker('i-1'),
       processKeys.relays(),
       processKeys.deadlines(),
       processKeys.workspaces(),
-    ]).toEqual(['worker:i-1', 'relays', 'deadlines', 'workspaces']);
+      processKeys.installations(),
+      processKeys.providerKeys(),
+      processKeys.uninstalls(),
+      processKeys.oauthState('N0NCE'),
+    ]).toEqual([
+      'worker:i-1',
+      'relays',
+      'deadlines',
+      'workspaces',
+      'installations',
+      'provider-keys',
+      'uninstalls',
+      'oauth-state:N0NCE',
+    ]);
   });
 
   it('reads a job key back into its workspace and tracking ID, and nothing else', () => {
@@ -178,6 +249,35 @@ describe('the job record', () => {
     expect(await jobs.apply(j, { move: 'take', run: 2, worker: 'w1' })).toBe(true);
     expect(await jobs.apply(j, { move: 'send', run: 2, worker: 'w1', account: 'own' })).toBe(true);
     expect(await jobs.load('T0001', j.trackingId)).toMatchObject({ state: 'sending', worker: 'w1', account: 'own' });
+  });
+
+  it('is put back in line only by the worker that holds it', async () => {
+    const jobs = new Jobs(memoryStore(), async () => DAY);
+    const j = job();
+    await jobs.create(j);
+    await jobs.apply(j, { move: 'take', run: 2, worker: 'w1' });
+    await jobs.apply(j, { move: 'send', run: 2, worker: 'w1', account: 'own' });
+    expect(await jobs.apply(j, { move: 'retry', worker: 'w2' })).toBe(false);
+    expect(await jobs.load('T0001', j.trackingId)).toMatchObject({ state: 'sending', worker: 'w1' });
+    expect(await jobs.apply(j, { move: 'retry', worker: 'w1' })).toBe(true);
+    const back = await jobs.load('T0001', j.trackingId);
+    expect(back?.state).toBe('queued');
+    expect(back?.worker).toBeUndefined();
+  });
+
+  it('is billed, or the bill taken back, only while it is being sent', async () => {
+    const jobs = new Jobs(memoryStore(), async () => DAY);
+    const j = job();
+    await jobs.create(j);
+    const billed = { month: '2026-12', seconds: 42 };
+    expect(await jobs.bill(j, billed)).toBe(false);
+    expect((await jobs.load('T0001', j.trackingId))?.billed).toBeUndefined();
+    await jobs.apply(j, { move: 'take', run: 2, worker: 'w1' });
+    await jobs.apply(j, { move: 'send', run: 2, worker: 'w1', account: 'own' });
+    expect(await jobs.bill(j, billed)).toBe(true);
+    expect((await jobs.load('T0001', j.trackingId))?.billed).toEqual(billed);
+    expect(await jobs.bill(j, null)).toBe(true);
+    expect((await jobs.load('T0001', j.trackingId))?.billed).toBeUndefined();
   });
 
   it('keeps a length it knows when an answer brings none', async () => {

@@ -188,6 +188,7 @@ describe('what it refuses before a segment is read', () => {
     expect(res.headers.connection).toBe('close');
     expect(await res.body.json()).toEqual({ ok: false, error: 'unreadable body' });
     expect(await h.metric(`transcriber_callbacks_total{outcome="too_large"}`)).toBe(before + 1);
+    expect(h.logged('webhook body not read')).toEqual([expect.objectContaining({ reason: 'body too large' })]);
   });
 
   it('a body that does not arrive within its deadline: 408, connection closed, counted as too_slow', async () => {
@@ -201,6 +202,7 @@ describe('what it refuses before a segment is read', () => {
     expect(slow.answer).toMatchObject({ status: 408, body: '{"ok":false,"error":"body too slow"}' });
     expect(slow.answer?.headers.connection).toBe('close');
     expect(await h.metric(`transcriber_callbacks_total{outcome="too_slow"}`)).toBe(before + 1);
+    expect(h.logged('webhook body not read')).toEqual([expect.objectContaining({ reason: 'body too slow' })]);
   });
 
   it('a body cut off by its sender is counted as unreadable', async () => {
@@ -213,6 +215,8 @@ describe('what it refuses before a segment is read', () => {
     await cut.closed;
     await sleep(50);
     expect(await h.metric(`transcriber_callbacks_total{outcome="unreadable"}`)).toBe(before + 1);
+    // A sender that hangs up is not worth a warning: it is counted, not logged.
+    expect(h.logged('webhook body not read')).toEqual([]);
   });
 });
 
