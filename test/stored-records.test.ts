@@ -302,6 +302,20 @@ describe('the job record', () => {
     expect((await jobs.load('T0001', j.trackingId))?.unsure).toBe(true);
   });
 
+  it("is the memo's current attempt until a new attempt replaces it", async () => {
+    const jobs = new Jobs(memoryStore(), async () => DAY);
+    const memo = { workspace: 'T0001', ...MEMO };
+    const first = job();
+    const second = job({ trackingId: `${first.trackingId.slice(0, -1)}1`, run: 3 });
+    expect(await jobs.claim(memo, first.trackingId)).toBe(true);
+    await jobs.create(first);
+    expect(await jobs.ifCurrent('T0001', first.trackingId)).toMatchObject({ trackingId: first.trackingId });
+    expect(await jobs.renew(memo, first.trackingId, second.trackingId)).toBe(true);
+    await jobs.create(second);
+    expect(await jobs.ifCurrent('T0001', first.trackingId)).toBeUndefined();
+    expect(await jobs.ifCurrent('T0001', second.trackingId)).toMatchObject({ trackingId: second.trackingId });
+  });
+
   it('forgets a memo: its claim and its attempt', async () => {
     const store = memoryStore();
     const jobs = new Jobs(store, async () => DAY);
