@@ -43,6 +43,6 @@ class QuickestFirst extends BaseSequencer {
 export default mergeConfig(
   base,
   defineConfig({
-    test: { isolate: false, fileParallelism: false, maxWorkers: 1, sequence: { sequencer: QuickestFirst } },
+    test: { isolate: false, fileParallelism: false, sequence: { sequencer: QuickestFirst } },
   }),
 );

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Container, HEAD_BYTES, needsSeeking, sniff } from '../src/audio/containers.ts';
 import { durationFromHead } from '../src/audio/duration.ts';
 import { durationOf, FFMPEG, speech } from './helpers/audio.ts';
+import { box } from './helpers/mp4.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'audio-duration-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -161,13 +162,6 @@ describe('durationFromHead tells how long a file is from its first bytes', () =>
   });
 
   it('MP4 mvhd version 1 (64-bit times)', () => {
-    const box = (type: string, ...content: Buffer[]) => {
-      const body = Buffer.concat(content);
-      const header = Buffer.alloc(8);
-      header.writeUInt32BE(8 + body.length, 0);
-      header.write(type, 4, 'latin1');
-      return Buffer.concat([header, body]);
-    };
     const mvhd = Buffer.alloc(108);
     mvhd[0] = 1;
     mvhd.writeUInt32BE(48_000, 20);

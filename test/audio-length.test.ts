@@ -11,6 +11,7 @@ import { durationFromHead } from '../src/audio/duration.ts';
 import { LENGTH_LIMITS, lengthOfFile } from '../src/audio/length.ts';
 import { secondsOf, speech, wavHeader } from './helpers/audio.ts';
 import { type LongAudio, longAudio } from './helpers/long-audio.ts';
+import { box } from './helpers/mp4.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lengths-'));
 let files: LongAudio;
@@ -298,15 +299,6 @@ describe('the length of an MP3', () => {
     expect(await mp3Length('big.mp3', bytes)).toBeCloseTo(frames * MP3_FRAME_SECONDS, 9);
   });
 });
-
-/** An ISO BMFF box of `type` holding `body`, its size in the 32-bit field. */
-function box(type: string, ...body: Buffer[]): Buffer {
-  const content = Buffer.concat(body);
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(8 + content.length, 0);
-  head.write(type, 4, 'latin1');
-  return Buffer.concat([head, content]);
-}
 
 /** The same box with its size in the 64-bit field (`size` 1). */
 function largeBox(type: string, ...body: Buffer[]): Buffer {

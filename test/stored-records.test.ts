@@ -251,12 +251,17 @@ describe('the job record', () => {
     expect(await jobs.load('T0001', j.trackingId)).toMatchObject({ state: 'sending', worker: 'w1', account: 'own' });
   });
 
+  /** A job taken and being sent by worker w1. */
+  async function sending(jobs: Jobs, j: JobRecord) {
+    await jobs.apply(j, { move: 'take', run: 2, worker: 'w1' });
+    await jobs.apply(j, { move: 'send', run: 2, worker: 'w1', account: 'own' });
+  }
+
   it('is put back in line only by the worker that holds it', async () => {
     const jobs = new Jobs(memoryStore(), async () => DAY);
     const j = job();
     await jobs.create(j);
-    await jobs.apply(j, { move: 'take', run: 2, worker: 'w1' });
-    await jobs.apply(j, { move: 'send', run: 2, worker: 'w1', account: 'own' });
+    await sending(jobs, j);
     expect(await jobs.apply(j, { move: 'retry', worker: 'w2' })).toBe(false);
     expect(await jobs.load('T0001', j.trackingId)).toMatchObject({ state: 'sending', worker: 'w1' });
     expect(await jobs.apply(j, { move: 'retry', worker: 'w1' })).toBe(true);
@@ -272,8 +277,7 @@ describe('the job record', () => {
     const billed = { month: '2026-12', seconds: 42 };
     expect(await jobs.bill(j, billed)).toBe(false);
     expect((await jobs.load('T0001', j.trackingId))?.billed).toBeUndefined();
-    await jobs.apply(j, { move: 'take', run: 2, worker: 'w1' });
-    await jobs.apply(j, { move: 'send', run: 2, worker: 'w1', account: 'own' });
+    await sending(jobs, j);
     expect(await jobs.bill(j, billed)).toBe(true);
     expect((await jobs.load('T0001', j.trackingId))?.billed).toEqual(billed);
     expect(await jobs.bill(j, null)).toBe(true);
