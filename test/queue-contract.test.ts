@@ -10,8 +10,8 @@ import type { Attempt, RelayHandlers, RelayJob, RelayQueue } from '../src/pipeli
 import { memoryQueue } from '../src/pipeline/queue/memory.ts';
 import { sqliteQueue } from '../src/pipeline/queue/sqlite.ts';
 import { openDatabase } from '../src/store/sqlite.ts';
+import { REDIS_URL, testPrefix } from './helpers/redis.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 const log = createLogger({ level: 'error', format: 'json', write: () => {} });
 const dirs: string[] = [];
 afterAll(() => {
@@ -37,6 +37,15 @@ const sqlitePath = (place: string) => {
   }
   return path;
 };
+const prefixes = new Map<string, string>();
+const redisPrefix = (place: string) => {
+  let prefix = prefixes.get(place);
+  if (!prefix) {
+    prefix = testPrefix();
+    prefixes.set(place, prefix);
+  }
+  return prefix;
+};
 const defaults = (o: Options = {}) => ({
   concurrency: o.concurrency ?? 2,
   retryDelaysMs: o.retryDelaysMs ?? [30, 60],
@@ -53,7 +62,7 @@ const implementations: [string, Open, { durable: boolean }][] = [
   [
     'bullmq',
     (place, o) =>
-      bullQueue({ ...defaults(o), redisUrl: REDIS_URL, tlsVerify: true, prefix: `test-${place}:bull`, log }),
+      bullQueue({ ...defaults(o), redisUrl: REDIS_URL, tlsVerify: true, prefix: `${redisPrefix(place)}bull`, log }),
     { durable: true },
   ],
 ];

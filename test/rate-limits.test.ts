@@ -11,8 +11,9 @@ import { SLACK_RATES, type SlackRates } from '../src/limits.ts';
 import { SlackBudget } from '../src/slack/budget.ts';
 import { workspaceKeys } from '../src/store/keys.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, type HarnessOptions, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
+import { Harness, type HarnessOptions, WORKSPACE, waitFor } from './helpers/harness.ts';
 import { repliedMemo, threadText } from './helpers/memos.ts';
+import { REDIS_URL, testPrefix } from './helpers/redis.ts';
 import { postCommand, postShortcut } from './helpers/slack-requests.ts';
 import {
   type ApiCall,
@@ -330,7 +331,7 @@ describe('the budget itself', () => {
   });
 
   it('on Redis, one budget for every instance, under the app’s key prefix and the workspace', async () => {
-    const prefix = `test-budget-${Date.now()}:`;
+    const prefix = testPrefix('test-budget');
     const clients = [0, 1].map(() => new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }));
     try {
       const [a, b] = clients.map((client) =>

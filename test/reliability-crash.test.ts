@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppProcess, startAppProcess } from './helpers/app-process.ts';
 import { speech } from './helpers/audio.ts';
-import { REDIS_URL, waitFor } from './helpers/harness.ts';
+import { waitFor } from './helpers/harness.ts';
 import { occurrences } from './helpers/memos.ts';
+import { REDIS_URL, testPrefix } from './helpers/redis.ts';
 import { fileShareEvent, postEvent, postShortcut } from './helpers/slack-requests.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
 
@@ -44,7 +45,7 @@ afterAll(() => {
 });
 
 function storeEnv(store: Store, extra: Record<string, string> = {}) {
-  if (store === 'redis') return { REDIS_URL, REDIS_PREFIX: `test-crash-${randomUUID()}:`, ...extra };
+  if (store === 'redis') return { REDIS_URL, REDIS_PREFIX: testPrefix('test-crash'), ...extra };
   const dir = mkdtempSync(join(tmpdir(), 'transcriber-crash-'));
   dataDirs.push(dir);
   return { DATA_DIR: dir, ...extra };

@@ -2,12 +2,12 @@
  * Several instances of the app on one Redis: the same event or callback reaching either, restarts, and web and worker
  * processes apart.
  */
-import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppProcess, startAppProcess } from './helpers/app-process.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, REDIS_URL, waitFor } from './helpers/harness.ts';
+import { Harness, waitFor } from './helpers/harness.ts';
+import { REDIS_URL, testPrefix } from './helpers/redis.ts';
 import { fileShareEvent, postEvent } from './helpers/slack-requests.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
 
@@ -135,7 +135,7 @@ describe('web and worker processes apart (ROLE)', () => {
   });
 
   it('the web process takes Slack and OMICall; the worker relays; neither needs the other to be the same process', async () => {
-    const env = { REDIS_URL, REDIS_PREFIX: `test-roles-${randomUUID()}:` };
+    const env = { REDIS_URL, REDIS_PREFIX: testPrefix('test-roles') };
     const web = await startAppProcess(standIns, { ...env, ROLE: 'web' });
     const worker = await startAppProcess(standIns, { ...env, ROLE: 'worker' });
     processes.push(web, worker);

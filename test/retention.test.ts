@@ -12,9 +12,10 @@ import { ACTIONS, SETTING_INPUT, VIEWS } from '../src/slack/ids.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../src/time.ts';
 import { numberValue } from './fixtures/slack-payloads.ts';
 import { transcribe } from './helpers/commands.ts';
-import { Harness, type HarnessOptions, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
+import { Harness, type HarnessOptions, WORKSPACE, waitFor } from './helpers/harness.ts';
 import { chooseSetting, openedModal, openHome, pressHomeButton, submitModal } from './helpers/home.ts';
 import { signedTrackingId, uploadedMemo } from './helpers/memos.ts';
+import { REDIS_URL } from './helpers/redis.ts';
 
 const harnesses: Harness[] = [];
 async function start(options: HarnessOptions = {}): Promise<Harness> {

@@ -5,9 +5,10 @@
 import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { speech } from './helpers/audio.ts';
-import { Harness, REDIS_URL, waitFor } from './helpers/harness.ts';
+import { Harness, waitFor } from './helpers/harness.ts';
 import { repliedMemo, threadText } from './helpers/memos.ts';
 import { freePort, mutantEnv } from './helpers/process.ts';
+import { REDIS_URL, testPrefix } from './helpers/redis.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { type StandIns, startStandIns } from './stand-ins/index.ts';
 import { API_KEY, type OmicallStandIn } from './stand-ins/omicall.ts';
@@ -39,7 +40,7 @@ async function startAppProcess() {
       OMICALL_API_URL: omicall.apiUrl,
       PORT: String(port),
       REDIS_URL,
-      REDIS_PREFIX: `test-shutdown-${port}:`,
+      REDIS_PREFIX: testPrefix('test-shutdown'),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

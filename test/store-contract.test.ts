@@ -1,5 +1,4 @@
 /** The store's promises, kept the same by every adapter: memory (unit tests), SQLite (the default), Redis. */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +7,7 @@ import type { Store } from '../src/store/index.ts';
 import { memoryStore } from '../src/store/memory.ts';
 import { redisStore } from '../src/store/redis.ts';
 import { sqliteStore } from '../src/store/sqlite.ts';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+import { REDIS_URL, testPrefix } from './helpers/redis.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -26,7 +24,7 @@ const adapters: [string, () => Promise<Store>][] = [
       return sqliteStore({ path: join(dir, 'transcriber.db') });
     },
   ],
-  ['redis', () => redisStore({ url: REDIS_URL, prefix: `test-${randomUUID()}:`, tlsVerify: true })],
+  ['redis', () => redisStore({ url: REDIS_URL, prefix: testPrefix(), tlsVerify: true })],
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

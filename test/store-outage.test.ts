@@ -5,7 +5,8 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { speech } from './helpers/audio.ts';
-import { Harness, REDIS_URL, waitFor } from './helpers/harness.ts';
+import { Harness, waitFor } from './helpers/harness.ts';
+import { REDIS_URL } from './helpers/redis.ts';
 import { fileShareEvent, postEvent } from './helpers/slack-requests.ts';
 import { TcpProxy } from './helpers/tcp-proxy.ts';
 

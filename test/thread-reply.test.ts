@@ -9,8 +9,9 @@ import { type ReplyView, renderReply, type SlackMessage } from '../src/pipeline/
 import { createStore } from '../src/store/index.ts';
 import { workspaceKeys } from '../src/store/keys.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
+import { Harness, WORKSPACE, waitFor } from './helpers/harness.ts';
 import { failureReply, occurrences, repliedMemo, threadText, uploadedMemo } from './helpers/memos.ts';
+import { REDIS_URL } from './helpers/redis.ts';
 import type { SlackStandIn } from './stand-ins/slack.ts';
 
 const started: Harness[] = [];

@@ -11,10 +11,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { deriveSecret } from '../src/config.ts';
 import { signTrackingId } from '../src/records/tracking-id.ts';
 import { speech } from './helpers/audio.ts';
-import { Harness, POSTS_AT_ONCE, REDIS_URL, WORKSPACE, waitFor } from './helpers/harness.ts';
+import { Harness, POSTS_AT_ONCE, WORKSPACE, waitFor } from './helpers/harness.ts';
 import { occurrences, plantedMemo, threadText, uploadedMemo } from './helpers/memos.ts';
 import { freePort, mutantEnv } from './helpers/process.ts';
 import { Raw, slackHead } from './helpers/raw-http.ts';
+import { REDIS_URL } from './helpers/redis.ts';
 import { postShortcut, SIGNING_SECRET } from './helpers/slack-requests.ts';
 import { TcpProxy } from './helpers/tcp-proxy.ts';
 import { startStandIns } from './stand-ins/index.ts';

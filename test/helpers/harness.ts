@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +9,8 @@ import { createLogger } from '../../src/log.ts';
 import type { ProviderModule } from '../../src/providers/index.ts';
 import { API_KEY, OmicallStandIn, type ReceivedUpload } from '../stand-ins/omicall.ts';
 import { BOT_TOKEN, CLIENT_ID, CLIENT_SECRET, type HostedFile, SlackStandIn } from '../stand-ins/slack.ts';
+import { REDIS_URL, testPrefix } from './redis.ts';
 import { fileShareEvent, postEvent, SIGNING_SECRET } from './slack-requests.ts';
-
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 
 export interface HarnessOptions {
   redis?: boolean;
@@ -95,7 +93,7 @@ export class Harness {
     } else {
       h.slack = await new SlackStandIn().start();
       h.omicall = await new OmicallStandIn().start();
-      h.prefix = `test-${randomUUID()}:`;
+      h.prefix = testPrefix();
       h.dataDir = mkdtempSync(join(tmpdir(), 'transcriber-data-'));
       h.#ownsStandIns = true;
     }
