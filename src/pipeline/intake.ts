@@ -6,7 +6,7 @@ import type { Ledger } from '../records/ledger.ts';
 import type { MemoIndex } from '../records/memo-index.ts';
 import type { PersonJobs } from '../records/people.ts';
 import { type MemoRef, signTrackingId, tsSeconds, verifyTrackingId } from '../records/tracking-id.ts';
-import { slackError } from '../slack/errors.ts';
+import { fileInfo } from '../slack/file-info.ts';
 import { classifyFile, displayName, isStub, reportedSeconds, type SlackFile, slimFile } from '../slack/files.ts';
 import type { Workspaces } from '../workspaces/index.ts';
 import type { JobObserver } from './observer.ts';
@@ -245,12 +245,8 @@ export class Intake {
   /** The file behind a Slack Connect stub, or undefined when Slack will not describe it. */
   async #describe(workspace: string, fileId: string): Promise<SlackFile | undefined> {
     const slack = await this.#o.workspaces.slack(workspace);
-    try {
-      const info = await slack?.web.files.info({ file: fileId });
-      return info?.file as SlackFile | undefined;
-    } catch (err) {
-      this.#o.log.warn('files.info failed', { fileId, error: slackError(err) });
-      return undefined;
-    }
+    if (!slack) return undefined;
+    const info = await fileInfo(slack.web, fileId, this.#o.log);
+    return info.ok ? info.file : undefined;
   }
 }

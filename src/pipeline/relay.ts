@@ -19,6 +19,7 @@ import type { Segment } from '../records/segments.ts';
 import { replyThreadTs } from '../records/tracking-id.ts';
 import { type Download, openDownload } from '../slack/download.ts';
 import { slackError } from '../slack/errors.ts';
+import { fileInfo } from '../slack/file-info.ts';
 import { classifyFile, declaredAudio, displayName, reportedSeconds, type SlackFile, slimFile } from '../slack/files.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import type { WorkspaceSlack, Workspaces } from '../workspaces/index.ts';
@@ -242,18 +243,15 @@ export class Relay {
    * memo; a file that is not audio is forgotten without a word.
    */
   async #lookUp(slack: WorkspaceSlack, job: JobRecord): Promise<SlackFile | undefined> {
-    let file: SlackFile | undefined;
-    try {
-      file = (await slack.web.files.info({ file: job.fileId })).file as SlackFile | undefined;
-    } catch (err) {
-      const error = slackError(err);
-      this.#o.log.warn('files.info failed', { fileId: job.fileId, error });
+    const info = await fileInfo(slack.web, job.fileId, this.#o.log);
+    if (!info.ok) {
       const lang = (await this.#o.workspaceSettings.of(job.workspace)).lang;
-      const text = messages(lang).cannotLookAtFile({ error: escapeMrkdwn(error) });
+      const text = messages(lang).cannotLookAtFile({ error: escapeMrkdwn(info.error) });
       await slack.web.chat
         .postMessage({ channel: job.channel, thread_ts: replyThreadTs(job), text })
         .catch((e: unknown) => this.#o.log.error('could not post to the thread', { error: slackError(e) }));
     }
+    const file = info.ok ? info.file : undefined;
     const kind = file ? classifyFile(file) : 'not-audio';
     if (!file || kind === 'not-audio') {
       await this.#forget(job);
