@@ -176,7 +176,7 @@ describe('deleting a transcribed memo', () => {
     await sendEvent(h, messageDeletedEvent({ channel, previous }));
     await waitFor(() => h.slack.thread(channel, ts).length === 0, 5000, 'the waiting reply deleted');
     // Its queue entry is gone while the slow one still runs.
-    expect(await h.metric('transcriber_queue_jobs{state="waiting"}')).toBe(0);
+    expect(await h.metric('transcriber_queue_jobs{state="ready"}')).toBe(0);
     expect(await h.metric('transcriber_queue_jobs{state="active"}')).toBe(1);
     await waitFor(() => h.omicall.uploads.length === 1, 8000, 'the slow memo uploaded');
     await settle(800);

@@ -35,7 +35,7 @@ describe('GET /metrics', () => {
       'transcriber_jobs_total{state="receiving"} 1',
       'transcriber_provider_answers_total{provider="OMICall",answer="ok"} 1',
       'transcriber_callbacks_total{outcome="accepted"} 1',
-      'transcriber_queue_jobs{state="waiting"} 0',
+      'transcriber_queue_jobs{state="ready"} 0',
       'transcriber_queue_jobs{state="active"} 0',
       'transcriber_relay_duration_seconds_count{outcome="accepted"} 1',
     ]) {

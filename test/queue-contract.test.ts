@@ -100,7 +100,7 @@ describe.each(implementations)('the %s queue', (_name, open, { durable }) => {
     const held = new Promise<void>((r) => (release = r));
     await q.add(job('a'));
     await q.add(job('a'));
-    expect(await q.stateOf('a')).toBe('waiting');
+    expect(await q.stateOf('a')).toBe('ready');
     q.work(
       handlers(async (j) => {
         runs.push(j.id);
@@ -205,8 +205,8 @@ describe.each(implementations)('the %s queue', (_name, open, { durable }) => {
     );
     await waitFor(() => !first);
     await new Promise((r) => setTimeout(r, 200));
-    expect(await q.counts()).toEqual({ waiting: 1, active: 1, delayed: 1 });
-    expect(await Promise.all(['a', 'b', 'c'].map((id) => q.stateOf(id)))).toEqual(['delayed', 'active', 'waiting']);
+    expect(await q.counts()).toEqual({ ready: 1, active: 1, delayed: 1 });
+    expect(await Promise.all(['a', 'b', 'c'].map((id) => q.stateOf(id)))).toEqual(['delayed', 'active', 'ready']);
     release();
     await q.close(1000);
   });
@@ -229,5 +229,24 @@ describe.each(implementations)('the %s queue', (_name, open, { durable }) => {
     second.work(handlers(async (_j, attempt) => void again.push(attempt.number)));
     await waitFor(() => again.length === 1, 8000);
     await second.close(1000);
+  });
+});
+
+describe('the sqlite queue, on a file an earlier version left', () => {
+  it("runs an entry stored as 'waiting' (the earlier name of ready)", async () => {
+    const place = randomUUID();
+    const db = openDatabase(sqlitePath(place));
+    sqliteQueue({ ...defaults(), db, instanceId: randomUUID(), log });
+    db.prepare("INSERT INTO relay_queue (id, data, state, run_at) VALUES ('old', ?, 'waiting', 0)").run(
+      JSON.stringify(job('old')),
+    );
+    db.close();
+    const q = sqliteQueue({ ...defaults(), db: openDatabase(sqlitePath(place)), instanceId: randomUUID(), log });
+    expect(await q.stateOf('old')).toBe('ready');
+    const runs: string[] = [];
+    q.work({ relay: async (j) => void runs.push(j.id), abandoned: async () => {} });
+    await waitFor(() => runs.length === 1);
+    expect(runs).toEqual(['old']);
+    await q.close(1000);
   });
 });

@@ -97,7 +97,7 @@ export class Recovery {
       return (await this.#putBack(job, job.worker)) ? 'put-back' : 'running';
     }
     const inQueue = await this.#o.queue.stateOf(entryId(job.trackingId, job.run));
-    if (inQueue === 'waiting' || inQueue === 'delayed') return 'in-line';
+    if (inQueue === 'ready' || inQueue === 'delayed') return 'in-line';
     // Running in the queue with no process recorded on the job: its process died between the queue handing it the
     // entry and the `take` (a live one takes it within milliseconds). Caught by the sweep once the entry is older
     // than `lostRelayMs`; when asked for, at once.

@@ -23,9 +23,9 @@ export interface BullOptions extends QueueOptions {
 const RELAY = 'relay';
 /** BullMQ's states of a job still to run or running, as the queue's interface names them. */
 const STATES: Record<string, EntryState> = {
-  waiting: 'waiting',
-  prioritized: 'waiting',
-  'waiting-children': 'waiting',
+  waiting: 'ready',
+  prioritized: 'ready',
+  'waiting-children': 'ready',
   delayed: 'delayed',
   active: 'active',
 };
@@ -109,7 +109,7 @@ export function bullQueue(options: BullOptions): RelayQueue {
     },
     counts: async () => {
       const c = await relays.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
+      return { ready: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
     },
     close: async (deadlineMs) => {
       const closing = worker ? worker.close() : Promise.resolve();

@@ -13,7 +13,7 @@ export interface RelayQueue {
   readonly kind: 'bullmq' | 'sqlite' | 'memory';
   /** Adds an entry; an entry with the same id that is still there is kept once (Slack's retries, two instances). */
   add(job: RelayJob): Promise<void>;
-  /** Where an entry stands: waiting, waiting for its next attempt (`delayed`), running, or not in the queue. */
+  /** Where an entry stands: ready to run, waiting for its next attempt (`delayed`), running, or not in the queue. */
   stateOf(id: string): Promise<EntryState | undefined>;
   /** Removes an entry that has not started (a deleted memo, an uninstalled workspace); a running one finishes. */
   remove(id: string): Promise<void>;
@@ -28,10 +28,14 @@ export interface RelayQueue {
   close(deadlineMs: number): Promise<void>;
 }
 
-export type EntryState = 'waiting' | 'delayed' | 'active';
+/**
+ * An entry's state. `ready` is what BullMQ calls `waiting`; the name is kept for the job record's state (a memo
+ * the provider has accepted, src/records/job.ts), so that one word never means both.
+ */
+export type EntryState = 'ready' | 'delayed' | 'active';
 
 export interface QueueCounts {
-  waiting: number;
+  ready: number;
   active: number;
   /** Waiting for their next attempt. */
   delayed: number;

@@ -1,8 +1,8 @@
-import type { Attempt, QueueOptions, RelayHandlers, RelayJob, RelayQueue } from './index.ts';
+import type { Attempt, EntryState, QueueOptions, RelayHandlers, RelayJob, RelayQueue } from './index.ts';
 
 interface Entry {
   job: RelayJob;
-  state: 'waiting' | 'delayed' | 'active';
+  state: EntryState;
   attempts: number;
   controller: AbortController;
   running?: Promise<void>;
@@ -32,7 +32,7 @@ export function memoryQueue(options: Pick<QueueOptions, 'concurrency' | 'retryDe
   const pump = () => {
     while (handlers && !closing && active < options.concurrency && line.length > 0) {
       const entry = line.shift();
-      if (entry?.state === 'waiting' && entries.get(entry.job.id) === entry) start(entry, handlers);
+      if (entry?.state === 'ready' && entries.get(entry.job.id) === entry) start(entry, handlers);
     }
   };
 
@@ -57,7 +57,7 @@ export function memoryQueue(options: Pick<QueueOptions, 'concurrency' | 'retryDe
           }
           entry.state = 'delayed';
           later(options.retryDelaysMs[entry.attempts - 1] ?? 0, () => {
-            entry.state = 'waiting';
+            entry.state = 'ready';
             line.push(entry);
             pump();
           });
@@ -73,7 +73,7 @@ export function memoryQueue(options: Pick<QueueOptions, 'concurrency' | 'retryDe
     kind: 'memory',
     add: async (job) => {
       if (entries.has(job.id)) return;
-      const entry: Entry = { job, state: 'waiting', attempts: 0, controller: new AbortController() };
+      const entry: Entry = { job, state: 'ready', attempts: 0, controller: new AbortController() };
       entries.set(job.id, entry);
       line.push(entry);
       queueMicrotask(pump);
@@ -87,7 +87,7 @@ export function memoryQueue(options: Pick<QueueOptions, 'concurrency' | 'retryDe
       pump();
     },
     counts: async () => {
-      const counts = { waiting: 0, active: 0, delayed: 0 };
+      const counts = { ready: 0, active: 0, delayed: 0 };
       for (const entry of entries.values()) counts[entry.state] += 1;
       return counts;
     },

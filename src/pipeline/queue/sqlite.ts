@@ -49,30 +49,32 @@ export function sqliteQueue(options: SqliteQueueOptions): RelayQueue {
       lease_until INTEGER
     ) STRICT;
     CREATE INDEX IF NOT EXISTS relay_queue_due ON relay_queue (state, run_at);
+    -- Entries left by a version that called a ready entry 'waiting'.
+    UPDATE relay_queue SET state = 'ready' WHERE state = 'waiting';
   `);
   const insert = db.prepare(
-    "INSERT INTO relay_queue (id, data, state, run_at) VALUES (?, ?, 'waiting', ?) ON CONFLICT (id) DO NOTHING",
+    "INSERT INTO relay_queue (id, data, state, run_at) VALUES (?, ?, 'ready', ?) ON CONFLICT (id) DO NOTHING",
   );
   const stateOfRow = db.prepare('SELECT state, run_at FROM relay_queue WHERE id = ?');
-  const removeWaiting = db.prepare("DELETE FROM relay_queue WHERE id = ? AND state = 'waiting'");
+  const removeReady = db.prepare("DELETE FROM relay_queue WHERE id = ? AND state = 'ready'");
   const take = db.prepare(`
     UPDATE relay_queue SET state = 'active', worker = ?, lease_until = ?, attempts = attempts + 1
-    WHERE id = (SELECT id FROM relay_queue WHERE state = 'waiting' AND run_at <= ? ORDER BY run_at, rowid LIMIT 1)
+    WHERE id = (SELECT id FROM relay_queue WHERE state = 'ready' AND run_at <= ? ORDER BY run_at, rowid LIMIT 1)
     RETURNING id, data, attempts, stalls`);
   const renew = db.prepare("UPDATE relay_queue SET lease_until = ? WHERE id = ? AND worker = ? AND state = 'active'");
   const finish = db.prepare('DELETE FROM relay_queue WHERE id = ? AND worker = ?');
   const later = db.prepare(
-    "UPDATE relay_queue SET state = 'waiting', worker = NULL, lease_until = NULL, run_at = ? WHERE id = ? AND worker = ?",
+    "UPDATE relay_queue SET state = 'ready', worker = NULL, lease_until = NULL, run_at = ? WHERE id = ? AND worker = ?",
   );
   const putBack = db.prepare(
-    "UPDATE relay_queue SET state = 'waiting', worker = NULL, lease_until = NULL, attempts = attempts - 1 WHERE id = ? AND worker = ?",
+    "UPDATE relay_queue SET state = 'ready', worker = NULL, lease_until = NULL, attempts = attempts - 1 WHERE id = ? AND worker = ?",
   );
   const stalled = db.prepare(`
-    UPDATE relay_queue SET state = 'waiting', worker = NULL, lease_until = NULL, stalls = stalls + 1, attempts = attempts - 1
+    UPDATE relay_queue SET state = 'ready', worker = NULL, lease_until = NULL, stalls = stalls + 1, attempts = attempts - 1
     WHERE state = 'active' AND lease_until < ? RETURNING id, data, attempts, stalls`);
   const dropStalled = db.prepare('DELETE FROM relay_queue WHERE id = ? AND stalls > ?');
   const countAll = db.prepare(
-    "SELECT SUM(state = 'waiting' AND run_at <= ?) AS waiting, SUM(state = 'active') AS active, SUM(state = 'waiting' AND run_at > ?) AS delayed FROM relay_queue",
+    "SELECT SUM(state = 'ready' AND run_at <= ?) AS ready, SUM(state = 'active') AS active, SUM(state = 'ready' AND run_at > ?) AS delayed FROM relay_queue",
   );
 
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -160,9 +162,9 @@ export function sqliteQueue(options: SqliteQueueOptions): RelayQueue {
       const row = stateOfRow.get(id) as { state: string; run_at: number } | undefined;
       if (!row) return undefined;
       if (row.state === 'active') return 'active';
-      return row.run_at > Date.now() ? 'delayed' : 'waiting';
+      return row.run_at > Date.now() ? 'delayed' : 'ready';
     },
-    remove: async (id) => void removeWaiting.run(id),
+    remove: async (id) => void removeReady.run(id),
     work: (h) => {
       handlers = h;
       timer = setInterval(tick, POLL_MS);
@@ -172,7 +174,7 @@ export function sqliteQueue(options: SqliteQueueOptions): RelayQueue {
     counts: async () => {
       const now = Date.now();
       const row = countAll.get(now, now) as Record<keyof QueueCounts, number | null>;
-      return { waiting: row.waiting ?? 0, active: row.active ?? 0, delayed: row.delayed ?? 0 };
+      return { ready: row.ready ?? 0, active: row.active ?? 0, delayed: row.delayed ?? 0 };
     },
     close: async (deadlineMs) => {
       closing = true;
