@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clock } from '../src/i18n/index.ts';
 import { type ReplyView, renderReply, type SlackMessage } from '../src/pipeline/render.ts';
+import type { ReplyRecord } from '../src/pipeline/thread.ts';
 import { createStore } from '../src/store/index.ts';
 import { workspaceKeys } from '../src/store/keys.ts';
 import { speech } from './helpers/audio.ts';
@@ -518,5 +519,52 @@ describe('two writers of one reply', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a reply a killed process posted but could not save', () => {
+  it('is found in the thread by its metadata and edited, not posted a second time', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    const [posted] = h.slack.thread(memo.channel, memo.ts);
+    // What a SIGKILL between Slack's answer to chat.postMessage and the store write leaves: the reply marked as
+    // being posted, its ts not saved.
+    const key = workspaceKeys(WORKSPACE).reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    const record = await h.app.store.get<ReplyRecord>(key);
+    expect(record?.replyTs).toEqual([posted.ts]);
+    await h.app.store.set(key, { ...record, replyTs: [], posting: 0 });
+
+    const posts = h.slack.callsOf('chat.postMessage').length;
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'tìm lại được' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('tìm lại được'), 5000, 'the segment shown');
+    await h.app.pipeline.replies.idle();
+
+    expect(h.slack.thread(memo.channel, memo.ts).map((m) => m.ts)).toEqual([posted.ts]);
+    expect(h.slack.callsOf('chat.postMessage')).toHaveLength(posts);
+    expect(h.slack.callsOf('conversations.replies').at(-1)?.args).toMatchObject({
+      channel: memo.channel,
+      ts: memo.threadTs,
+      // Form-encoded, as Slack's Web API client sends it.
+      include_all_metadata: 'true',
+    });
+    const saved = await h.app.store.get<ReplyRecord>(key);
+    expect(saved?.replyTs).toEqual([posted.ts]);
+    expect(saved?.posting).toBeUndefined();
+  });
+
+  it('is posted when the thread does not hold it (Slack never took the post)', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    const key = workspaceKeys(WORKSPACE).reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    const record = await h.app.store.get<ReplyRecord>(key);
+    // The record says a post was under way, and the thread holds no reply of it: Slack never took that post.
+    const [posted] = h.slack.thread(memo.channel, memo.ts);
+    h.slack.messages.splice(h.slack.messages.indexOf(posted), 1);
+    await h.app.store.set(key, { ...record, replyTs: [], posting: 0 });
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'đăng lại' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('đăng lại'), 5000, 'the reply posted again');
+    expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(1);
+    expect(h.slack.callsOf('conversations.replies')).not.toHaveLength(0);
   });
 });
