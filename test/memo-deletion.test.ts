@@ -5,7 +5,8 @@
  */
 import type { types } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processKeys } from '../src/store/keys.ts';
+import type { ReplyRecord } from '../src/pipeline/thread.ts';
+import { processKeys, workspaceKeys } from '../src/store/keys.ts';
 import {
   botReply,
   buttonPress,
@@ -227,5 +228,56 @@ describe('deleting a transcribed memo', () => {
     expect(h.slack.callsOf('files.delete')).toEqual([]);
     expect(await traces(h, memo)).not.toEqual([]);
     expect(h.slack.thread(memo.channel, memo.ts).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('deleting a memo whose reply a process left half-written', () => {
+  async function repliedAndIdle(h: Harness) {
+    const memo = await uploadedMemo(h, { name: 'bí-mật.wav' });
+    const [posted] = await waitFor(() => h.slack.thread(memo.channel, memo.ts).slice(0, 1), 5000, 'the first reply');
+    await h.app.pipeline.replies.idle();
+    const key = workspaceKeys(WORKSPACE).reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    return { memo, posted, key };
+  }
+
+  it('a reply posted by a process killed before it saved the ts is found by its metadata and deleted', async () => {
+    const h = await start();
+    const { memo, posted, key } = await repliedAndIdle(h);
+    // What a SIGKILL between Slack's answer to chat.postMessage and the store write leaves.
+    const record = await h.app.store.get<ReplyRecord>(key);
+    await h.app.store.set(key, { ...record, replyTs: [], posting: 0 });
+
+    await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
+    await waitFor(async () => (await traces(h, memo)).length === 0, 5000, 'no key of the memo left');
+    expect(h.slack.thread(memo.channel, memo.ts)).toEqual([]);
+    expect(h.slack.callsOf('chat.delete').map((c) => c.args.ts)).toEqual([posted.ts]);
+    expect(h.slack.callsOf('conversations.replies')).not.toHaveLength(0);
+  });
+
+  it('a reply Slack refuses to delete is left, said once in the log, and the memo’s keys still go', async () => {
+    const h = await start();
+    const { memo, posted } = await repliedAndIdle(h);
+    h.slack.refuse('chat.delete', 'cant_delete_message');
+
+    await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
+    await waitFor(async () => (await traces(h, memo)).length === 0, 5000, 'no key of the memo left');
+    await settle();
+    expect(h.slack.thread(memo.channel, memo.ts).map((m) => m.ts)).toEqual([posted.ts]);
+    expect(h.slack.callsOf('chat.delete')).toHaveLength(1);
+    expect(h.logged('Slack refused to delete a reply')).toEqual([
+      expect.objectContaining({ level: 'warn', error: 'cant_delete_message' }),
+    ]);
+  });
+
+  it('a reply already gone from the thread is no warning', async () => {
+    const h = await start();
+    const { memo, posted } = await repliedAndIdle(h);
+    h.slack.messages.splice(h.slack.messages.indexOf(posted), 1);
+
+    await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
+    await waitFor(async () => (await traces(h, memo)).length === 0, 5000, 'no key of the memo left');
+    expect(h.slack.callsOf('chat.delete')).toHaveLength(1);
+    expect(h.logged('Slack refused to delete a reply')).toEqual([]);
+    expect(h.logged('could not delete a reply: will try again')).toEqual([]);
   });
 });
