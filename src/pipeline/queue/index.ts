@@ -29,8 +29,8 @@ export interface RelayQueue {
 }
 
 /**
- * An entry's state. `ready` is what BullMQ calls `waiting`; the name is kept for the job record's state (a memo
- * the provider has accepted, src/records/job.ts), so that one word never means both.
+ * An entry's state. `ready` is what BullMQ calls `waiting`: that word is the job record's state (a memo the provider
+ * has accepted, src/records/job.ts), and one word never means both.
  */
 export type EntryState = 'ready' | 'delayed' | 'active';
 
