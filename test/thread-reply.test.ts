@@ -2,6 +2,7 @@
  * The transcript reply in the memo's thread: how it is rendered and escaped, and how it is written (one writer at a
  * time, coalesced, through Slack's refusals).
  */
+import type { ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clock } from '../src/i18n/index.ts';
@@ -13,7 +14,7 @@ import { speech } from './helpers/audio.ts';
 import { Harness, WORKSPACE, waitFor } from './helpers/harness.ts';
 import { failureReply, occurrences, repliedMemo, threadText, uploadedMemo } from './helpers/memos.ts';
 import { REDIS_URL } from './helpers/redis.ts';
-import type { SlackStandIn } from './stand-ins/slack.ts';
+import { json, type SlackStandIn } from './stand-ins/slack.ts';
 
 const started: Harness[] = [];
 afterEach(async () => {
@@ -566,5 +567,28 @@ describe('a reply a killed process posted but could not save', () => {
     await waitFor(() => threadText(h, memo.channel, memo.ts).includes('đăng lại'), 5000, 'the reply posted again');
     expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(1);
     expect(h.slack.callsOf('conversations.replies')).not.toHaveLength(0);
+  });
+});
+
+describe('a first post Slack answered with a refusal or a 429', () => {
+  it.each([
+    ['refused (ok: false)', (res: ServerResponse) => json(res, 200, { ok: false, error: 'msg_blocks_too_long' })],
+    [
+      'answered 429',
+      (res: ServerResponse) => json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }),
+    ],
+  ])('%s posted nothing: the next post does not look for it in the thread', async (_name, answer) => {
+    const h = await start();
+    h.slack.override((call, res) => {
+      if (call.method !== 'chat.postMessage') return false;
+      answer(res);
+      return true;
+    });
+    const memo = await uploadedMemo(h);
+    await waitFor(() => h.slack.callsOf('chat.postMessage').length >= 1, 5000, 'the first post');
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'lần sau' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('lần sau'), 8000, 'the reply posted');
+    expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(1);
+    expect(h.slack.callsOf('conversations.replies')).toEqual([]);
   });
 });
