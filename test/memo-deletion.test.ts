@@ -5,8 +5,7 @@
  */
 import type { types } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReplyRecord } from '../src/pipeline/thread.ts';
-import { processKeys, workspaceKeys } from '../src/store/keys.ts';
+import { processKeys } from '../src/store/keys.ts';
 import {
   botReply,
   buttonPress,
@@ -21,7 +20,7 @@ import {
 import { speech } from './helpers/audio.ts';
 import { Harness, type HarnessOptions, WORKSPACE, waitFor } from './helpers/harness.ts';
 import { openHome, viewText } from './helpers/home.ts';
-import { buttonsOf, uploadedMemo } from './helpers/memos.ts';
+import { buttonsOf, leaveReplyUnsaved, repliedMemo, uploadedMemo } from './helpers/memos.ts';
 import { postInteraction, postSigned } from './helpers/slack-requests.ts';
 
 const harnesses: Harness[] = [];
@@ -232,20 +231,15 @@ describe('deleting a transcribed memo', () => {
 });
 
 describe('deleting a memo whose reply a process left half-written', () => {
-  async function repliedAndIdle(h: Harness) {
-    const memo = await uploadedMemo(h, { name: 'bí-mật.wav' });
-    const [posted] = await waitFor(() => h.slack.thread(memo.channel, memo.ts).slice(0, 1), 5000, 'the first reply');
-    await h.app.pipeline.replies.idle();
-    const key = workspaceKeys(WORKSPACE).reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
-    return { memo, posted, key };
+  async function replied(h: Harness) {
+    const memo = await repliedMemo(h, { name: 'bí-mật.wav' });
+    return { memo, posted: h.slack.thread(memo.channel, memo.ts)[0] };
   }
 
   it('a reply posted by a process killed before it saved the ts is found by its metadata and deleted', async () => {
     const h = await start();
-    const { memo, posted, key } = await repliedAndIdle(h);
-    // What a SIGKILL between Slack's answer to chat.postMessage and the store write leaves.
-    const record = await h.app.store.get<ReplyRecord>(key);
-    await h.app.store.set(key, { ...record, replyTs: [], posting: 0 });
+    const memo = await repliedMemo(h, { name: 'bí-mật.wav' });
+    const { posted } = await leaveReplyUnsaved(h, memo);
 
     await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
     await waitFor(async () => (await traces(h, memo)).length === 0, 5000, 'no key of the memo left');
@@ -256,7 +250,7 @@ describe('deleting a memo whose reply a process left half-written', () => {
 
   it('a reply Slack refuses to delete is left, said once in the log, and the memo’s keys still go', async () => {
     const h = await start();
-    const { memo, posted } = await repliedAndIdle(h);
+    const { memo, posted } = await replied(h);
     h.slack.refuse('chat.delete', 'cant_delete_message');
 
     await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
@@ -271,7 +265,7 @@ describe('deleting a memo whose reply a process left half-written', () => {
 
   it('a reply already gone from the thread is no warning', async () => {
     const h = await start();
-    const { memo, posted } = await repliedAndIdle(h);
+    const { memo, posted } = await replied(h);
     h.slack.messages.splice(h.slack.messages.indexOf(posted), 1);
 
     await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));

@@ -26,26 +26,20 @@ interface Options {
 /** Opens a queue; queues opened with the same `place` share their entries (the same Redis prefix or file). */
 type Open = (place: string, o?: Options) => RelayQueue;
 
-const places = new Map<string, string>();
-const sqlitePath = (place: string) => {
-  let path = places.get(place);
-  if (!path) {
-    const dir = mkdtempSync(join(tmpdir(), 'queue-contract-'));
-    dirs.push(dir);
-    path = join(dir, 'transcriber.db');
-    places.set(place, path);
-  }
-  return path;
-};
-const prefixes = new Map<string, string>();
-const redisPrefix = (place: string) => {
-  let prefix = prefixes.get(place);
-  if (!prefix) {
-    prefix = testPrefix();
-    prefixes.set(place, prefix);
-  }
-  return prefix;
-};
+/** A place's value, made the first time the place is named. */
+function perPlace<T>(make: () => T): (place: string) => T {
+  const made = new Map<string, T>();
+  return (place) => {
+    if (!made.has(place)) made.set(place, make());
+    return made.get(place) as T;
+  };
+}
+const sqlitePath = perPlace(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'queue-contract-'));
+  dirs.push(dir);
+  return join(dir, 'transcriber.db');
+});
+const redisPrefix = perPlace(() => testPrefix());
 const defaults = (o: Options = {}) => ({
   concurrency: o.concurrency ?? 2,
   retryDelaysMs: o.retryDelaysMs ?? [30, 60],

@@ -12,7 +12,14 @@ import { createStore } from '../src/store/index.ts';
 import { workspaceKeys } from '../src/store/keys.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, WORKSPACE, waitFor } from './helpers/harness.ts';
-import { failureReply, occurrences, repliedMemo, threadText, uploadedMemo } from './helpers/memos.ts';
+import {
+  failureReply,
+  leaveReplyUnsaved,
+  occurrences,
+  repliedMemo,
+  threadText,
+  uploadedMemo,
+} from './helpers/memos.ts';
 import { REDIS_URL } from './helpers/redis.ts';
 import { json, type SlackStandIn } from './stand-ins/slack.ts';
 
@@ -527,13 +534,7 @@ describe('a reply a killed process posted but could not save', () => {
   it('is found in the thread by its metadata and edited, not posted a second time', async () => {
     const h = await start();
     const memo = await repliedMemo(h);
-    const [posted] = h.slack.thread(memo.channel, memo.ts);
-    // What a SIGKILL between Slack's answer to chat.postMessage and the store write leaves: the reply marked as
-    // being posted, its ts not saved.
-    const key = workspaceKeys(WORKSPACE).reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
-    const record = await h.app.store.get<ReplyRecord>(key);
-    expect(record?.replyTs).toEqual([posted.ts]);
-    await h.app.store.set(key, { ...record, replyTs: [], posting: 0 });
+    const { key, posted } = await leaveReplyUnsaved(h, memo);
 
     const posts = h.slack.callsOf('chat.postMessage').length;
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'tìm lại được' });
@@ -556,12 +557,9 @@ describe('a reply a killed process posted but could not save', () => {
   it('is posted when the thread does not hold it (Slack never took the post)', async () => {
     const h = await start();
     const memo = await repliedMemo(h);
-    const key = workspaceKeys(WORKSPACE).reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
-    const record = await h.app.store.get<ReplyRecord>(key);
     // The record says a post was under way, and the thread holds no reply of it: Slack never took that post.
-    const [posted] = h.slack.thread(memo.channel, memo.ts);
+    const { posted } = await leaveReplyUnsaved(h, memo);
     h.slack.messages.splice(h.slack.messages.indexOf(posted), 1);
-    await h.app.store.set(key, { ...record, replyTs: [], posting: 0 });
 
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'đăng lại' });
     await waitFor(() => threadText(h, memo.channel, memo.ts).includes('đăng lại'), 5000, 'the reply posted again');

@@ -251,12 +251,12 @@ export class Relay {
         .postMessage({ channel: job.channel, thread_ts: replyThreadTs(job), text })
         .catch((e: unknown) => this.#o.log.error('could not post to the thread', { error: slackError(e) }));
     }
-    const file = info.ok ? info.file : undefined;
-    const kind = file ? classifyFile(file) : 'not-audio';
-    if (!file || kind === 'not-audio') {
+    const kind = info.ok ? classifyFile(info.file) : 'not-audio';
+    if (!info.ok || kind === 'not-audio') {
       await this.#forget(job);
       return undefined;
     }
+    const { file } = info;
     const unsure = kind === 'maybe-audio';
     await this.#o.jobs.note(job, { file: slimFile(file), fileName: displayName(file), unsure }, ['queued']);
     Object.assign(job, {

@@ -1,7 +1,9 @@
 import type { types } from '@slack/bolt';
 import { deriveSecret } from '../../src/config.ts';
+import type { ReplyRecord } from '../../src/pipeline/thread.ts';
 import { Jobs } from '../../src/records/job.ts';
 import { type MemoRef, signTrackingId } from '../../src/records/tracking-id.ts';
+import { workspaceKeys } from '../../src/store/keys.ts';
 import { DAY_MS } from '../../src/time.ts';
 import { eventCallback, fileShareEvent, fileShareReplyEvent } from '../fixtures/slack-payloads.ts';
 import type { PostedMessage, SlackStandIn } from '../stand-ins/slack.ts';
@@ -30,6 +32,19 @@ export async function repliedMemo(h: Harness, options: Parameters<typeof uploade
   await waitFor(() => h.slack.thread(memo.channel, memo.ts).length === 1, 5000, 'the first reply');
   await h.app.pipeline.replies.idle();
   return memo;
+}
+
+/**
+ * Leaves a replied memo's reply record as a process killed between Slack's answer to chat.postMessage and the store
+ * write leaves it: marked as being posted, its ts not saved. Returns the record's key and the reply Slack holds.
+ */
+export async function leaveReplyUnsaved(h: Harness, memo: Awaited<ReturnType<typeof repliedMemo>>) {
+  const key = workspaceKeys(WORKSPACE).reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+  const record = await h.app.store.get<ReplyRecord>(key);
+  const [posted] = h.slack.thread(memo.channel, memo.ts);
+  if (record?.replyTs[0] !== posted.ts) throw new Error('the reply record does not name the posted reply');
+  await h.app.store.set(key, { ...record, replyTs: [], posting: 0 });
+  return { key, posted };
 }
 
 /** The reply in a thread that says a memo could not be transcribed, once it is there. */
