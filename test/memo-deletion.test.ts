@@ -5,7 +5,8 @@
  */
 import type { types } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processKeys } from '../src/store/keys.ts';
+import type { ReplyRecord } from '../src/pipeline/thread.ts';
+import { processKeys, workspaceKeys } from '../src/store/keys.ts';
 import {
   botReply,
   buttonPress,
@@ -22,6 +23,7 @@ import { Harness, type HarnessOptions, WORKSPACE, waitFor } from './helpers/harn
 import { openHome, viewText } from './helpers/home.ts';
 import { buttonsOf, leaveReplyUnsaved, repliedMemo, uploadedMemo } from './helpers/memos.ts';
 import { postInteraction, postSigned } from './helpers/slack-requests.ts';
+import { json } from './stand-ins/slack.ts';
 
 const harnesses: Harness[] = [];
 async function start(options: HarnessOptions = {}): Promise<Harness> {
@@ -273,5 +275,87 @@ describe('deleting a memo whose reply a process left half-written', () => {
     expect(h.slack.callsOf('chat.delete')).toHaveLength(1);
     expect(h.logged('Slack refused to delete a reply')).toEqual([]);
     expect(h.logged('could not delete a reply: will try again')).toEqual([]);
+  });
+});
+
+describe('deleting a memo while its reply is busy', () => {
+  const OTHER = 'an-instance-still-alive';
+
+  /** The memo's reply lock, held by another instance whose heartbeat is fresh: a write of it under way there. */
+  async function heldElsewhere(h: Harness, memo: Memo): Promise<() => Promise<boolean>> {
+    const { store } = h.app;
+    const lock = workspaceKeys(WORKSPACE).replyLock({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    await store.set(processKeys.worker(OTHER), Date.now(), 60_000);
+    expect(await store.claim(lock, `${OTHER}/7d1c`, 60_000)).toBe(true);
+    return () => store.release(lock, `${OTHER}/7d1c`);
+  }
+
+  it('a reply another live instance is writing is deleted once that write ends, not meanwhile', async () => {
+    const h = await start({ timings: { replyLockRetryMs: 100 } });
+    const memo = await repliedMemo(h, { name: 'bí-mật.wav' });
+    const release = await heldElsewhere(h, memo);
+
+    await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
+    await settle(700);
+    expect(h.slack.callsOf('chat.delete')).toEqual([]);
+    expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(1);
+    expect(await release()).toBe(true);
+    await waitFor(async () => (await traces(h, memo)).length === 0, 5000, 'no key of the memo left');
+    expect(h.slack.thread(memo.channel, memo.ts)).toEqual([]);
+    expect(h.slack.callsOf('chat.delete')).toHaveLength(1);
+  });
+
+  it('a reply whose lock stays taken is tried again later, and after five tries the memo’s records go anyway', async () => {
+    const h = await start({ timings: { replyLockRetryMs: 50, replyLockTtlMs: 200, deletionsSweepMs: 200 } });
+    const memo = await repliedMemo(h, { name: 'bí-mật.wav' });
+    const release = await heldElsewhere(h, memo);
+
+    await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
+    const [gaveUp] = await waitFor(
+      () => {
+        const lines = h.logged('gave up deleting a memo’s transcript from Slack; its records are deleted');
+        return lines.length > 0 ? lines : undefined;
+      },
+      10_000,
+      'the memo given up on',
+    );
+    expect(gaveUp).toMatchObject({ level: 'error', tries: 5 });
+    await release();
+    await waitFor(async () => (await traces(h, memo)).length === 0, 5000, 'no key of the memo left');
+    // The reply was never deleted: each try found its lock taken.
+    expect(h.slack.callsOf('chat.delete')).toEqual([]);
+  });
+
+  it('a reply a killed process left unsaved, when Slack answers the look with a 429, is found on the next try', async () => {
+    // Tries half a second apart: the third comes after Slack's Retry-After.
+    const h = await start({ timings: { deletionsSweepMs: 500 } });
+    const memo = await repliedMemo(h, { name: 'bí-mật.wav' });
+    const { posted } = await leaveReplyUnsaved(h, memo);
+    h.slack.override((call, res) => {
+      if (call.method !== 'conversations.replies') return false;
+      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+      return true;
+    });
+
+    await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
+    await waitFor(async () => (await traces(h, memo)).length === 0, 8000, 'no key of the memo left');
+    expect(h.slack.thread(memo.channel, memo.ts)).toEqual([]);
+    expect(h.slack.callsOf('chat.delete').map((c) => c.args.ts)).toEqual([posted.ts]);
+    expect(h.slack.callsOf('conversations.replies').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reactions still to be taken off the memo go with it, beside the one it shows', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h, { name: 'bí-mật.wav' });
+    // A transcript's 📝 is on, and the ⏳ before it could not be taken off yet (Slack was away).
+    const key = workspaceKeys(WORKSPACE).reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    const record = await h.app.store.get<ReplyRecord>(key);
+    await h.app.store.set(key, { ...record, reaction: 'memo', stale: ['hourglass_flowing_sand'] });
+    h.slack.reactions.set(`${memo.channel}/${memo.ts}`, new Set(['hourglass_flowing_sand', 'memo']));
+
+    await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
+    await waitFor(async () => (await traces(h, memo)).length === 0, 5000, 'no key of the memo left');
+    expect(h.slack.reactionsOn(memo.channel, memo.ts)).toEqual([]);
+    expect(h.slack.callsOf('reactions.remove').map((c) => c.args.name)).toEqual(['memo', 'hourglass_flowing_sand']);
   });
 });

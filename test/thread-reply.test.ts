@@ -16,6 +16,7 @@ import {
   failureReply,
   leaveReplyUnsaved,
   occurrences,
+  plantedMemo,
   repliedMemo,
   threadText,
   uploadedMemo,
@@ -412,6 +413,41 @@ describe('writing the reply', () => {
   });
 });
 
+describe('the callback → update time an operator reads', () => {
+  it('counts from the oldest callback a write shows, through a 429 and callbacks that came meanwhile', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'câu đầu' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('câu đầu'), 5000, 'the first segment');
+    await h.app.pipeline.replies.idle();
+    const series = 'transcriber_callback_to_update_seconds';
+    const [count, sum] = [await h.metric(`${series}_count`), await h.metric(`${series}_sum`)];
+    // The next edit is answered 429 after 600 ms; Slack's Retry-After is a second.
+    h.slack.override((call, res) => {
+      if (call.method !== 'chat.update') return false;
+      setTimeout(() => json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }), 600);
+      return true;
+    });
+
+    const t0 = Date.now();
+    await h.callBack({ tracking_id: memo.trackingId, from: 3, to: 6, text: 'câu hai' });
+    await new Promise((r) => setTimeout(r, 300));
+    // While the edit is under way…
+    await h.callBack({ tracking_id: memo.trackingId, from: 6, to: 9, text: 'câu ba' });
+    await new Promise((r) => setTimeout(r, 600));
+    // …and after its 429, while the method waits.
+    await h.callBack({ tracking_id: memo.trackingId, from: 9, to: 12, text: 'câu bốn' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('câu bốn'), 5000, 'the three segments');
+    const waited = (Date.now() - t0) / 1000;
+    await h.app.pipeline.replies.idle();
+
+    expect(await h.metric(`${series}_count`)).toBe(count + 1);
+    const observed = (await h.metric(`${series}_sum`)) - sum;
+    expect(observed).toBeGreaterThanOrEqual(1.5);
+    expect(observed).toBeLessThanOrEqual(waited + 0.1);
+  });
+});
+
 describe('the memo’s reaction, when Slack refuses it', () => {
   it('a reaction already there, or already gone, is what was wanted: no warning for the operator', async () => {
     const h = await start();
@@ -453,6 +489,52 @@ describe('the memo’s reaction, when Slack refuses it', () => {
       expect.objectContaining({ level: 'warn', error: 'too_many_reactions' }),
     ]);
   });
+});
+
+describe('a job record the thread cannot show as it says', () => {
+  it('complete without a segment (its segments gone) shows as waiting for the transcript, with ⏳', async () => {
+    const h = await start();
+    const file = h.slack.addFile({ name: 'mất-đoạn.wav', mimetype: 'audio/wav', path: speech('wav') });
+    const { ref, id } = await plantedMemo(h, { fileId: file.id, fileName: 'mất-đoạn.wav' });
+    await h.app.store.update(workspaceKeys(WORKSPACE).job(id), { state: 'complete' });
+
+    await h.app.pipeline.replies.refresh(ref);
+    const [reply] = await waitFor(() => h.slack.thread(ref.channel, ref.ts)[0] && h.slack.thread(ref.channel, ref.ts));
+    await h.app.pipeline.replies.idle();
+    expect(reply.text).toBe('mất-đoạn.wav was sent to OMICall; the transcript will appear here.');
+    expect(h.slack.reactionsOn(ref.channel, ref.ts)).toEqual(['hourglass_flowing_sand']);
+  });
+});
+
+describe('a final reaction follows the text it stands for', () => {
+  it.each([
+    ['a failure', {}, (text: string) => text.startsWith('Could not transcribe')],
+    ['a time-out', { env: { CALLBACK_TIMEOUT_S: '1' } }, (text: string) => text.includes('has sent no transcript')],
+  ])(
+    '%s: ⚠️ waits while Slack holds back the words (a 429)',
+    async (name, options, isFinal) => {
+      const h = await start(options);
+      if (name === 'a failure') h.omicall.answers.push({ kind: 'fail', error: 'bad_audio' });
+      let heldBack = 0;
+      h.slack.override((call, res) => {
+        const writes = call.method === 'chat.update' || call.method === 'chat.postMessage';
+        if (!writes || !isFinal(String(call.args.text))) return false;
+        heldBack += 1;
+        json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+        return true;
+      });
+      // A short memo: the time-out counts twice the audio's length.
+      const memo = h.slack.addFile({ name: 'họp.wav', mimetype: 'audio/wav', path: speech('wav', 'Xin chào.') });
+      const { channel, ts } = await h.share([memo]);
+      await waitFor(() => h.slack.reactionsOn(channel, ts).includes('warning'), 15_000, 'the ⚠️ reaction');
+      expect(heldBack).toBe(1);
+      const shown = h.slack.calls.find((c) => c.status === 200 && isFinal(String(c.args.text)));
+      const reacted = h.slack.callsOf('reactions.add').find((c) => c.args.name === 'warning');
+      expect(shown).toBeDefined();
+      expect(reacted?.at).toBeGreaterThanOrEqual(shown?.at ?? Number.POSITIVE_INFINITY);
+    },
+    30_000,
+  );
 });
 
 describe('a reply Slack will not edit', () => {
@@ -568,6 +650,43 @@ describe('a reply a killed process posted but could not save', () => {
   });
 });
 
+describe('looking for a reply a killed process posted, when Slack will not say', () => {
+  it('a 429 to the look waits for Slack’s Retry-After, then finds the reply and edits it', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    const { posted } = await leaveReplyUnsaved(h, memo);
+    h.slack.override((call, res) => {
+      if (call.method !== 'conversations.replies') return false;
+      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+      return true;
+    });
+    const posts = h.slack.callsOf('chat.postMessage').length;
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'chờ một chút' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('chờ một chút'), 8000, 'the segment shown');
+    const looks = h.slack.callsOf('conversations.replies');
+    expect(looks).toHaveLength(2);
+    expect(looks[1].at - looks[0].at).toBeGreaterThanOrEqual(950);
+    expect(h.slack.thread(memo.channel, memo.ts).map((m) => m.ts)).toEqual([posted.ts]);
+    expect(h.slack.callsOf('chat.postMessage')).toHaveLength(posts);
+    expect(h.logged('could not look for a reply posted before a restart')).toEqual([]);
+  });
+
+  it('a refused look is warned about, and the reply posted: a second reply rather than none', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    await leaveReplyUnsaved(h, memo);
+    h.slack.refuse('conversations.replies', 'missing_scope');
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'đăng mới' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('đăng mới'), 5000, 'the reply posted');
+    expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(2);
+    expect(h.logged('could not look for a reply posted before a restart')).toEqual([
+      expect.objectContaining({ level: 'warn', error: 'missing_scope' }),
+    ]);
+  });
+});
+
 describe('a first post Slack answered with a refusal or a 429', () => {
   it.each([
     ['refused (ok: false)', (res: ServerResponse) => json(res, 200, { ok: false, error: 'msg_blocks_too_long' })],
@@ -588,5 +707,106 @@ describe('a first post Slack answered with a refusal or a 429', () => {
     await waitFor(() => threadText(h, memo.channel, memo.ts).includes('lần sau'), 8000, 'the reply posted');
     expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(1);
     expect(h.slack.callsOf('conversations.replies')).toEqual([]);
+  });
+});
+
+/**
+ * Makes the app's store fail the next `times` calls of `method` whose key `matches`, as an unreachable Redis fails
+ * them; every other call goes through. Returns how many of those failures are still to come.
+ */
+function storeFails(
+  h: Harness,
+  method: 'get' | 'record' | 'update' | 'claim',
+  matches: (key: string) => boolean,
+  times = 1,
+): () => number {
+  const store = h.app.store;
+  const real = store[method].bind(store) as (key: string, ...rest: unknown[]) => Promise<unknown>;
+  let left = times;
+  Object.assign(store, {
+    [method]: (key: string, ...rest: unknown[]) => {
+      if (left > 0 && matches(key)) {
+        left -= 1;
+        return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+      }
+      return real(key, ...rest);
+    },
+  });
+  return () => left;
+}
+
+describe('the store failing while the reply is written', () => {
+  const keys = workspaceKeys(WORKSPACE);
+  const owedKey = keys.repliesOwed();
+
+  it('a change the store could not note is still shown, and the operator is told once', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    const left = storeFails(h, 'update', (key) => key === owedKey);
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'vẫn hiện ra' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('vẫn hiện ra'), 5000, 'the segment shown');
+    expect(left()).toBe(0);
+    expect(h.logged('could not note a reply change')).toEqual([
+      expect.objectContaining({ level: 'warn', error: expect.stringContaining('ECONNREFUSED') }),
+    ]);
+  });
+
+  it('a look the store failed leaves the change owed, and the next sweep writes it', async () => {
+    const h = await start({ timings: { repliesOwedSweepMs: 300 } });
+    const memo = await repliedMemo(h);
+    const replyKey = keys.reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    const left = storeFails(h, 'get', (key) => key === replyKey);
+
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'lần quét sau' });
+    await waitFor(() => h.logged('could not look at a thread reply').length > 0, 5000, 'the failed look');
+    expect(left()).toBe(0);
+    // Still owed in the store, so that no process forgets it.
+    expect(Object.keys((await h.app.store.record(owedKey)) ?? {})).not.toEqual([]);
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('lần quét sau'), 5000, 'the sweep’s write');
+    await h.app.pipeline.replies.idle();
+    await waitFor(async () => Object.keys((await h.app.store.record(owedKey)) ?? {}).length === 0, 5000, 'none owed');
+    expect(h.logged('could not look at a thread reply')).toEqual([
+      expect.objectContaining({ level: 'warn', error: expect.stringContaining('ECONNREFUSED') }),
+    ]);
+  });
+
+  it('a lock the store could not take is tried again after a back-off, and the reply written then', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    // A first segment puts 📝 on the memo: the next one needs an edit and nothing else.
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'câu đầu' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('câu đầu'), 5000, 'the first segment');
+    await h.app.pipeline.replies.idle();
+    const lockKey = keys.replyLock({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    const left = storeFails(h, 'claim', (key) => key === lockKey);
+
+    const t0 = Date.now();
+    await h.callBack({ tracking_id: memo.trackingId, from: 3, to: 6, text: 'sau một giây' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('sau một giây'), 5000, 'the write');
+    expect(left()).toBe(0);
+    const [warned] = h.logged('could not update the thread reply');
+    expect(warned).toMatchObject({ level: 'warn', error: expect.stringContaining('ECONNREFUSED') });
+    expect(String(warned.memo)).toContain(memo.ts);
+    // The first back-off is a second.
+    const edit = h.slack.callsOf('chat.update').find((c) => String(c.args.text).includes('sau một giây'));
+    expect((edit?.at ?? 0) - t0).toBeGreaterThanOrEqual(950);
+  });
+
+  it('the sweep for replies owed that could not read the store is told, and sweeps again', async () => {
+    const h = await start({ timings: { repliesOwedSweepMs: 200 } });
+    // The sweep reads the replies owed of every workspace the app has seen a memo in.
+    const memo = await repliedMemo(h);
+    const left = storeFails(h, 'record', (key) => key === owedKey);
+    await waitFor(() => h.logged('replies owed: could not look').length > 0, 5000, 'the failed sweep');
+    expect(left()).toBe(0);
+    expect(h.logged('replies owed: could not look')).toEqual([
+      expect.objectContaining({ level: 'warn', error: expect.stringContaining('ECONNREFUSED') }),
+    ]);
+    // The sweep goes on: a change whose look failed afterwards is written by it.
+    const replyKey = keys.reply({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    storeFails(h, 'get', (key) => key === replyKey);
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'quét tiếp' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('quét tiếp'), 5000, 'the next sweep’s write');
   });
 });
