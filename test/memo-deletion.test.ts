@@ -6,7 +6,7 @@
 import type { types } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplyRecord } from '../src/pipeline/thread.ts';
-import { processKeys, workspaceKeys } from '../src/store/keys.ts';
+import { memoField, processKeys, workspaceKeys } from '../src/store/keys.ts';
 import {
   botReply,
   buttonPress,
@@ -204,6 +204,10 @@ describe('deleting a transcribed memo', () => {
     await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
     await waitFor(async () => (await traces(h, memo)).length === 0, 8000, 'no key of the memo left');
     expect(refusals).toBe(2);
+    expect(h.logged('could not delete a reply: will try again')).toEqual([
+      expect.objectContaining({ level: 'warn', error: 'service_unavailable' }),
+      expect.objectContaining({ level: 'warn', error: 'service_unavailable' }),
+    ]);
     expect(h.slack.thread(memo.channel, memo.ts)).toEqual([]);
     expect(h.slack.deletedFiles).toEqual([memo.exported]);
   });
@@ -344,7 +348,7 @@ describe('deleting a memo while its reply is busy', () => {
     expect(h.slack.callsOf('conversations.replies').length).toBeGreaterThanOrEqual(2);
   });
 
-  it('reactions still to be taken off the memo go with it, beside the one it shows', async () => {
+  it('reactions still to be taken off the memo go with it, beside the one it shows, and the change owed to it', async () => {
     const h = await start();
     const memo = await repliedMemo(h, { name: 'bí-mật.wav' });
     // A transcript's 📝 is on, and the ⏳ before it could not be taken off yet (Slack was away).
@@ -352,6 +356,9 @@ describe('deleting a memo while its reply is busy', () => {
     const record = await h.app.store.get<ReplyRecord>(key);
     await h.app.store.set(key, { ...record, reaction: 'memo', stale: ['hourglass_flowing_sand'] });
     h.slack.reactions.set(`${memo.channel}/${memo.ts}`, new Set(['hourglass_flowing_sand', 'memo']));
+    // And a change to it is still owed, as a process that died before writing it leaves it.
+    const field = memoField({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    await h.app.store.update(workspaceKeys(WORKSPACE).repliesOwed(), { [field]: 'a-dead-instance:7' });
 
     await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
     await waitFor(async () => (await traces(h, memo)).length === 0, 5000, 'no key of the memo left');

@@ -9,7 +9,7 @@ import { clock } from '../src/i18n/index.ts';
 import { type ReplyView, renderReply, type SlackMessage } from '../src/pipeline/render.ts';
 import type { ReplyRecord } from '../src/pipeline/thread.ts';
 import { createStore } from '../src/store/index.ts';
-import { workspaceKeys } from '../src/store/keys.ts';
+import { memoField, workspaceKeys } from '../src/store/keys.ts';
 import { speech } from './helpers/audio.ts';
 import { Harness, WORKSPACE, waitFor } from './helpers/harness.ts';
 import {
@@ -488,6 +488,51 @@ describe('the memo’s reaction, when Slack refuses it', () => {
     expect(h.logged('could not add a reaction')).toEqual([
       expect.objectContaining({ level: 'warn', error: 'too_many_reactions' }),
     ]);
+    // Refused is final for what was asked: not asked again until the memo changes.
+    expect(h.slack.callsOf('reactions.add').filter((c) => c.args.name === 'memo')).toHaveLength(1);
+  });
+});
+
+describe('reactions still to be taken off the memo', () => {
+  /** A memo waiting for its text (⏳ wanted) whose reply record says it shows `reaction`, `stale` still to go. */
+  async function reactedMemo(h: Harness, reaction: string, stale: string[]) {
+    const file = h.slack.addFile({ name: 'họp.wav', mimetype: 'audio/wav', path: speech('wav') });
+    const { ref } = await plantedMemo(h, { fileId: file.id, fileName: 'họp.wav' });
+    const record: ReplyRecord = { fileName: 'họp.wav', replyTs: [], shown: [], reaction, stale };
+    await h.app.store.set(workspaceKeys(WORKSPACE).reply(ref), record);
+    h.slack.reactions.set(`${ref.channel}/${ref.ts}`, new Set([reaction, ...stale]));
+    return ref;
+  }
+
+  it('go one by one once the wanted one is on; one Slack refuses is warned about and not asked again', async () => {
+    const h = await start();
+    const ref = await reactedMemo(h, 'hourglass_flowing_sand', ['memo', 'warning', 'white_check_mark']);
+    h.slack.refuse('reactions.remove', 'no_permission');
+
+    await h.app.pipeline.replies.refresh(ref);
+    await waitFor(() => h.slack.thread(ref.channel, ref.ts).length === 1, 5000, 'the reply');
+    await waitFor(() => h.slack.callsOf('reactions.remove').length >= 3, 5000, 'the three removals');
+    await h.app.pipeline.replies.idle();
+    expect(h.slack.callsOf('reactions.remove').map((c) => c.args.name)).toEqual([
+      'memo',
+      'warning',
+      'white_check_mark',
+    ]);
+    expect(h.slack.reactionsOn(ref.channel, ref.ts).sort()).toEqual(['hourglass_flowing_sand', 'memo']);
+    expect(h.logged('could not remove a reaction')).toEqual([
+      expect.objectContaining({ level: 'warn', error: 'no_permission' }),
+    ]);
+  });
+
+  it('a reaction that is wanted again is not taken off: ⏳ back after 📝 stays', async () => {
+    const h = await start();
+    const ref = await reactedMemo(h, 'memo', ['hourglass_flowing_sand']);
+
+    await h.app.pipeline.replies.refresh(ref);
+    await waitFor(() => h.slack.callsOf('reactions.remove').length > 0, 5000, 'the 📝 taken off');
+    await h.app.pipeline.replies.idle();
+    expect(h.slack.reactionsOn(ref.channel, ref.ts)).toEqual(['hourglass_flowing_sand']);
+    expect(h.slack.callsOf('reactions.remove').map((c) => c.args.name)).toEqual(['memo']);
   });
 });
 
@@ -617,13 +662,43 @@ describe('a reply a killed process posted but could not save', () => {
     const h = await start();
     const memo = await repliedMemo(h);
     const { key, posted } = await leaveReplyUnsaved(h, memo);
+    // Before it in the thread, messages whose metadata is close to it but not it: another app's event, the reply of
+    // another file of the same message, and a second part of this memo's reply.
+    const field = memoField({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    const decoys = [
+      { event_type: 'other_app_event', event_payload: { memo: field, part: 0 } },
+      { event_type: 'transcript_reply', event_payload: { memo: `${field}X`, part: 0 } },
+      { event_type: 'transcript_reply', event_payload: { memo: field, part: 1 } },
+    ].map((metadata, i) => {
+      const [whole, fraction] = posted.ts.split('.');
+      const ts = `${whole}.${String(Number(fraction) - 3 + i).padStart(6, '0')}`;
+      const text = `không phải nó ${i}`;
+      return h.slack.addUserMessage({
+        channel: memo.channel,
+        ts,
+        thread_ts: memo.ts,
+        user: 'B0OTHER01',
+        text,
+        metadata,
+      });
+    });
+    const series = 'transcriber_callback_to_update_seconds_count';
+    const observed = await h.metric(series);
 
     const posts = h.slack.callsOf('chat.postMessage').length;
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'tìm lại được' });
     await waitFor(() => threadText(h, memo.channel, memo.ts).includes('tìm lại được'), 5000, 'the segment shown');
     await h.app.pipeline.replies.idle();
 
-    expect(h.slack.thread(memo.channel, memo.ts).map((m) => m.ts)).toEqual([posted.ts]);
+    expect(
+      h.slack
+        .thread(memo.channel, memo.ts)
+        .filter((m) => !decoys.includes(m))
+        .map((m) => m.ts),
+    ).toEqual([posted.ts]);
+    expect(decoys.map((d) => d.history)).toEqual(decoys.map((d) => [d.text]));
+    // The edit shows the callback: its time is counted once.
+    expect(await h.metric(series)).toBe(observed + 1);
     expect(h.slack.callsOf('chat.postMessage')).toHaveLength(posts);
     expect(h.slack.callsOf('conversations.replies').at(-1)?.args).toMatchObject({
       channel: memo.channel,
@@ -716,7 +791,7 @@ describe('a first post Slack answered with a refusal or a 429', () => {
  */
 function storeFails(
   h: Harness,
-  method: 'get' | 'record' | 'update' | 'claim',
+  method: 'get' | 'record' | 'update' | 'claim' | 'release',
   matches: (key: string) => boolean,
   times = 1,
 ): () => number {
@@ -808,5 +883,182 @@ describe('the store failing while the reply is written', () => {
     storeFails(h, 'get', (key) => key === replyKey);
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'quét tiếp' });
     await waitFor(() => threadText(h, memo.channel, memo.ts).includes('quét tiếp'), 5000, 'the next sweep’s write');
+  });
+});
+
+describe('a first post Slack did not answer (a 500) may have gone through', () => {
+  it('is tried again after a back-off, and that post first looks for it in the thread', async () => {
+    const h = await start();
+    h.slack.override((call, res) => {
+      if (call.method !== 'chat.postMessage') return false;
+      json(res, 500, { ok: false, error: 'internal_error' });
+      return true;
+    });
+    const memo = await uploadedMemo(h);
+    await waitFor(() => h.slack.thread(memo.channel, memo.ts).length === 1, 8000, 'the reply posted');
+    expect(h.slack.thread(memo.channel, memo.ts)).toHaveLength(1);
+    expect(h.slack.callsOf('conversations.replies')).toHaveLength(1);
+    expect(h.logged('Slack did not take a thread reply; trying again')).toEqual([
+      expect.objectContaining({ level: 'warn', method: 'chat.postMessage', memo: expect.stringContaining(memo.ts) }),
+    ]);
+  });
+});
+
+describe('a 429 holds back the method it answered, where Slack counts it, for every instance', () => {
+  /** Answers the next call of `method` 429 with a Retry-After of two seconds; returns when it was answered. */
+  function limitOnce(h: Harness, method: string): () => number | undefined {
+    let at: number | undefined;
+    h.slack.override((call, res) => {
+      if (call.method !== method) return false;
+      at = Date.now();
+      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '2' });
+      return true;
+    });
+    return () => at;
+  }
+
+  it('chat.postMessage: posts in that channel wait, posts in another do not', async () => {
+    const a = await start({ redis: true });
+    const b = await start({ redis: true, with: a });
+    const limited = limitOnce(a, 'chat.postMessage');
+    const first = await uploadedMemo(a, { channel: 'C0SALES01' });
+    await waitFor(limited, 5000, 'the 429');
+    // The other instance's posts: its own lanes are free, the budget in the store is not.
+    const same = await uploadedMemo(b, { channel: 'C0SALES01' });
+    const other = await uploadedMemo(b, { channel: 'C0RESULTS1' });
+    for (const m of [first, same, other])
+      await waitFor(() => a.slack.thread(m.channel, m.ts).length === 1, 8000, `the reply in ${m.channel}`);
+    const postedAt = (m: { ts: string }) =>
+      a.slack.callsOf('chat.postMessage').find((c) => c.status === 200 && c.args.thread_ts === m.ts)?.at ?? 0;
+    const at = limited() ?? 0;
+    expect(postedAt(other) - at).toBeLessThan(1500);
+    expect(postedAt(same) - at).toBeGreaterThanOrEqual(1900);
+    expect(postedAt(first) - at).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('chat.update: edits of every channel wait, as Slack counts it for the workspace', async () => {
+    const a = await start({ redis: true });
+    const b = await start({ redis: true, with: a });
+    const one = await repliedMemo(a, { channel: 'C0SALES01' });
+    const two = await repliedMemo(a, { channel: 'C0RESULTS1' });
+    await b.app.pipeline.replies.idle();
+    const limited = limitOnce(a, 'chat.update');
+    await a.callBack({ tracking_id: one.trackingId, from: 0, to: 3, text: 'kênh một' });
+    await waitFor(limited, 5000, 'the 429');
+    await b.callBack({ tracking_id: two.trackingId, from: 0, to: 3, text: 'kênh hai' });
+    await waitFor(() => threadText(a, two.channel, two.ts).includes('kênh hai'), 8000, 'the other channel’s edit');
+    const edit = a.slack
+      .callsOf('chat.update')
+      .find((c) => c.status === 200 && String(c.args.text).includes('kênh hai'));
+    expect((edit?.at ?? 0) - (limited() ?? 0)).toBeGreaterThanOrEqual(1900);
+  });
+});
+
+describe('in a lane Slack holds back, what goes first', () => {
+  it('a memo’s first reply goes before the next part of another memo’s long transcript, though it came later', async () => {
+    const h = await start();
+    const long1 = await repliedMemo(h, { channel: 'C0SALES01' });
+    let limitedAt: number | undefined;
+    h.slack.override((call, res) => {
+      if (call.method !== 'chat.postMessage') return false;
+      limitedAt = Date.now();
+      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '2' });
+      return true;
+    });
+    // Enough text for a second message: its post is answered 429, and the channel's posts wait two seconds.
+    for (const [n, from] of [
+      [1, 0],
+      [2, 60],
+      [3, 120],
+    ] as const) {
+      await h.callBack({ tracking_id: long1.trackingId, from, to: from + 60, text: long(n) });
+    }
+    await waitFor(() => limitedAt, 5000, 'the 429');
+    const later = await uploadedMemo(h, { channel: 'C0SALES01' });
+    await waitFor(() => occurrences(h, long1.channel, long1.ts, 'đoạn-3') === 1, 8000, 'the second part');
+    await waitFor(() => h.slack.thread(later.channel, later.ts).length === 1, 8000, 'the first reply');
+    const posts = h.slack.callsOf('chat.postMessage').filter((c) => c.status === 200 && c.at > (limitedAt ?? 0));
+    expect(posts.map((c) => c.args.thread_ts)).toEqual([later.ts, long1.ts]);
+  });
+
+  it('a final ✅ waits for every part of a long transcript, not only the first', async () => {
+    const h = await start({ timings: { quietMs: 300 } });
+    const memo = await repliedMemo(h);
+    let limitedAt: number | undefined;
+    h.slack.override((call, res) => {
+      if (call.method !== 'chat.postMessage') return false;
+      limitedAt = Date.now();
+      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '2' });
+      return true;
+    });
+    for (const [n, from] of [
+      [1, 0],
+      [2, 60],
+      [3, 120],
+    ] as const) {
+      await h.callBack({ tracking_id: memo.trackingId, from, to: from + 60, text: long(n) });
+    }
+    await waitFor(() => h.slack.reactionsOn(memo.channel, memo.ts).includes('white_check_mark'), 10_000, 'the ✅');
+    const second = h.slack.callsOf('chat.postMessage').find((c) => c.status === 200 && c.at > (limitedAt ?? 0));
+    const check = h.slack.callsOf('reactions.add').find((c) => c.args.name === 'white_check_mark');
+    expect(second).toBeDefined();
+    expect(check?.at).toBeGreaterThanOrEqual(second?.at ?? Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('a reply lock this process could not release (the store failed)', () => {
+  it('is taken over by its next write at once, not after the lock’s lifetime', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    const lockKey = workspaceKeys(WORKSPACE).replyLock({ channel: memo.channel, ts: memo.ts, fileId: memo.file.id });
+    // A first segment puts 📝 on: the next ones need one edit each, so one write under the lock.
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'câu đầu' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('câu đầu'), 5000, 'the first segment');
+    await h.app.pipeline.replies.idle();
+    const left = storeFails(h, 'release', (key) => key === lockKey);
+    await h.callBack({ tracking_id: memo.trackingId, from: 3, to: 6, text: 'câu hai' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('câu hai'), 5000, 'the second segment');
+    await h.app.pipeline.replies.idle();
+    expect(left()).toBe(0);
+    expect(await h.app.store.peek(lockKey)).toBeDefined();
+
+    const t0 = Date.now();
+    await h.callBack({ tracking_id: memo.trackingId, from: 6, to: 9, text: 'câu sau' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('câu sau'), 5000, 'the next segment');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(h.logged('reply lock taken over from a process that died')).toEqual([
+      expect.objectContaining({ level: 'info', lock: lockKey }),
+    ]);
+  });
+});
+
+describe('a change that comes while the writer looks at the thread', () => {
+  it('is looked at once more when that look ends, even if the look found nothing to do', async () => {
+    const h = await start();
+    const memo = await repliedMemo(h);
+    await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'câu đầu' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('câu đầu'), 5000, 'the first segment');
+    await h.app.pipeline.replies.idle();
+    // The next look reads the reply record slowly (the segments it reads at once, before the change below).
+    const ref = { workspace: WORKSPACE, channel: memo.channel, ts: memo.ts, fileId: memo.file.id };
+    const replyKey = workspaceKeys(WORKSPACE).reply(ref);
+    const store = h.app.store;
+    const get = store.get.bind(store);
+    let slow = true;
+    Object.assign(store, {
+      get: async (key: string) => {
+        if (slow && key === replyKey) {
+          slow = false;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        return get(key);
+      },
+    });
+
+    await h.app.pipeline.replies.refresh(ref);
+    await new Promise((r) => setTimeout(r, 100));
+    await h.callBack({ tracking_id: memo.trackingId, from: 3, to: 6, text: 'đến giữa chừng' });
+    await waitFor(() => threadText(h, memo.channel, memo.ts).includes('đến giữa chừng'), 3000, 'the change shown');
+    expect(slow).toBe(false);
   });
 });

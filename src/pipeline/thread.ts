@@ -100,6 +100,9 @@ type Call =
 
 const METHODS = ['chat.postMessage', 'chat.update', 'reactions.add', 'reactions.remove'] as const;
 
+/** A turn that did not get its call through: its lane waits (`busy`), or the memo does (`later`). */
+type Held = Exclude<Turn, { kind: 'done' }>;
+
 /**
  * Keeps each file's thread reply (and the memo's reaction) in step with its job and segments: this is where a
  * result lands in Slack. A change is first noted in the store as owed (`replies-owed`), so that a reply a process
@@ -282,7 +285,8 @@ export class ReplyWriter {
 
   /** A lane's turn for a memo: its next call on the lane's method, under the memo's reply lock. */
   async #turn(key: string, lane: LaneKey): Promise<Turn> {
-    const m = this.#memos.get(key) ?? this.#memoOfKey(key);
+    // A memo stays in #memos while a lane holds it (#forget), so every turn finds its memo.
+    const m = this.#memos.get(key);
     const method = METHODS.find((known) => known === lane.method);
     if (!m || !method) return { kind: 'done', called: false };
     return this.#exclusive(m, async () => {
@@ -300,12 +304,6 @@ export class ReplyWriter {
         return { kind: 'later', retryInMs: backOff(m, method) };
       }
     });
-  }
-
-  #memoOfKey(key: string): Memo | undefined {
-    const at = key.indexOf('/');
-    const memo = parseMemoField(key.slice(at + 1));
-    return at > 0 && memo ? this.#memo({ workspace: key.slice(0, at), ...memo }) : undefined;
   }
 
   /** Makes the memo's next call on `method`, if its thread needs one and the budget allows it now. */
@@ -341,19 +339,22 @@ export class ReplyWriter {
         return { kind: 'done', called: false };
       }
     }
-    const channel = method === 'chat.postMessage' ? job.channel : undefined;
-    const grant = await slack.budget.take(method, channel);
+    // The budget counts chat.postMessage per channel, as Slack does, and the other methods per workspace.
+    const grant = await slack.budget.take(method, job.channel);
     if (!grant.ok) return { kind: 'busy', retryInMs: grant.retryInMs };
-    const outcome = await this.#make(m, state, call, callbackAt);
-    if (outcome.kind !== 'done') return outcome;
+    const held = await this.#make(m, state, call, callbackAt);
+    if (held) return held;
     m.failures.delete(method);
     await this.#save(state);
     await this.#plan(m, state, change);
     return { kind: 'done', called: true };
   }
 
-  /** The Slack call itself, and what it changes in the reply's record (saved by the caller). */
-  async #make(m: Memo, state: MemoState, call: Call, callbackAt: number | undefined): Promise<Turn> {
+  /**
+   * The Slack call itself, and what it changes in the reply's record (saved by the caller). Undefined once the call
+   * is done with (made, or refused for good); else how long its lane or the memo waits.
+   */
+  async #make(m: Memo, state: MemoState, call: Call, callbackAt: number | undefined): Promise<Held | undefined> {
     const { slack, job, reply } = state;
     try {
       switch (call.method) {
@@ -377,7 +378,7 @@ export class ReplyWriter {
           reply.stale = reply.stale?.filter((name) => name !== call.name);
           break;
       }
-      return { kind: 'done', called: true };
+      return undefined;
     } catch (err) {
       return this.#failed(m, state, call, err);
     }
@@ -388,7 +389,7 @@ export class ReplyWriter {
    * (`ok: false`) is final for what was asked: logged, and not asked again until the memo changes. Anything else
    * (Slack unreachable, 5xx, a time-out) is tried again after a back-off, for as long as it takes.
    */
-  async #failed(m: Memo, state: MemoState, call: Call, err: unknown): Promise<Turn> {
+  async #failed(m: Memo, state: MemoState, call: Call, err: unknown): Promise<Held | undefined> {
     const { slack, job, reply } = state;
     const retryAfter = retryAfterOf(err);
     if (
@@ -401,7 +402,7 @@ export class ReplyWriter {
       await this.#save(state);
     }
     if (retryAfter !== undefined) {
-      await slack.budget.pause(call.method, call.method === 'chat.postMessage' ? job.channel : undefined, retryAfter);
+      await slack.budget.pause(call.method, job.channel, retryAfter);
       return { kind: 'busy', retryInMs: retryAfter * 1000 };
     }
     const error = slackError(err);
@@ -424,7 +425,7 @@ export class ReplyWriter {
         reply.stale = reply.stale?.filter((name) => name !== call.name);
         break;
     }
-    return { kind: 'done', called: true };
+    return undefined;
   }
 
   /**
