@@ -23,7 +23,6 @@ import { Harness, type HarnessOptions, WORKSPACE, waitFor } from './helpers/harn
 import { openHome, viewText } from './helpers/home.ts';
 import { buttonsOf, leaveReplyUnsaved, repliedMemo, uploadedMemo } from './helpers/memos.ts';
 import { postInteraction, postSigned } from './helpers/slack-requests.ts';
-import { json } from './stand-ins/slack.ts';
 
 const harnesses: Harness[] = [];
 async function start(options: HarnessOptions = {}): Promise<Harness> {
@@ -335,11 +334,7 @@ describe('deleting a memo while its reply is busy', () => {
     const h = await start({ timings: { deletionsSweepMs: 500 } });
     const memo = await repliedMemo(h, { name: 'bí-mật.wav' });
     const { posted } = await leaveReplyUnsaved(h, memo);
-    h.slack.override((call, res) => {
-      if (call.method !== 'conversations.replies') return false;
-      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
-      return true;
-    });
+    h.slack.rateLimit('conversations.replies', 1);
 
     await sendEvent(h, messageDeletedEvent({ channel: memo.channel, previous: previousOf(memo) }));
     await waitFor(async () => (await traces(h, memo)).length === 0, 8000, 'no key of the memo left');

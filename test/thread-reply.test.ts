@@ -730,11 +730,7 @@ describe('looking for a reply a killed process posted, when Slack will not say',
     const h = await start();
     const memo = await repliedMemo(h);
     const { posted } = await leaveReplyUnsaved(h, memo);
-    h.slack.override((call, res) => {
-      if (call.method !== 'conversations.replies') return false;
-      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
-      return true;
-    });
+    h.slack.rateLimit('conversations.replies', 1);
     const posts = h.slack.callsOf('chat.postMessage').length;
 
     await h.callBack({ tracking_id: memo.trackingId, from: 0, to: 3, text: 'chờ một chút' });
@@ -905,22 +901,10 @@ describe('a first post Slack did not answer (a 500) may have gone through', () =
 });
 
 describe('a 429 holds back the method it answered, where Slack counts it, for every instance', () => {
-  /** Answers the next call of `method` 429 with a Retry-After of two seconds; returns when it was answered. */
-  function limitOnce(h: Harness, method: string): () => number | undefined {
-    let at: number | undefined;
-    h.slack.override((call, res) => {
-      if (call.method !== method) return false;
-      at = Date.now();
-      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '2' });
-      return true;
-    });
-    return () => at;
-  }
-
   it('chat.postMessage: posts in that channel wait, posts in another do not', async () => {
     const a = await start({ redis: true });
     const b = await start({ redis: true, with: a });
-    const limited = limitOnce(a, 'chat.postMessage');
+    const limited = a.slack.rateLimit('chat.postMessage', 2);
     const first = await uploadedMemo(a, { channel: 'C0SALES01' });
     await waitFor(limited, 5000, 'the 429');
     // The other instance's posts: its own lanes are free, the budget in the store is not.
@@ -942,7 +926,7 @@ describe('a 429 holds back the method it answered, where Slack counts it, for ev
     const one = await repliedMemo(a, { channel: 'C0SALES01' });
     const two = await repliedMemo(a, { channel: 'C0RESULTS1' });
     await b.app.pipeline.replies.idle();
-    const limited = limitOnce(a, 'chat.update');
+    const limited = a.slack.rateLimit('chat.update', 2);
     await a.callBack({ tracking_id: one.trackingId, from: 0, to: 3, text: 'kênh một' });
     await waitFor(limited, 5000, 'the 429');
     await b.callBack({ tracking_id: two.trackingId, from: 0, to: 3, text: 'kênh hai' });
@@ -955,51 +939,33 @@ describe('a 429 holds back the method it answered, where Slack counts it, for ev
 });
 
 describe('in a lane Slack holds back, what goes first', () => {
+  /** Three long segments, a minute each: a transcript of two messages. */
+  async function sayAtLength(h: Harness, trackingId: string): Promise<void> {
+    for (const n of [1, 2, 3])
+      await h.callBack({ tracking_id: trackingId, from: (n - 1) * 60, to: n * 60, text: long(n) });
+  }
+
   it('a memo’s first reply goes before the next part of another memo’s long transcript, though it came later', async () => {
     const h = await start();
     const long1 = await repliedMemo(h, { channel: 'C0SALES01' });
-    let limitedAt: number | undefined;
-    h.slack.override((call, res) => {
-      if (call.method !== 'chat.postMessage') return false;
-      limitedAt = Date.now();
-      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '2' });
-      return true;
-    });
+    const limited = h.slack.rateLimit('chat.postMessage', 2);
     // Enough text for a second message: its post is answered 429, and the channel's posts wait two seconds.
-    for (const [n, from] of [
-      [1, 0],
-      [2, 60],
-      [3, 120],
-    ] as const) {
-      await h.callBack({ tracking_id: long1.trackingId, from, to: from + 60, text: long(n) });
-    }
-    await waitFor(() => limitedAt, 5000, 'the 429');
+    await sayAtLength(h, long1.trackingId);
+    await waitFor(limited, 5000, 'the 429');
     const later = await uploadedMemo(h, { channel: 'C0SALES01' });
     await waitFor(() => occurrences(h, long1.channel, long1.ts, 'đoạn-3') === 1, 8000, 'the second part');
     await waitFor(() => h.slack.thread(later.channel, later.ts).length === 1, 8000, 'the first reply');
-    const posts = h.slack.callsOf('chat.postMessage').filter((c) => c.status === 200 && c.at > (limitedAt ?? 0));
+    const posts = h.slack.callsOf('chat.postMessage').filter((c) => c.status === 200 && c.at > (limited() ?? 0));
     expect(posts.map((c) => c.args.thread_ts)).toEqual([later.ts, long1.ts]);
   });
 
   it('a final ✅ waits for every part of a long transcript, not only the first', async () => {
     const h = await start({ timings: { quietMs: 300 } });
     const memo = await repliedMemo(h);
-    let limitedAt: number | undefined;
-    h.slack.override((call, res) => {
-      if (call.method !== 'chat.postMessage') return false;
-      limitedAt = Date.now();
-      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '2' });
-      return true;
-    });
-    for (const [n, from] of [
-      [1, 0],
-      [2, 60],
-      [3, 120],
-    ] as const) {
-      await h.callBack({ tracking_id: memo.trackingId, from, to: from + 60, text: long(n) });
-    }
+    const limited = h.slack.rateLimit('chat.postMessage', 2);
+    await sayAtLength(h, memo.trackingId);
     await waitFor(() => h.slack.reactionsOn(memo.channel, memo.ts).includes('white_check_mark'), 10_000, 'the ✅');
-    const second = h.slack.callsOf('chat.postMessage').find((c) => c.status === 200 && c.at > (limitedAt ?? 0));
+    const second = h.slack.callsOf('chat.postMessage').find((c) => c.status === 200 && c.at > (limited() ?? 0));
     const check = h.slack.callsOf('reactions.add').find((c) => c.args.name === 'white_check_mark');
     expect(second).toBeDefined();
     expect(check?.at).toBeGreaterThanOrEqual(second?.at ?? Number.POSITIVE_INFINITY);

@@ -425,6 +425,21 @@ export class SlackStandIn {
     this.#overrides.push(responder);
   }
 
+  /**
+   * Answers the next call of a method 429 with Slack's Retry-After (whole seconds), as Slack does past its limit;
+   * returns when it answered (undefined until then).
+   */
+  rateLimit(method: string, retryAfterSeconds: number): () => number | undefined {
+    let at: number | undefined;
+    this.override((call, res) => {
+      if (call.method !== method) return false;
+      at = Date.now();
+      json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfterSeconds) });
+      return true;
+    });
+    return () => at;
+  }
+
   /** Answers the next call of a method as Slack refuses one: `{ ok: false, error }`. */
   refuse(method: string, error: string): void {
     this.override((call, res) => {
